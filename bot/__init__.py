@@ -1,0 +1,1 @@
+"""greenhouse-slack-bot: a Slack chat-ops bot over the Greenhouse Harvest API."""

@@ -1,0 +1,43 @@
+"""`python -m bot`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT."""
+
+from __future__ import annotations
+
+from bot.runtime import settings_or_exit, start
+
+
+def main() -> None:
+    settings = settings_or_exit()
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        _, _, app = start(mode="socket")
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[union-attr]
+        return
+    serve_http(settings.port)
+
+
+def serve_http(port: int) -> None:
+    """The same production server as the Procfile (gunicorn), one worker with threads:
+    Bolt's after-ack work runs on threads inside the worker that acked."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": f"0.0.0.0:{port}",
+                "workers": 1,
+                "threads": 16,
+                "timeout": 0,
+                "graceful_timeout": 30,
+                "accesslog": None,
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self):  # type: ignore[no-untyped-def]
+            return start(mode="http")[1]
+
+    Server().run()
+
+
+if __name__ == "__main__":
+    main()

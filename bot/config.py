@@ -1,0 +1,122 @@
+"""Settings from the environment (and a `.env` file), validated once at start.
+
+Every problem is reported as one line naming the variable, so a newcomer fixes
+all of them in one go instead of one per restart.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """Raised with one line per missing or malformed variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    # Slack
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    # Greenhouse Harvest v1 (API key) or v3 (OAuth client credentials)
+    greenhouse_api_key: SecretStr | None = None
+    greenhouse_api_url: str | None = None
+    greenhouse_client_id: str | None = None
+    greenhouse_client_secret: SecretStr | None = None
+    greenhouse_read_as_user_id: int | None = None
+    greenhouse_auth_url: str = "https://auth.greenhouse.io/token"
+    greenhouse_webhook_secret: SecretStr | None = None
+
+    # The bot
+    bot_db_path: str = "data/bot.sqlite"
+    bot_admins: Annotated[frozenset[str], NoDecode] = frozenset()
+    bot_approvals_channel: str | None = None
+    bot_allow_self_approval: bool = False
+    bot_request_ttl_hours: float = Field(default=72, gt=0)
+    bot_poll_interval_s: float = Field(default=300, ge=0)
+    bot_notify_dm: bool = True
+    # How long a stored Slack ⇄ Greenhouse mapping is trusted before the Greenhouse
+    # user is read again (to notice a disabled user).
+    bot_identity_ttl_s: float = Field(default=3600, ge=0)
+    # How long reference lists (close/rejection reasons, templates) and a job's
+    # hiring team are cached; see docs/decisions/0003-caching.md.
+    bot_cache_ttl_s: float = Field(default=300, ge=0)
+    port: int = Field(default=3000, ge=1, le=65535)
+
+    @field_validator("bot_admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("bot_approvals_channel", "greenhouse_client_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> Settings:
+        has_key = self.greenhouse_api_key is not None and self.greenhouse_api_key.get_secret_value()
+        has_oauth = self.greenhouse_client_id is not None or self.greenhouse_client_secret is not None
+        if has_key and has_oauth:
+            raise ValueError(
+                "GREENHOUSE_API_KEY (Harvest v1) and GREENHOUSE_CLIENT_ID/GREENHOUSE_CLIENT_SECRET "
+                "(Harvest v3) are both set: set only one of them"
+            )
+        if not has_key and not has_oauth:
+            raise ValueError(
+                "set GREENHOUSE_CLIENT_ID and GREENHOUSE_CLIENT_SECRET (Harvest v3) "
+                "or GREENHOUSE_API_KEY (Harvest v1)"
+            )
+        if has_oauth:
+            if not self.greenhouse_client_id or self.greenhouse_client_secret is None:
+                raise ValueError("Harvest v3 needs both GREENHOUSE_CLIENT_ID and GREENHOUSE_CLIENT_SECRET")
+            if self.greenhouse_read_as_user_id is None:
+                raise ValueError(
+                    "Harvest v3 needs GREENHOUSE_READ_AS_USER_ID: the Greenhouse user ID of a Site Admin "
+                    "the bot reads as"
+                )
+        if self.slack_app_token is None and self.slack_signing_secret is None:
+            raise ValueError("SLACK_SIGNING_SECRET is required in HTTP mode (when SLACK_APP_TOKEN is not set)")
+        return self
+
+    @property
+    def harvest_version(self) -> str:
+        return "v3" if self.greenhouse_client_id else "v1"
+
+    @property
+    def harvest_base_url(self) -> str:
+        if self.greenhouse_api_url:
+            return self.greenhouse_api_url.rstrip("/")
+        return f"https://harvest.greenhouse.io/{self.harvest_version}"
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def is_admin(self, slack_user_id: str) -> bool:
+        return slack_user_id in self.bot_admins
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's report into one line per variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = [str(part) for part in err.get("loc", ()) if part]
+            name = loc[0].upper() if loc else ""
+            msg = err.get("msg", "invalid").removeprefix("Value error, ")
+            if err.get("type") == "missing":
+                msg = "is required but not set"
+            lines.append(f"{name} {msg}".strip() if name else msg)
+        raise ConfigError("\n".join(lines)) from None

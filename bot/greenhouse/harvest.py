@@ -1,0 +1,84 @@
+"""The one interface the workflows use, whichever Harvest version is behind it.
+
+Reads return the version-neutral models of `models.py`. Every write names the
+Greenhouse user it acts for: `On-Behalf-Of` in v1, the token's `sub` in v3.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from datetime import datetime
+
+from .models import ActiveApplication, Application, EmailTemplate, GreenhouseUser, Job, Named, Opening, RejectionReason
+
+
+class Harvest(ABC):
+    version: str
+
+    # users
+    @abstractmethod
+    def find_user_by_email(self, email: str) -> GreenhouseUser | None: ...
+
+    @abstractmethod
+    def get_user(self, user_id: int) -> GreenhouseUser | None: ...
+
+    # jobs
+    @abstractmethod
+    def get_job(self, job_id: int) -> Job | None:
+        """The job with its openings and hiring team, or None if there is no such job."""
+
+    @abstractmethod
+    def find_jobs_by_requisition(self, requisition_id: str) -> list[Job]: ...
+
+    @abstractmethod
+    def list_openings(self, job_id: int) -> list[Opening]:
+        """All of a job's openings, read fresh (used before and after writes)."""
+
+    @abstractmethod
+    def iter_jobs_updated_since(self, since: datetime) -> Iterator[Job]:
+        """Jobs changed at or after `since` (openings and team not needed)."""
+
+    # candidates and applications
+    @abstractmethod
+    def iter_active_applications(self, job_id: int) -> Iterator[ActiveApplication]:
+        """The job's active (non-prospect) applications with candidate names and stages,
+        read with list calls only — never one request per candidate."""
+
+    @abstractmethod
+    def get_application(self, application_id: int) -> Application | None: ...
+
+    # reference lists
+    @abstractmethod
+    def list_close_reasons(self) -> list[Named]: ...
+
+    @abstractmethod
+    def list_rejection_reasons(self) -> list[RejectionReason]: ...
+
+    @abstractmethod
+    def list_rejection_email_templates(self) -> list[EmailTemplate]:
+        """Organization-wide candidate rejection templates (the only kind reject accepts)."""
+
+    # writes
+    @abstractmethod
+    def close_opening(self, job_id: int, opening_id: int, close_reason_id: int | None, *, acting_user_id: int) -> None: ...
+
+    @abstractmethod
+    def reject_application(
+        self,
+        application_id: int,
+        *,
+        rejection_reason_id: int | None,
+        notes: str | None,
+        email_template_id: int | None,
+        acting_user_id: int,
+    ) -> None: ...
+
+    @property
+    @abstractmethod
+    def rejection_reason_required(self) -> bool:
+        """v3 requires a rejection reason on every reject; v1 does not."""
+
+    @property
+    def requests_sent(self) -> int:
+        return 0

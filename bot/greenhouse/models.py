@@ -1,0 +1,124 @@
+"""The bot's view of Greenhouse objects, the same whichever Harvest version filled them.
+
+Each backend maps its wire format onto these; workflows only ever see these.
+Unknown fields are ignored so that Greenhouse adding fields never breaks us.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Named(_Model):
+    id: int
+    name: str
+
+
+class GreenhouseUser(_Model):
+    id: int
+    name: str
+    primary_email: str | None = None
+    emails: tuple[str, ...] = ()
+    disabled: bool = False
+    site_admin: bool = False
+
+    def all_emails(self) -> list[str]:
+        seen: list[str] = []
+        for email in (self.primary_email, *self.emails):
+            if email and email.lower() not in (e.lower() for e in seen):
+                seen.append(email)
+        return seen
+
+
+class Role(StrEnum):
+    HIRING_MANAGER = "hiring_manager"
+    RECRUITER = "recruiter"
+    COORDINATOR = "coordinator"
+    SOURCER = "sourcer"
+
+
+class TeamMember(_Model):
+    user_id: int
+    name: str
+    role: Role
+    responsible: bool = False
+
+
+class Opening(_Model):
+    id: int
+    opening_id: str | None = None
+    status: str  # "open" | "closed"
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    close_reason: Named | None = None
+    application_id: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+class Job(_Model):
+    id: int
+    name: str
+    status: str  # "open" | "closed" | "draft"
+    requisition_id: str | None = None
+    confidential: bool = False
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    updated_at: datetime | None = None
+    departments: tuple[str, ...] = ()
+    offices: tuple[str, ...] = ()
+    openings: tuple[Opening, ...] = ()
+    hiring_team: tuple[TeamMember, ...] = ()
+
+    @property
+    def open_openings(self) -> list[Opening]:
+        return [o for o in self.openings if o.is_open]
+
+    def team_user_ids(self, *roles: Role) -> set[int]:
+        return {m.user_id for m in self.hiring_team if not roles or m.role in roles}
+
+    def approver_user_ids(self) -> set[int]:
+        """Recruiters and coordinators approve requests about this job."""
+        return self.team_user_ids(Role.RECRUITER, Role.COORDINATOR)
+
+
+class ActiveApplication(_Model):
+    """One active application on a job, with what the job view shows."""
+
+    id: int
+    candidate_id: int
+    candidate_name: str
+    stage: str | None = None
+    last_activity_at: datetime | None = None
+
+
+class Application(_Model):
+    id: int
+    candidate_id: int
+    candidate_name: str
+    status: str  # "active" | "rejected" | "hired" | "converted"
+    prospect: bool = False
+    job_id: int | None = None
+    job_name: str | None = None
+    stage: str | None = None
+    last_activity_at: datetime | None = None
+
+
+class RejectionReason(_Model):
+    id: int
+    name: str
+    type_name: str | None = None
+
+
+class EmailTemplate(_Model):
+    id: int
+    name: str

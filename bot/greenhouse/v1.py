@@ -1,0 +1,245 @@
+"""Harvest v1: Basic auth with the API key, `On-Behalf-Of` on writes, page-numbered `Link` paging.
+
+v1 embeds a job's openings and hiring team in the job, and a candidate's
+applications (with current stage) in the candidate, so a job view costs one job
+request plus one request per 500 candidates.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+from .harvest import Harvest
+from .models import (
+    ActiveApplication,
+    Application,
+    EmailTemplate,
+    GreenhouseUser,
+    Job,
+    Named,
+    Opening,
+    RejectionReason,
+    Role,
+    TeamMember,
+)
+from .transport import HarvestTransport
+
+PER_PAGE = 500
+
+
+class V1Auth:
+    def __init__(self, api_key: str) -> None:
+        token = base64.b64encode(f"{api_key}:".encode()).decode()
+        self._basic = f"Basic {token}"
+
+    def headers(self, acting_user_id: int | None) -> dict[str, str]:
+        headers = {"Authorization": self._basic}
+        if acting_user_id is not None:
+            headers["On-Behalf-Of"] = str(acting_user_id)
+        return headers
+
+    def refresh(self, acting_user_id: int | None) -> bool:
+        return False  # an API key cannot be refreshed
+
+    def __repr__(self) -> str:  # never show the key
+        return "V1Auth(<redacted>)"
+
+
+class HarvestV1(Harvest):
+    version = "v1"
+
+    def __init__(self, transport: HarvestTransport) -> None:
+        self.t = transport
+
+    @property
+    def requests_sent(self) -> int:
+        return self.t.requests_sent
+
+    @property
+    def rejection_reason_required(self) -> bool:
+        return False
+
+    # users ------------------------------------------------------------------------------
+    def find_user_by_email(self, email: str) -> GreenhouseUser | None:
+        # v1 matches primary and secondary emails.
+        users = self.t.get("users", {"email": email})
+        return user_from_v1(users[0]) if users else None
+
+    def get_user(self, user_id: int) -> GreenhouseUser | None:
+        body = self.t.get_or_none(f"users/{int(user_id)}")
+        return user_from_v1(body) if body else None
+
+    # jobs -------------------------------------------------------------------------------
+    def get_job(self, job_id: int) -> Job | None:
+        body = self.t.get_or_none(f"jobs/{int(job_id)}")
+        return job_from_v1(body) if body else None
+
+    def find_jobs_by_requisition(self, requisition_id: str) -> list[Job]:
+        return [job_from_v1(j) for j in self.t.paginate("jobs", {"requisition_id": requisition_id, "per_page": PER_PAGE})]
+
+    def list_openings(self, job_id: int) -> list[Opening]:
+        return [opening_from_v1(o) for o in self.t.paginate(f"jobs/{int(job_id)}/openings", {"per_page": PER_PAGE})]
+
+    def iter_jobs_updated_since(self, since: datetime) -> Iterator[Job]:
+        params = {"updated_after": _iso(since), "per_page": PER_PAGE}
+        for body in self.t.paginate("jobs", params):
+            yield job_from_v1(body)
+
+    # candidates and applications ---------------------------------------------------------
+    def iter_active_applications(self, job_id: int) -> Iterator[ActiveApplication]:
+        # /candidates?job_id= embeds each candidate's applications (all jobs), so
+        # names and stages come in the same pages: nothing is fetched per candidate.
+        for cand in self.t.paginate("candidates", {"job_id": int(job_id), "per_page": PER_PAGE}):
+            name = _person_name(cand)
+            for app in cand.get("applications") or []:
+                if app.get("status") != "active" or app.get("prospect"):
+                    continue
+                if not any((j or {}).get("id") == job_id for j in app.get("jobs") or []):
+                    continue
+                yield ActiveApplication(
+                    id=app["id"],
+                    candidate_id=cand["id"],
+                    candidate_name=name,
+                    stage=(app.get("current_stage") or {}).get("name"),
+                    last_activity_at=app.get("last_activity_at") or cand.get("last_activity"),
+                )
+
+    def get_application(self, application_id: int) -> Application | None:
+        app = self.t.get_or_none(f"applications/{int(application_id)}")
+        if not app:
+            return None
+        cand = self.t.get_or_none(f"candidates/{int(app['candidate_id'])}") or {}
+        job = (app.get("jobs") or [{}])[0] or {}
+        return Application(
+            id=app["id"],
+            candidate_id=app["candidate_id"],
+            candidate_name=_person_name(cand) if cand else f"candidate {app['candidate_id']}",
+            status=app.get("status") or "unknown",
+            prospect=bool(app.get("prospect")),
+            job_id=job.get("id"),
+            job_name=job.get("name"),
+            stage=(app.get("current_stage") or {}).get("name"),
+            last_activity_at=app.get("last_activity_at"),
+        )
+
+    # reference lists ---------------------------------------------------------------------
+    def list_close_reasons(self) -> list[Named]:
+        return [Named(id=r["id"], name=r["name"]) for r in self.t.paginate("close_reasons", {"per_page": PER_PAGE})]
+
+    def list_rejection_reasons(self) -> list[RejectionReason]:
+        params = {"include_defaults": "true", "per_page": PER_PAGE}
+        return [
+            RejectionReason(id=r["id"], name=r["name"], type_name=(r.get("type") or {}).get("name"))
+            for r in self.t.paginate("rejection_reasons", params)
+        ]
+
+    def list_rejection_email_templates(self) -> list[EmailTemplate]:
+        return [
+            EmailTemplate(id=t["id"], name=t["name"])
+            for t in self.t.paginate("email_templates", {"per_page": PER_PAGE})
+            if t.get("type") == "candidate_rejection" and t.get("user") is None
+        ]
+
+    # writes -------------------------------------------------------------------------------
+    def close_opening(self, job_id: int, opening_id: int, close_reason_id: int | None, *, acting_user_id: int) -> None:
+        body: dict[str, Any] = {"status": "closed"}
+        if close_reason_id is not None:
+            body["close_reason_id"] = close_reason_id
+        self.t.write("PATCH", f"jobs/{int(job_id)}/openings/{int(opening_id)}", json=body, acting_user_id=acting_user_id)
+
+    def reject_application(
+        self,
+        application_id: int,
+        *,
+        rejection_reason_id: int | None,
+        notes: str | None,
+        email_template_id: int | None,
+        acting_user_id: int,
+    ) -> None:
+        body: dict[str, Any] = {}
+        if rejection_reason_id is not None:
+            body["rejection_reason_id"] = rejection_reason_id
+        if notes:
+            body["notes"] = notes
+        if email_template_id is not None:
+            body["rejection_email"] = {"email_template_id": email_template_id}
+        self.t.write("POST", f"applications/{int(application_id)}/reject", json=body, acting_user_id=acting_user_id)
+
+
+# --- wire → model --------------------------------------------------------------------------
+
+
+def _person_name(d: dict[str, Any]) -> str:
+    name = d.get("name") or " ".join(p for p in (d.get("first_name"), d.get("last_name")) if p)
+    return name or f"#{d.get('id')}"
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def user_from_v1(d: dict[str, Any]) -> GreenhouseUser:
+    return GreenhouseUser(
+        id=d["id"],
+        name=_person_name(d),
+        primary_email=d.get("primary_email_address"),
+        emails=tuple(d.get("emails") or ()),
+        disabled=bool(d.get("disabled")),
+        site_admin=bool(d.get("site_admin")),
+    )
+
+
+def opening_from_v1(d: dict[str, Any]) -> Opening:
+    reason = d.get("close_reason")
+    return Opening(
+        id=d["id"],
+        opening_id=d.get("opening_id"),
+        status=d.get("status") or "open",
+        opened_at=d.get("opened_at"),
+        closed_at=d.get("closed_at"),
+        close_reason=Named(id=reason["id"], name=reason["name"]) if reason else None,
+        application_id=d.get("application_id"),
+    )
+
+
+_TEAM_KEYS = {
+    "hiring_managers": Role.HIRING_MANAGER,
+    "recruiters": Role.RECRUITER,
+    "coordinators": Role.COORDINATOR,
+    "sourcers": Role.SOURCER,
+}
+
+
+def job_from_v1(d: dict[str, Any]) -> Job:
+    team = d.get("hiring_team") or {}
+    members = [
+        TeamMember(
+            # The job object names members by `id`; web hook payloads by `user_id`.
+            user_id=m.get("id") or m.get("user_id"),
+            name=_person_name(m),
+            role=role,
+            responsible=bool(m.get("responsible")),
+        )
+        for key, role in _TEAM_KEYS.items()
+        for m in team.get(key) or []
+        if (m.get("id") or m.get("user_id"))
+    ]
+    return Job(
+        id=d["id"],
+        name=d.get("name") or f"Job {d['id']}",
+        status=d.get("status") or "open",
+        requisition_id=d.get("requisition_id"),
+        confidential=bool(d.get("confidential")),
+        opened_at=d.get("opened_at"),
+        closed_at=d.get("closed_at"),
+        updated_at=d.get("updated_at"),
+        departments=tuple(x["name"] for x in d.get("departments") or [] if x and x.get("name")),
+        offices=tuple(x["name"] for x in d.get("offices") or [] if x and x.get("name")),
+        openings=tuple(opening_from_v1(o) for o in d.get("openings") or []),
+        hiring_team=tuple(members),
+    )

@@ -1,0 +1,183 @@
+"""Slack user ⇄ Greenhouse user.
+
+Forward: on first use, Slack profile email → Harvest `GET /users?email=` (which
+matches secondary emails too), stored with when and how. Admins can link by
+hand when the emails differ. A stored mapping is re-checked against Greenhouse
+after `BOT_IDENTITY_TTL_S`, so a user disabled in Greenhouse loses access.
+
+Reverse (a job's recruiter → who to mention in Slack): the Greenhouse user's
+emails → Slack `users.lookupByEmail`, cached for the same TTL.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from bot.greenhouse.harvest import Harvest
+from bot.greenhouse.models import GreenhouseUser
+from bot.store import Store
+
+
+class Directory(Protocol):
+    """The chat side of identity (implemented over Slack's Web API)."""
+
+    def email_of(self, slack_user_id: str) -> str | None: ...
+
+    def user_for_email(self, email: str) -> str | None: ...
+
+
+class Mapping(BaseModel):
+    slack_user_id: str
+    greenhouse_user_id: int
+    name: str
+    email: str | None = None
+    mapped_at: str
+    how: str  # "email" (automatic) or "admin:<slack id>"
+    checked_at: float = 0.0
+    disabled: bool = False
+
+
+class IdentityProblem(Exception):
+    """A sentence for the Slack user: why they are not mapped, and what to ask for."""
+
+
+EMAIL_RE = re.compile(r"^[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+$")
+
+
+class Identity:
+    def __init__(
+        self,
+        store: Store,
+        harvest: Harvest,
+        directory: Directory,
+        *,
+        admins: Iterable[str] = (),
+        ttl_s: float = 3600,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.harvest = harvest
+        self.directory = directory
+        self.admins = frozenset(admins)
+        self.ttl_s = ttl_s
+        self._clock = clock
+
+    # --- forward ---------------------------------------------------------------------
+
+    def stored(self, slack_user_id: str) -> Mapping | None:
+        raw = self.store.get("mappings", slack_user_id)
+        return Mapping(**raw) if raw else None
+
+    def resolve(self, slack_user_id: str) -> Mapping:
+        """The caller's Greenhouse user, mapping them on first use. Raises IdentityProblem."""
+        mapping = self.stored(slack_user_id)
+        if mapping is None:
+            mapping = self._map_by_email(slack_user_id)
+        elif self._clock() - mapping.checked_at >= self.ttl_s:
+            mapping = self._recheck(mapping)
+        if mapping.disabled:
+            raise IdentityProblem(
+                f"Your Greenhouse user ({mapping.name}) is disabled, so I can't act for you. "
+                f"{self._ask_admin('check your Greenhouse account and mapping')}"
+            )
+        return mapping
+
+    def _map_by_email(self, slack_user_id: str) -> Mapping:
+        email = self.directory.email_of(slack_user_id)
+        if not email:
+            raise IdentityProblem(
+                "Slack doesn't show me an email address for you, so I can't find your Greenhouse user. "
+                + self._ask_admin(f"run `/greenhouse link <@{slack_user_id}> <your Greenhouse user ID or email>`")
+            )
+        user = self.harvest.find_user_by_email(email)
+        if user is None:
+            raise IdentityProblem(
+                f"No Greenhouse user has the email {email}. "
+                + self._ask_admin(f"run `/greenhouse link <@{slack_user_id}> <your Greenhouse user ID or email>`")
+            )
+        return self._save(slack_user_id, user, email=email, how="email")
+
+    def _recheck(self, mapping: Mapping) -> Mapping:
+        user = self.harvest.get_user(mapping.greenhouse_user_id)
+        disabled = user is None or user.disabled
+        updated = mapping.model_copy(
+            update={"checked_at": self._clock(), "disabled": disabled, "name": user.name if user else mapping.name}
+        )
+        self.store.put("mappings", mapping.slack_user_id, updated.model_dump())
+        return updated
+
+    def _save(self, slack_user_id: str, user: GreenhouseUser, *, email: str | None, how: str) -> Mapping:
+        mapping = Mapping(
+            slack_user_id=slack_user_id,
+            greenhouse_user_id=user.id,
+            name=user.name,
+            email=email or user.primary_email,
+            mapped_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            how=how,
+            checked_at=self._clock(),
+            disabled=user.disabled,
+        )
+        self.store.put("mappings", slack_user_id, mapping.model_dump())
+        return mapping
+
+    # --- admin fixes -------------------------------------------------------------------
+
+    def link(self, admin_slack_id: str, target_slack_id: str, reference: str) -> Mapping:
+        self._require_admin(admin_slack_id, "link")
+        reference = reference.strip()
+        if reference.isdigit():
+            user = self.harvest.get_user(int(reference))
+        elif EMAIL_RE.match(reference):
+            user = self.harvest.find_user_by_email(reference)
+        else:
+            raise IdentityProblem("Give a Greenhouse user ID (a number) or an email address.")
+        if user is None:
+            raise IdentityProblem(f"No Greenhouse user matches `{reference}`.")
+        if user.disabled:
+            raise IdentityProblem(f"That Greenhouse user ({user.name}) is disabled; I won't link to it.")
+        return self._save(target_slack_id, user, email=None, how=f"admin:{admin_slack_id}")
+
+    def unlink(self, admin_slack_id: str, target_slack_id: str) -> bool:
+        self._require_admin(admin_slack_id, "unlink")
+        existed = self.stored(target_slack_id) is not None
+        self.store.delete("mappings", target_slack_id)
+        return existed
+
+    def _require_admin(self, slack_user_id: str, verb: str) -> None:
+        if slack_user_id not in self.admins:
+            raise IdentityProblem(f"Only bot admins can {verb} Slack users to Greenhouse users. {self._admin_list()}")
+
+    def _admin_list(self) -> str:
+        if not self.admins:
+            return "No bot admins are configured (BOT_ADMINS)."
+        return "Bot admins: " + ", ".join(f"<@{a}>" for a in sorted(self.admins)) + "."
+
+    def _ask_admin(self, what: str) -> str:
+        return f"Ask a bot admin to {what}. {self._admin_list()}"
+
+    # --- reverse -----------------------------------------------------------------------
+
+    def slack_user_for(self, greenhouse_user_id: int) -> str | None:
+        """The Slack user of a Greenhouse user (e.g. a job's recruiter), or None."""
+        key = str(greenhouse_user_id)
+        for raw in self.store.values("mappings"):
+            if raw.get("greenhouse_user_id") == greenhouse_user_id and not raw.get("disabled"):
+                return raw["slack_user_id"]
+        cached = self.store.get("reverse", key)
+        if cached and self._clock() - cached.get("looked_up_at", 0) < self.ttl_s:
+            return cached.get("slack_user_id")
+        slack_id = None
+        user = self.harvest.get_user(greenhouse_user_id)
+        if user is not None and not user.disabled:
+            for email in user.all_emails():
+                slack_id = self.directory.user_for_email(email)
+                if slack_id:
+                    break
+        self.store.put("reverse", key, {"slack_user_id": slack_id, "looked_up_at": self._clock()})
+        return slack_id

@@ -1,0 +1,39 @@
+"""Starting the bot: settings, logs, services, the Bolt app, background jobs."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from flask import Flask
+from slack_bolt import App
+
+from bot import logs
+from bot.config import ConfigError, Settings, load_settings
+from bot.services import Services, build_services
+from bot.slack.app import create_app
+from bot.web import create_web_app
+
+log = logging.getLogger("bot")
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print("The bot cannot start; fix these settings (environment or .env):", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"  - {line}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def start(mode: str) -> tuple[Services, Flask | None, App]:
+    logs.configure()
+    settings = settings_or_exit()
+    services = build_services(settings)
+    app = create_app(services)
+    for hook in services.extra.get("on_start", []):
+        hook(services)
+    web = create_web_app(services, app) if mode == "http" else None
+    log.info("bot_started mode=%s harvest=%s", mode, services.harvest.version)
+    return services, web, app

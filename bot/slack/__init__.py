@@ -1,0 +1,1 @@
+"""The Slack layer: parse what Slack sends, call a workflow, render blocks."""

@@ -1,0 +1,13 @@
+"""Button clicks, one module per kind."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+
+from . import job_view
+
+
+def register(app: App, services: Services) -> None:
+    job_view.register(app, services)

@@ -1,0 +1,39 @@
+"""The Bolt app factory."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+
+from slack_bolt import App
+
+from bot.services import Services
+
+from . import actions, commands
+
+log = logging.getLogger("bot.slack")
+
+
+def create_app(services: Services, *, listener_executor: Executor | None = None) -> App:
+    settings = services.settings
+    kwargs = {}
+    if listener_executor is not None:
+        kwargs["listener_executor"] = listener_executor
+    app = App(
+        client=services.slack,
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
+        token_verification_enabled=False,
+        # Commands may be retried; clicks may be doubled: the state machine, not Bolt, dedupes.
+        **kwargs,
+    )
+
+    @app.middleware
+    def log_request(body: dict, next_) -> None:  # type: ignore[no-untyped-def]
+        kind = body.get("type") or ("slash_command" if body.get("command") else "unknown")
+        action = (body.get("actions") or [{}])[0].get("action_id") if body.get("actions") else body.get("command")
+        log.info("slack_request kind=%s action=%s user=%s", kind, action, (body.get("user") or {}).get("id") or body.get("user_id"))
+        next_()
+
+    commands.register(app, services)
+    actions.register(app, services)
+    return app

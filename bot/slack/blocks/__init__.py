@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions from workflow results to Slack blocks."""

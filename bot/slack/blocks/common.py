@@ -1,0 +1,91 @@
+"""Escaping and the small pieces every message is built from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+SECTION_TEXT_MAX = 3000
+MAX_BLOCKS = 50
+HEADER_MAX = 150
+
+
+def esc(text: object) -> str:
+    """Escape untrusted text for mrkdwn: `<!channel>`, `<@U…>` and links become inert.
+    Slack asks for exactly these three characters to be escaped."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str, limit: int = HEADER_MAX) -> dict[str, Any]:
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": plain(text)}
+
+
+def section(mrkdwn: str) -> dict[str, Any]:
+    if len(mrkdwn) > SECTION_TEXT_MAX:
+        mrkdwn = mrkdwn[: SECTION_TEXT_MAX - 1] + "…"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+
+
+def context(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn[:SECTION_TEXT_MAX]}]}
+
+
+def divider() -> dict[str, Any]:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None, confirm: dict | None = None) -> dict[str, Any]:
+    el: dict[str, Any] = {"type": "button", "text": plain(text, 75), "action_id": action_id, "value": value}
+    if style:
+        el["style"] = style
+    if confirm:
+        el["confirm"] = confirm
+    return el
+
+
+def confirm_dialog(title: str, text: str, ok: str, style: str = "primary") -> dict[str, Any]:
+    return {
+        "title": plain(title, 100),
+        "text": {"type": "mrkdwn", "text": text if len(text) <= 300 else text[:299] + "…"},
+        "confirm": plain(ok, 30),
+        "deny": plain("Cancel", 30),
+        "style": style,
+    }
+
+
+def actions(*elements: dict[str, Any], block_id: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def chunk_lines(lines: list[str], limit: int = SECTION_TEXT_MAX - 100) -> list[str]:
+    """Join lines into texts of at most `limit` characters, never splitting a line."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def day(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d") if moment else "—"
+
+
+def slack_date(moment: datetime | None) -> str:
+    """A date Slack shows in each reader's own time zone."""
+    if moment is None:
+        return "—"
+    return f"<!date^{int(moment.timestamp())}^{{date_short}} {{time}}|{moment.strftime('%Y-%m-%d %H:%M UTC')}>"

@@ -1,0 +1,118 @@
+"""The job view message, paged so that a job of any size stays within Slack's limits
+(50 blocks, 3,000 characters a section): never cut silently, always "More"."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import groupby
+from typing import Any
+
+from bot.greenhouse.models import Job, Role
+from bot.workflows.job_view import JobView
+
+from .common import MAX_BLOCKS, actions, button, chunk_lines, context, day, divider, esc, header, section
+
+PAGE_SIZE = 100  # candidates per message
+CLOSED_OPENINGS_LISTED = 5
+ACTION_MORE = "job_view_more"
+
+_ROLE_LABELS = {
+    Role.HIRING_MANAGER: "Hiring managers",
+    Role.RECRUITER: "Recruiters",
+    Role.COORDINATOR: "Coordinators",
+    Role.SOURCER: "Sourcers",
+}
+
+
+def job_title(job: Job) -> str:
+    return f"{job.name} ({job.id})"
+
+
+def job_summary_blocks(job: Job) -> list[dict[str, Any]]:
+    facts = [f"*Status:* {esc(job.status)}"]
+    if job.requisition_id:
+        facts.append(f"*Requisition:* {esc(job.requisition_id)}")
+    if job.departments:
+        facts.append(f"*Department:* {esc(', '.join(job.departments))}")
+    if job.offices:
+        facts.append(f"*Office:* {esc(', '.join(job.offices))}")
+    blocks = [header(job_title(job)), section("   ".join(facts))]
+    team_lines = []
+    for role, label in _ROLE_LABELS.items():
+        names = [esc(m.name) + (" (responsible)" if m.responsible else "") for m in job.hiring_team if m.role == role]
+        if names:
+            team_lines.append(f"*{label}:* {', '.join(names)}")
+    blocks.append(section("\n".join(team_lines) if team_lines else "*Hiring team:* nobody listed"))
+    blocks.append(section(openings_text(job)))
+    return blocks
+
+
+def openings_text(job: Job) -> str:
+    open_ = job.open_openings
+    closed = [o for o in job.openings if not o.is_open]
+    lines = [f"*Openings:* {len(open_)} open, {len(closed)} closed"]
+    for o in open_[:20]:
+        label = f" ({esc(o.opening_id)})" if o.opening_id else ""
+        lines.append(f"• open `{o.id}`{label} since {day(o.opened_at)}")
+    if len(open_) > 20:
+        lines.append(f"• … and {len(open_) - 20} more open openings")
+    if len(closed) <= CLOSED_OPENINGS_LISTED:
+        for o in closed:
+            reason = f" — {esc(o.close_reason.name)}" if o.close_reason else ""
+            lines.append(f"• closed `{o.id}` on {day(o.closed_at)}{reason}")
+    else:
+        reasons = Counter(o.close_reason.name if o.close_reason else "no reason" for o in closed)
+        summary = ", ".join(f"{n} {esc(name)}" for name, n in reasons.most_common())
+        lines.append(f"• closed: {summary}")
+    return "\n".join(lines)
+
+
+def job_view_blocks(view: JobView, offset: int = 0) -> tuple[list[dict[str, Any]], str]:
+    """Blocks for one page of the view, starting at candidate `offset`, and the
+    notification text. The first page carries the job summary."""
+    job = view.job
+    if not view.may_see_candidates:
+        if job.confidential:
+            text = "This job is confidential: only its hiring team and bot admins can see it."
+            return [section(text)], text
+        blocks = job_summary_blocks(job)
+        blocks.append(context("Candidates are shown only to this job's hiring team and to bot admins."))
+        return blocks, f"{job.name} ({job.id})"
+
+    blocks: list[dict[str, Any]] = job_summary_blocks(job) if offset == 0 else [header(job_title(job))]
+    apps = view.by_stage_order
+    total = len(apps)
+    if offset == 0:
+        blocks.append(divider())
+    if total == 0:
+        blocks.append(section("*Active candidates:* none"))
+        return blocks, f"{job_title(job)}: no active candidates"
+
+    # Leave room for the heading, the "showing" line and the More button.
+    budget = MAX_BLOCKS - len(blocks) - 3
+    page = apps[offset : offset + PAGE_SIZE]
+    stage_blocks: list[dict[str, Any]] = []
+    shown = 0
+    for stage, group in groupby(page, key=lambda a: a.stage or "No stage"):
+        lines = [f"*{esc(stage)}*"]
+        members = list(group)
+        for a in members:
+            lines.append(f"• {esc(a.candidate_name)} — application `{a.id}` — last activity {day(a.last_activity_at)}")
+        chunks = chunk_lines(lines)
+        if len(stage_blocks) + len(chunks) > budget:
+            break
+        stage_blocks += [section(c) for c in chunks]
+        shown += len(members)
+    if shown == 0:  # one stage alone overflows the budget: take what fits, line by line
+        lines = [f"• {esc(a.candidate_name)} — application `{a.id}`" for a in page]
+        chunks = chunk_lines(lines)[:budget]
+        stage_blocks = [section(c) for c in chunks]
+        shown = sum(c.count("\n") + 1 for c in chunks)
+
+    start, end = offset + 1, offset + shown
+    blocks.append(section(f"*Active candidates:* {total}" + (f" (showing {start}–{end})" if total > shown else "")))
+    blocks += stage_blocks
+    if end < total:
+        blocks.append(context(f"Showing {start}–{end} of {total}. More candidates follow."))
+        blocks.append(actions(button(f"More ({total - end} left)", ACTION_MORE, f"{job.id}:{end}")))
+    return blocks, f"{job_title(job)}: {total} active candidates"

@@ -1,0 +1,26 @@
+"""`/greenhouse job <job id | requisition id>`"""
+
+from __future__ import annotations
+
+from bot.slack.blocks.job import job_view_blocks
+from bot.workflows.jobs import UserFacingError, check_job_ref
+
+from .registry import CommandContext, subcommand
+
+
+def _ack(args: str) -> str:
+    words = args.split()
+    if len(words) > 1:
+        raise UserFacingError("Give one job ID or requisition ID, e.g. `/greenhouse job 6404`.")
+    ref = check_job_ref(words[0] if words else "")
+    return f"Looking up job {ref}…"
+
+
+@subcommand("job", "job <job id | requisition id>", "a job's openings and active candidates (hiring team only)", _ack)
+def run(ctx: CommandContext) -> None:
+    actor = ctx.actor_or_none_if_admin()
+    view = ctx.services.job_views.load(
+        ctx.args.strip(), greenhouse_user_id=actor.greenhouse_user_id if actor else None, is_admin=ctx.is_admin
+    )
+    blocks, text = job_view_blocks(view)
+    ctx.reply(text, blocks)

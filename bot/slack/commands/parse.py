@@ -1,0 +1,32 @@
+"""Splitting `/greenhouse …` text, and reading Slack's escaped mentions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MENTION_RE = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    name: str
+    args: str
+
+    @property
+    def words(self) -> list[str]:
+        return self.args.split()
+
+
+def parse(text: str | None) -> ParsedCommand:
+    text = (text or "").strip()
+    if not text:
+        return ParsedCommand("help", "")
+    name, _, rest = text.partition(" ")
+    return ParsedCommand(name.lower(), rest.strip())
+
+
+def mentioned_user(word: str) -> str | None:
+    """`<@U123|name>` (how Slack sends a mention with should_escape) → `U123`."""
+    match = MENTION_RE.match(word.strip())
+    return match.group(1) if match else None

@@ -1,0 +1,1 @@
+"""Workflows: what the bot does, in Greenhouse terms. No Slack, no HTTP here."""

@@ -1,0 +1,66 @@
+"""The job view: a job, its openings, and its active candidates grouped by stage.
+
+Cost: one job request (two when the reference turns out to be a requisition ID)
+plus one request per 500 candidates — nothing per candidate.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.greenhouse.harvest import Harvest
+from bot.greenhouse.models import ActiveApplication, Job
+
+from .jobs import find_job, may_see_candidates
+
+
+@dataclass(frozen=True)
+class JobView:
+    job: Job
+    may_see_candidates: bool
+    applications: tuple[ActiveApplication, ...] = field(default=())
+
+    @property
+    def by_stage_order(self) -> list[ActiveApplication]:
+        return sorted(self.applications, key=lambda a: ((a.stage or "~").lower(), a.candidate_name.lower(), a.id))
+
+
+class JobViews:
+    """Loads job views; keeps the last view of each job in memory for a few minutes
+    so that paging through a big job with "More" costs no further Harvest calls.
+    Candidate data is only ever held in memory, never stored."""
+
+    def __init__(self, harvest: Harvest, *, ttl_s: float = 300, clock: Callable[[], float] = time.monotonic) -> None:
+        self.harvest = harvest
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._cache: dict[int, tuple[float, JobView]] = {}
+        self._lock = threading.Lock()
+
+    def load(self, ref: str, *, greenhouse_user_id: int | None, is_admin: bool) -> JobView:
+        job = find_job(self.harvest, ref)
+        return self._view(job, greenhouse_user_id, is_admin)
+
+    def page(self, job_id: int, *, greenhouse_user_id: int | None, is_admin: bool) -> JobView:
+        """For the "More" button: the cached view if fresh, else a new read."""
+        with self._lock:
+            hit = self._cache.get(job_id)
+        if hit and self._clock() - hit[0] < self.ttl_s:
+            allowed = may_see_candidates(hit[1].job, greenhouse_user_id, is_admin)
+            if not allowed:
+                return JobView(job=hit[1].job, may_see_candidates=False)
+            return hit[1]
+        return self.load(str(job_id), greenhouse_user_id=greenhouse_user_id, is_admin=is_admin)
+
+    def _view(self, job: Job, greenhouse_user_id: int | None, is_admin: bool) -> JobView:
+        if not may_see_candidates(job, greenhouse_user_id, is_admin):
+            return JobView(job=job, may_see_candidates=False)
+        view = JobView(job=job, may_see_candidates=True, applications=tuple(self.harvest.iter_active_applications(job.id)))
+        with self._lock:
+            now = self._clock()
+            self._cache = {k: v for k, v in self._cache.items() if now - v[0] < self.ttl_s}
+            self._cache[job.id] = (now, view)
+        return view

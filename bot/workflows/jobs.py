@@ -1,0 +1,50 @@
+"""Finding a job by ID or requisition ID, and who may see its candidates."""
+
+from __future__ import annotations
+
+import re
+
+from bot.greenhouse.harvest import Harvest
+from bot.greenhouse.models import Job
+
+JOB_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
+
+
+class UserFacingError(Exception):
+    """One clear sentence for the person who asked; nothing was written."""
+
+
+def check_job_ref(ref: str) -> str:
+    """Validate a job reference (job ID or requisition ID) without calling Greenhouse."""
+    ref = ref.strip()
+    if not ref:
+        raise UserFacingError("Tell me which job: a job ID or a requisition ID, e.g. `/greenhouse job 6404`.")
+    if not JOB_REF_RE.match(ref):
+        raise UserFacingError("That doesn't look like a job ID or requisition ID (letters, digits, `-`, `_` or `.`).")
+    return ref
+
+
+def find_job(harvest: Harvest, ref: str) -> Job:
+    """A number is tried as a job ID first; anything else, or a number that is no
+    job's ID, is tried as a requisition ID (those are often numbers too)."""
+    ref = check_job_ref(ref)
+    if ref.isdigit() and len(ref) <= 18:
+        job = harvest.get_job(int(ref))
+        if job is not None:
+            return job
+    jobs = harvest.find_jobs_by_requisition(ref)
+    if len(jobs) == 1:
+        return jobs[0]
+    if len(jobs) > 1:
+        ids = ", ".join(str(j.id) for j in jobs[:10])
+        raise UserFacingError(f"Several jobs have requisition ID `{ref}` (job IDs {ids}); use the job ID.")
+    raise UserFacingError(f"I can't find a job with ID or requisition ID `{ref}` in Greenhouse.")
+
+
+def on_hiring_team(job: Job, greenhouse_user_id: int | None) -> bool:
+    return greenhouse_user_id is not None and greenhouse_user_id in job.team_user_ids()
+
+
+def may_see_candidates(job: Job, greenhouse_user_id: int | None, is_admin: bool) -> bool:
+    """The job's hiring team (any role) and the bot's admins, nobody else."""
+    return is_admin or on_hiring_team(job, greenhouse_user_id)
