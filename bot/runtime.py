@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 
 from flask import Flask
 from slack_bolt import App
@@ -32,8 +33,19 @@ def start(mode: str) -> tuple[Services, Flask | None, App]:
     settings = settings_or_exit()
     services = build_services(settings)
     app = create_app(services)
-    for hook in services.extra.get("on_start", []):
-        hook(services)
+    warn_if_public_approvals_channel(services)
+    # Settle what a previous run left executing before anything else, then keep watching.
+    from bot import housekeeping
+
+    stop = threading.Event()
+    services.extra["stop"] = stop
+    housekeeping.start(services, stop)
     web = create_web_app(services, app) if mode == "http" else None
     log.info("bot_started mode=%s harvest=%s", mode, services.harvest.version)
     return services, web, app
+
+
+def warn_if_public_approvals_channel(services: Services) -> None:
+    channel = services.settings.bot_approvals_channel
+    if channel and services.request_messages.is_public(channel):
+        log.warning("approvals_channel_public channel=%s: requests name candidates; use a private channel", channel)

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.config import Settings
 from bot.greenhouse.harvest import Harvest
@@ -19,6 +20,8 @@ from bot.logs import register_secret
 from bot.slack.directory import SlackDirectory
 from bot.store import Store
 from bot.workflows.job_view import JobViews
+from bot.workflows.reference import ReferenceLists
+from bot.workflows.requests import Requests
 
 
 @dataclass
@@ -29,6 +32,9 @@ class Services:
     identity: Identity
     job_views: JobViews
     slack: WebClient
+    reference: ReferenceLists
+    requests: Requests
+    request_messages: Any
     extra: dict[str, Any] = field(default_factory=dict)
 
     def is_admin(self, slack_user_id: str) -> bool:
@@ -58,7 +64,10 @@ def build_harvest(settings: Settings, *, http: httpx.Client | None = None, sleep
 def build_slack_client(settings: Settings) -> WebClient:
     token = settings.slack_bot_token.get_secret_value()
     register_secret(token)
-    return WebClient(token=token, base_url=settings.slack_api_url)
+    client = WebClient(token=token, base_url=settings.slack_api_url)
+    # Slack's `ratelimited` answers carry Retry-After: wait and send again (twice at most).
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
 
 
 def build_services(
@@ -78,6 +87,13 @@ def build_services(
     identity = Identity(
         store, harvest, SlackDirectory(slack), admins=settings.bot_admins, ttl_s=settings.bot_identity_ttl_s
     )
+    from bot.slack.request_messages import RequestMessages
+
+    reference = ReferenceLists(harvest, ttl_s=settings.bot_cache_ttl_s)
+    requests = Requests(
+        store, harvest, reference,
+        ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,
+    )
     return Services(
         settings=settings,
         store=store,
@@ -85,4 +101,7 @@ def build_services(
         identity=identity,
         job_views=JobViews(harvest),
         slack=slack,
+        reference=reference,
+        requests=requests,
+        request_messages=RequestMessages(slack, identity, requests, settings.bot_approvals_channel),
     )

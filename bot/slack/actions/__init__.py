@@ -6,8 +6,9 @@ from slack_bolt import App
 
 from bot.services import Services
 
-from . import job_view
+from . import job_view, requests
 
 
 def register(app: App, services: Services) -> None:
     job_view.register(app, services)
+    requests.register(app, services)

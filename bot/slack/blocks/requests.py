@@ -1,0 +1,208 @@
+"""Messages for approval requests: the requester's draft, the request in the
+approvals channel, its thread with the buttons, and every outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from bot.greenhouse.models import EmailTemplate, Named, RejectionReason
+from bot.workflows.requests import Request
+
+from .common import actions, button, confirm_dialog, context, esc, plain, section
+
+ACTION_APPROVE = "request_approve"
+ACTION_DENY = "request_deny"
+ACTION_RETRY = "request_retry"
+ACTION_DRAFT_REASON = "draft_reason"
+ACTION_DRAFT_TEMPLATE = "draft_template"
+ACTION_DRAFT_SUBMIT = "draft_submit"
+ACTION_DRAFT_CANCEL = "draft_cancel"
+DENY_MODAL = "deny_modal"
+MAX_OPTIONS = 100  # Slack's limit for a static select
+
+
+def _when(epoch: float | None) -> str:
+    if not epoch:
+        return "—"
+    moment = datetime.fromtimestamp(epoch, tz=timezone.utc)
+    return f"<!date^{int(epoch)}^{{date_short_pretty}} {{time}}|{moment.strftime('%Y-%m-%d %H:%M UTC')}>"
+
+
+def what_will_happen(r: Request) -> str:
+    """The request, counted, in the words the approver confirms."""
+    if r.kind == "close_job":
+        n = len(r.remaining_openings()) if r.results else len(r.opening_ids)
+        reason = f" with reason *{esc(r.close_reason_name)}*" if r.close_reason_name else " (no close reason chosen yet)"
+        stay = f"; {r.active_candidates} active candidate{'s' if r.active_candidates != 1 else ''} stay active on the closed job" \
+            if r.active_candidates is not None else ""
+        return f"{n} open opening{'s' if n != 1 else ''} will be closed{reason}{stay}."
+    reason = f"*{esc(r.rejection_reason_name)}*" if r.rejection_reason_name else "(no reason chosen yet)"
+    email = (
+        f"The rejection email *{esc(r.email_template_name)}* WILL be sent to the candidate."
+        if r.email_template_id else "No email will be sent to the candidate."
+    )
+    return f"The application will be rejected with reason {reason}. {email}"
+
+
+def title(r: Request) -> str:
+    if r.kind == "close_job":
+        return f"*Close job* {esc(r.job_name)} ({r.job_id})"
+    stage = f", stage {esc(r.stage)}" if r.stage else ""
+    return (f"*Reject application* `{r.application_id}` — {esc(r.candidate_name)} — "
+            f"{esc(r.job_name)} ({r.job_id}){stage}")
+
+
+# --- the requester's draft (ephemeral) ---------------------------------------------------------
+
+
+def _select(action_id: str, placeholder: str, options: list[tuple[str, str]], initial: str | None) -> dict[str, Any]:
+    opts = [{"text": plain(label, 75), "value": value} for label, value in options[:MAX_OPTIONS]]
+    el: dict[str, Any] = {"type": "static_select", "action_id": action_id, "placeholder": plain(placeholder, 150), "options": opts}
+    chosen = next((o for o in opts if o["value"] == initial), None)
+    if chosen:
+        el["initial_option"] = chosen
+    return el
+
+
+def draft_blocks(r: Request, reasons: list[Named] | list[RejectionReason], templates: list[EmailTemplate] | None) -> list[dict[str, Any]]:
+    chosen = r.close_reason_id if r.kind == "close_job" else r.rejection_reason_id
+    elements = [_select(ACTION_DRAFT_REASON, "Pick a reason",
+                        [(x.name, f"{r.id}|{x.id}") for x in reasons], f"{r.id}|{chosen}" if chosen else None)]
+    if r.kind == "reject_application" and templates is not None:
+        tpl_options = [("No email to the candidate", f"{r.id}|none")] + [(f"Email: {t.name}", f"{r.id}|{t.id}") for t in templates]
+        elements.append(_select(ACTION_DRAFT_TEMPLATE, "Rejection email?", tpl_options,
+                                f"{r.id}|{r.email_template_id or 'none'}"))
+    blocks = [
+        section(f"{title(r)}\n{what_will_happen(r)}"),
+        actions(*elements, block_id="draft_choices"),
+        actions(button("Request approval", ACTION_DRAFT_SUBMIT, r.id, style="primary"),
+                button("Cancel", ACTION_DRAFT_CANCEL, r.id), block_id="draft_buttons"),
+        context("Nothing is written to Greenhouse until a recruiter or coordinator of the job approves."),
+    ]
+    if len(reasons) > MAX_OPTIONS:
+        blocks.insert(1, context(f"Showing the first {MAX_OPTIONS} of {len(reasons)} reasons; type reason words after the command to match others."))
+    return blocks
+
+
+# --- the request in the approvals channel --------------------------------------------------
+
+
+def request_message(r: Request, *, public_channel: bool = False) -> tuple[list[dict[str, Any]], str]:
+    blocks = [section(f"{title(r)}\nAsked by <@{r.requester}>. {what_will_happen(r)}")]
+    blocks.append(context(status_line(r)))
+    if public_channel:
+        blocks.append(context(":warning: This channel is public and requests name candidates: "
+                              "an admin should move approvals to a private channel (BOT_APPROVALS_CHANNEL)."))
+    return blocks, f"Request: {_plain_title(r)}"
+
+
+def status_line(r: Request) -> str:
+    who = f"<@{r.decided_by}>" if r.decided_by else ""
+    if r.state == "requested":
+        return f":hourglass_flowing_sand: Waiting for approval (expires {_when(r.expires_at)})."
+    if r.state == "executing":
+        return f":gear: Approved by {who} {_when(r.decided_at)}; writing to Greenhouse…"
+    if r.state == "done":
+        return f":white_check_mark: Approved by {who} {_when(r.decided_at)}. {esc(outcome_summary(r))}"
+    if r.state == "failed":
+        return (f":warning: Approved by {who} {_when(r.decided_at)}, but it did not complete: {esc(outcome_summary(r))} "
+                f"Greenhouse said: {esc(r.error or 'unknown error')}")
+    if r.state == "denied":
+        why = f": {esc(r.deny_reason)}" if r.deny_reason else ""
+        return f":x: Denied by {who} {_when(r.decided_at)}{why}. Nothing was written to Greenhouse."
+    if r.state == "expired":
+        return ":hourglass: Expired with no decision. Nothing was written to Greenhouse."
+    return esc(r.state)
+
+
+def outcome_summary(r: Request) -> str:
+    if r.kind == "close_job":
+        closed = [o for o in r.opening_ids if r.results.get(str(o)) == "closed"]
+        left = r.remaining_openings()
+        text = f"Closed {len(closed)} of {len(r.opening_ids)} openings" + (f" ({', '.join(map(str, closed))})" if closed else "") + "."
+        if left:
+            text += f" Still open: {', '.join(map(str, left))}."
+        if r.job_status_after:
+            text += f" The job is now {r.job_status_after}."
+        return text
+    done = r.results.get(str(r.application_id)) == "rejected"
+    email = f" Email '{r.email_template_name}' sent." if done and r.email_template_id else ""
+    return ("The application was rejected." + email) if done else "The application was not rejected."
+
+
+def thread_message(r: Request, approvers: list[str]) -> tuple[list[dict[str, Any]], str]:
+    """The thread reply that mentions the approvers and holds the buttons (while undecided)."""
+    mentions = " ".join(f"<@{a}>" for a in approvers) or "No recruiter or coordinator of this job is on Slack; a bot admin can approve."
+    blocks = [section(f"{mentions}\nPlease approve or deny: {what_will_happen(r)}")]
+    if r.state == "requested":
+        blocks.append(actions(
+            button("Approve", ACTION_APPROVE, r.id, style="primary", confirm=approve_confirm(r)),
+            button("Deny", ACTION_DENY, r.id),
+            block_id="decision",
+        ))
+    elif r.state == "failed":
+        blocks.append(actions(
+            button("Retry", ACTION_RETRY, r.id, style="primary", confirm=approve_confirm(r)),
+            button("Deny", ACTION_DENY, r.id),
+            block_id="decision",
+        ))
+    blocks.append(context(status_line(r)))
+    return blocks, f"Approval needed: {_plain_title(r)}"
+
+
+def approve_confirm(r: Request) -> dict[str, Any]:
+    if r.kind == "close_job":
+        text = f"Close {esc(r.job_name)} ({r.job_id}): {what_will_happen(r)} Greenhouse closes the job when its last opening closes."
+        return confirm_dialog("Close these openings?", text, "Close openings")
+    warning = " This cannot be taken back." if r.email_template_id else ""
+    text = f"Reject {esc(r.candidate_name)} (application {r.application_id}): {what_will_happen(r)}{warning}"
+    return confirm_dialog("Reject this application?", text, "Reject", style="danger")
+
+
+def deny_modal(r: Request) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": DENY_MODAL,
+        "private_metadata": r.id,
+        "title": plain("Deny request", 24),
+        "submit": plain("Deny", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            section(f"{title(r)}"),
+            {"type": "input", "block_id": "reason", "optional": True, "label": plain("Reason (optional)"),
+             "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True, "max_length": 500}},
+        ],
+    }
+
+
+def requester_notice(r: Request) -> str:
+    return f"Your request ({_plain_title(r)}): {status_line(r)}"
+
+
+def _plain_title(r: Request) -> str:
+    if r.kind == "close_job":
+        return f"close {esc(r.job_name)} ({r.job_id})"
+    return f"reject application {r.application_id} on {esc(r.job_name)} ({r.job_id})"
+
+
+def pending_blocks(requests: list[Request]) -> list[dict[str, Any]]:
+    if not requests:
+        return [section("No open requests that you made or may approve.")]
+    lines = [f"• {title(r)} — {r.state}, asked by <@{r.requester}>" for r in requests[:40]]
+    more = [context(f"… and {len(requests) - 40} more.")] if len(requests) > 40 else []
+    return [section("*Open requests*"), *[section(line) for line in lines], *more][:50]
+
+
+def history_blocks(job_label: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not entries:
+        return [section(f"No bot requests recorded for {esc(job_label)}.")]
+    lines = [
+        f"• {_when(e.get('at'))} `{e.get('request_id')}` {e.get('kind')}: {e.get('from')} → *{e.get('to')}* "
+        f"by {('<@' + e['who'] + '>') if str(e.get('who', '')).startswith(('U', 'W')) else esc(e.get('who'))}"
+        + (f" — {esc(e.get('detail'))}" if e.get("detail") and e.get("detail") not in ("asked", "posted") else "")
+        for e in entries
+    ]
+    from .common import chunk_lines
+
+    return [section(f"*Recent requests for {esc(job_label)}*")] + [section(c) for c in chunk_lines(lines)][:45]

@@ -1,0 +1,73 @@
+"""`/greenhouse close …`, `reject …`, `pending`, `history <job>`"""
+
+from __future__ import annotations
+
+from bot.slack.blocks.common import esc
+from bot.slack.blocks.requests import draft_blocks, history_blocks, pending_blocks
+from bot.workflows.jobs import UserFacingError, check_job_ref, find_job, may_see_candidates
+from bot.workflows.requests import Request
+
+from .registry import CommandContext, subcommand
+
+
+def _ack_close(args: str) -> str:
+    ref = check_job_ref(args.split()[0] if args.split() else "")
+    return f"Preparing a request to close job {ref}…"
+
+
+@subcommand("close", "close <job id | requisition id> [close reason words]",
+            "ask to close a job's open openings (a recruiter approves)", _ack_close)
+def close(ctx: CommandContext) -> None:
+    ref, _, words = ctx.args.strip().partition(" ")
+    actor = ctx.actor()
+    request = ctx.services.requests.draft_close(actor, ctx.is_admin, ref, words, ctx.channel_id)
+    if request.close_reason_id is not None:
+        post_and_confirm(ctx, request)
+    else:
+        reasons = ctx.services.reference.close_reasons()
+        ctx.reply("Pick a close reason", draft_blocks(request, reasons, None))
+
+
+def _ack_reject(args: str) -> str:
+    words = args.split()
+    if not words or not words[0].isdigit():
+        raise UserFacingError("Usage: `/greenhouse reject <application id> [rejection reason words]` "
+                              "(`/greenhouse job <job>` lists application IDs).")
+    return f"Preparing a request to reject application {words[0]}…"
+
+
+@subcommand("reject", "reject <application id> [rejection reason words]",
+            "ask to reject an active application (a recruiter approves)", _ack_reject)
+def reject(ctx: CommandContext) -> None:
+    ref, _, words = ctx.args.strip().partition(" ")
+    actor = ctx.actor()
+    request = ctx.services.requests.draft_reject(actor, ctx.is_admin, ref, words, ctx.channel_id)
+    # Always a draft: the requester decides whether the candidate gets an email.
+    ref_lists = ctx.services.reference
+    ctx.reply("Check your rejection request", draft_blocks(request, ref_lists.rejection_reasons(), ref_lists.rejection_templates()))
+
+
+def post_and_confirm(ctx_or_reply: CommandContext, request: Request) -> None:
+    posted = ctx_or_reply.services.request_messages.post(request)
+    ctx_or_reply.reply(f"Your request is posted in <#{posted.channel}> for approval. I'll tell you when it is decided.")
+
+
+@subcommand("pending", "pending", "open requests you made or may approve", lambda args: "Looking up open requests…")
+def pending(ctx: CommandContext) -> None:
+    mapping = ctx.actor_or_none_if_admin()
+    found = ctx.services.requests.pending_for(ctx.user_id, mapping.greenhouse_user_id if mapping else None, ctx.is_admin)
+    ctx.reply(f"{len(found)} open request(s)", pending_blocks(found))
+
+
+def _ack_history(args: str) -> str:
+    return f"Looking up the request history of job {check_job_ref(args)}…"
+
+
+@subcommand("history", "history <job id | requisition id>", "a job's recent bot requests (hiring team only)", _ack_history)
+def history(ctx: CommandContext) -> None:
+    mapping = ctx.actor_or_none_if_admin()
+    job = find_job(ctx.services.harvest, ctx.args.strip())
+    if not may_see_candidates(job, mapping.greenhouse_user_id if mapping else None, ctx.is_admin):
+        raise UserFacingError(f"Only the hiring team of {esc(job.name)} ({job.id}) or a bot admin can see its history.")
+    entries = ctx.services.requests.history(job.id)
+    ctx.reply(f"History of {job.name} ({job.id})", history_blocks(f"{job.name} ({job.id})", entries))

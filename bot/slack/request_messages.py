@@ -1,0 +1,94 @@
+"""Putting requests in Slack: post the request and its thread, keep both up to
+date with the state, and tell the requester."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.identity import Identity
+from bot.workflows.jobs import UserFacingError
+from bot.workflows.requests import Request, Requests
+
+from .blocks.requests import request_message, requester_notice, thread_message
+
+log = logging.getLogger("bot.slack")
+
+_ADVICE = {
+    "channel_not_found": "I can't find the channel <#{channel}>: ask an admin to check BOT_APPROVALS_CHANNEL.",
+    "not_in_channel": "I'm not in <#{channel}>: invite me there (`/invite @greenhouse`) and ask again.",
+    "is_archived": "<#{channel}> is archived: ask an admin to set another BOT_APPROVALS_CHANNEL.",
+    "ratelimited": "Slack is rate-limiting me right now: please ask again in a minute.",
+}
+
+
+def slack_advice(exc: SlackApiError, channel: str) -> str:
+    error = exc.response.get("error") if exc.response is not None else "unknown"
+    return _ADVICE.get(error, "Slack refused the message ({error}).").format(channel=channel, error=error)
+
+
+class RequestMessages:
+    def __init__(self, client: WebClient, identity: Identity, requests: Requests, approvals_channel: str | None) -> None:
+        self.client = client
+        self.identity = identity
+        self.requests = requests
+        self.approvals_channel = approvals_channel
+
+    def is_public(self, channel: str) -> bool:
+        try:
+            info = self.client.conversations_info(channel=channel)["channel"]
+        except SlackApiError:
+            return False  # cannot tell; no warning rather than a wrong one
+        return not (info.get("is_private") or info.get("is_im") or info.get("is_mpim"))
+
+    def approver_mentions(self, r: Request) -> list[str]:
+        found = (self.identity.slack_user_for(gh) for gh in r.approver_gh_ids)
+        return list(dict.fromkeys(s for s in found if s))
+
+    def post(self, r: Request) -> Request:
+        """draft → requested, with both messages posted; or discarded, with nothing
+        left behind, and a sentence for the requester saying what to do."""
+        channel = self.approvals_channel or r.origin_channel
+        main_ts = None
+        try:
+            blocks, text = request_message(r, public_channel=self.is_public(channel))
+            main = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+            main_ts, channel = main["ts"], main["channel"] or channel
+            tblocks, ttext = thread_message(r.model_copy(update={"state": "requested"}), self.approver_mentions(r))
+            thread = self.client.chat_postMessage(channel=channel, thread_ts=main_ts, text=ttext, blocks=tblocks)
+        except SlackApiError as exc:
+            log.warning("request_post_failed request=%s error=%s", r.id, exc.response.get("error"))
+            if main_ts:
+                try:
+                    self.client.chat_delete(channel=channel, ts=main_ts)
+                except SlackApiError:
+                    log.warning("request_post_cleanup_failed request=%s", r.id)
+            self.requests.discard(r.id, f"post failed: {exc.response.get('error')}")
+            raise UserFacingError(slack_advice(exc, channel) + " Your request was not posted.") from None
+        return self.requests.mark_posted(r.id, channel, main_ts, thread["ts"])
+
+    def refresh(self, r: Request) -> None:
+        """Bring both messages in line with the request's state (buttons go once decided)."""
+        if not (r.channel and r.message_ts):
+            return
+        blocks, text = request_message(r)
+        tblocks, ttext = thread_message(r, self.approver_mentions(r))
+        for ts, b, t in ((r.message_ts, blocks, text), (r.thread_ts, tblocks, ttext)):
+            if not ts:
+                continue
+            try:
+                self.client.chat_update(channel=r.channel, ts=ts, text=t, blocks=b)
+            except SlackApiError as exc:
+                log.warning("request_update_failed request=%s error=%s", r.id, exc.response.get("error"))
+
+    def tell_requester(self, r: Request) -> None:
+        try:
+            self.client.chat_postMessage(channel=r.requester, text=requester_notice(r))
+        except SlackApiError as exc:
+            log.warning("requester_notice_failed request=%s error=%s", r.id, exc.response.get("error"))
+
+    def settle(self, r: Request) -> None:
+        self.refresh(r)
+        self.tell_requester(r)

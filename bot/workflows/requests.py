@@ -1,0 +1,473 @@
+"""Approval requests: close a job, reject an application — written to Greenhouse
+only after an allowed approver's click, exactly once.
+
+State machine (every transition is a compare-and-set in the store, and an audit entry):
+
+    draft ──post──▶ requested ──claim──▶ executing ──▶ done
+      │                │                    │
+      └─(expired)      ├──▶ denied          └──▶ failed ──retry (claim)──▶ executing
+                       └──▶ expired
+
+The claim (requested|failed → executing) is the single point where a write can
+start; of any number of clicks, retries and processes, one wins it. While
+executing, each write is recorded before and after it is sent, so a crash
+leaves enough to reconcile by reading Greenhouse, never by writing blindly.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from bot.greenhouse.errors import GreenhouseError, ValidationFailed
+from bot.greenhouse.harvest import Harvest
+from bot.identity import Mapping
+from bot.store import Store
+
+from .jobs import UserFacingError, find_job, may_see_candidates
+from .reference import ReferenceLists, match_by_words
+
+Kind = Literal["close_job", "reject_application"]
+OPEN_STATES = ("draft", "requested")
+FINAL_STATES = ("done", "denied", "expired", "discarded")
+LEASE_S = 300  # an execution not finished (nor renewed) within this is presumed dead
+
+
+class Request(BaseModel):
+    id: str
+    kind: Kind
+    state: str = "draft"
+    job_id: int
+    job_name: str
+    requester: str  # Slack user ID
+    requester_gh: int
+    requester_name: str
+    origin_channel: str
+    approver_gh_ids: list[int] = Field(default_factory=list)
+    # close_job
+    opening_ids: list[int] = Field(default_factory=list)
+    active_candidates: int | None = None
+    close_reason_id: int | None = None
+    close_reason_name: str | None = None
+    # reject_application
+    application_id: int | None = None
+    candidate_name: str | None = None
+    stage: str | None = None
+    rejection_reason_id: int | None = None
+    rejection_reason_name: str | None = None
+    email_template_id: int | None = None
+    email_template_name: str | None = None
+    # where it lives in Slack (opaque to this module)
+    channel: str | None = None
+    message_ts: str | None = None
+    thread_ts: str | None = None
+    # lifecycle
+    created_at: float
+    expires_at: float
+    decided_by: str | None = None
+    decided_by_gh: int | None = None
+    decided_by_name: str | None = None
+    decided_at: float | None = None
+    deny_reason: str | None = None
+    lease_until: float | None = None
+    executor: str | None = None
+    attempts: int = 0
+    results: dict[str, str] = Field(default_factory=dict)  # opening/application id → closed|rejected|sending|error text
+    error: str | None = None
+    job_status_after: str | None = None
+    finished_at: float | None = None
+
+    @property
+    def target(self) -> str:
+        if self.kind == "close_job":
+            return f"{self.job_name} ({self.job_id})"
+        return f"application {self.application_id} ({self.candidate_name}) on {self.job_name} ({self.job_id})"
+
+    def remaining_openings(self) -> list[int]:
+        return [o for o in self.opening_ids if self.results.get(str(o)) != "closed"]
+
+
+class Refused(UserFacingError):
+    """A click or command by someone not allowed to make it (nothing changed)."""
+
+
+def _executor_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _pid_alive(executor: str | None) -> bool:
+    host, _, pid = (executor or "").partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine: trust its lease
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Requests:
+    def __init__(
+        self,
+        store: Store,
+        harvest: Harvest,
+        reference: ReferenceLists,
+        *,
+        ttl_hours: float = 72,
+        allow_self_approval: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.harvest = harvest
+        self.reference = reference
+        self.ttl_s = ttl_hours * 3600
+        self.allow_self_approval = allow_self_approval
+        self._clock = clock
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def get(self, request_id: str) -> Request | None:
+        raw = self.store.get("requests", request_id)
+        return Request(**raw) if raw else None
+
+    def all(self) -> list[Request]:
+        return [Request(**raw) for raw in self.store.values("requests")]
+
+    # --- drafting (the requester) --------------------------------------------------------
+
+    def draft_close(self, actor: Mapping, is_admin: bool, ref: str, reason_words: str, channel: str) -> Request:
+        job = find_job(self.harvest, ref)
+        if not may_see_candidates(job, actor.greenhouse_user_id, is_admin):
+            raise Refused(f"Only the hiring team of {job.name} ({job.id}) or a bot admin can ask to close it.")
+        openings = [o for o in job.openings if o.is_open] or [o for o in self.harvest.list_openings(job.id) if o.is_open]
+        if not openings:
+            raise UserFacingError(f"{job.name} ({job.id}) has no open openings; it is {job.status} already.")
+        active = sum(1 for _ in self.harvest.iter_active_applications(job.id))
+        request = self._new(
+            "close_job", job.id, job.name, actor, channel,
+            approver_gh_ids=sorted(job.approver_user_ids()),
+            opening_ids=[o.id for o in openings],
+            active_candidates=active,
+        )
+        matches = match_by_words(reason_words, self.reference.close_reasons(), lambda r: r.name)
+        if len(matches) == 1:
+            request.close_reason_id, request.close_reason_name = matches[0].id, matches[0].name
+        self._save_new(request)
+        return request
+
+    def draft_reject(self, actor: Mapping, is_admin: bool, application_ref: str, reason_words: str, channel: str) -> Request:
+        if not application_ref.isdigit() or len(application_ref) > 18:
+            raise UserFacingError("Give the application ID (a number; `/greenhouse job <job>` lists them).")
+        app = self.harvest.get_application(int(application_ref))
+        if app is None:
+            raise UserFacingError(f"I can't find application {application_ref} in Greenhouse.")
+        job = self.harvest.get_job(app.job_id) if app.job_id else None
+        if job is None or not may_see_candidates(job, actor.greenhouse_user_id, is_admin):
+            # Same answer whether or not it exists for an outsider: no candidate data leaks.
+            raise Refused(f"Only the hiring team of the application's job or a bot admin can ask to reject application {application_ref}.")
+        if app.status != "active":
+            raise UserFacingError(f"Application {app.id} is {app.status}, not active: only active applications can be rejected.")
+        request = self._new(
+            "reject_application", job.id, job.name, actor, channel,
+            approver_gh_ids=sorted(job.approver_user_ids()),
+            application_id=app.id, candidate_name=app.candidate_name, stage=app.stage,
+        )
+        matches = match_by_words(reason_words, self.reference.rejection_reasons(), lambda r: r.name)
+        if len(matches) == 1:
+            request.rejection_reason_id, request.rejection_reason_name = matches[0].id, matches[0].name
+        self._save_new(request)
+        return request
+
+    def choose(self, request_id: str, user: str, *, reason_id: int | None = None, template_id: int | None | str = "keep") -> Request:
+        """The requester picks a reason or an email template on their draft."""
+        request = self._draft_of(request_id, user)
+        update: dict[str, Any] = {}
+        if reason_id is not None:
+            if request.kind == "close_job":
+                reason = next((r for r in self.reference.close_reasons() if r.id == reason_id), None)
+                if reason is None:
+                    raise UserFacingError("That close reason no longer exists in Greenhouse.")
+                update.update(close_reason_id=reason.id, close_reason_name=reason.name)
+            else:
+                rr = next((r for r in self.reference.rejection_reasons() if r.id == reason_id), None)
+                if rr is None:
+                    raise UserFacingError("That rejection reason no longer exists in Greenhouse.")
+                update.update(rejection_reason_id=rr.id, rejection_reason_name=rr.name)
+        if template_id != "keep" and request.kind == "reject_application":
+            if template_id is None:
+                update.update(email_template_id=None, email_template_name=None)
+            else:
+                tpl = next((t for t in self.reference.rejection_templates() if t.id == template_id), None)
+                if tpl is None:
+                    raise UserFacingError("That email template is not an organization-wide rejection template.")
+                update.update(email_template_id=tpl.id, email_template_name=tpl.name)
+        return self._transition(request.id, ("draft",), "draft", user, "choose", **update)
+
+    def ready_to_post(self, request_id: str, user: str) -> Request:
+        request = self._draft_of(request_id, user)
+        if request.kind == "close_job" and request.close_reason_id is None:
+            raise UserFacingError("Pick a close reason first.")
+        if request.kind == "reject_application" and request.rejection_reason_id is None:
+            raise UserFacingError("Pick a rejection reason first.")
+        return request
+
+    def mark_posted(self, request_id: str, channel: str, message_ts: str, thread_ts: str) -> Request:
+        return self._transition(
+            request_id, ("draft",), "requested", "bot", "posted",
+            channel=channel, message_ts=message_ts, thread_ts=thread_ts,
+        )
+
+    def discard(self, request_id: str, why: str) -> None:
+        """A request whose message could not be posted is not left half-made."""
+        self._transition(request_id, ("draft",), "discarded", "bot", why)
+
+    # --- deciding (the approver) -----------------------------------------------------------
+
+    def may_decide(self, request: Request, clicker: str, clicker_gh: int | None, is_admin: bool) -> None:
+        if clicker == request.requester and not self.allow_self_approval:
+            raise Refused("You asked for this, so someone else has to approve it (a recruiter or coordinator on the job, or a bot admin).")
+        if not (is_admin or (clicker_gh is not None and clicker_gh in request.approver_gh_ids)):
+            raise Refused(f"Only the recruiters and coordinators of {request.job_name} or a bot admin can approve or deny this request.")
+
+    def claim(self, request_id: str, approver: Mapping, *, retry: bool = False) -> Request:
+        """requested (or failed, for Retry) → executing, atomically. Raises Refused
+        with who got there first when the claim is lost."""
+        now = self._clock()
+        allowed = ("failed",) if retry else ("requested",)
+
+        def take(raw: dict[str, Any]) -> dict[str, Any] | None:
+            if raw["state"] not in allowed or (not retry and raw["expires_at"] <= now):
+                return None
+            raw.update(
+                state="executing", decided_by=approver.slack_user_id, decided_by_gh=approver.greenhouse_user_id,
+                decided_by_name=approver.name, decided_at=now, lease_until=now + LEASE_S,
+                executor=_executor_id(), attempts=raw.get("attempts", 0) + 1, error=None,
+            )
+            return raw
+
+        won = self.store.update("requests", request_id, take)
+        if won is None:
+            raise Refused(self.explain_state(request_id))
+        request = Request(**won)
+        self._audit(request, "requested" if not retry else "failed", "executing", approver.slack_user_id, "approved" if not retry else "retry")
+        return request
+
+    def explain_state(self, request_id: str) -> str:
+        current = self.get(request_id)
+        if current is None:
+            return "That request no longer exists."
+        who = f"<@{current.decided_by}>" if current.decided_by else "someone"
+        return {
+            "executing": f"Already approved by {who}; it is being carried out now.",
+            "done": f"Already approved by {who} and done.",
+            "failed": f"Already approved by {who}; it failed — use Retry on the request.",
+            "denied": f"Already denied by {who}.",
+            "expired": "This request has expired; ask again if it is still needed.",
+            "discarded": "This request was never posted; ask again.",
+        }.get(current.state, f"This request is {current.state}.")
+
+    def deny(self, request_id: str, clicker: str, reason: str | None) -> Request:
+        now = self._clock()
+
+        def take(raw: dict[str, Any]) -> dict[str, Any] | None:
+            if raw["state"] not in ("requested", "failed"):
+                return None
+            raw.update(state="denied", decided_by=clicker, decided_at=now, deny_reason=(reason or "").strip()[:500] or None, finished_at=now)
+            return raw
+
+        before = self.get(request_id)
+        won = self.store.update("requests", request_id, take)
+        if won is None:
+            raise Refused(self.explain_state(request_id))
+        request = Request(**won)
+        self._audit(request, before.state if before else "?", "denied", clicker, request.deny_reason or "")
+        return request
+
+    # --- executing ------------------------------------------------------------------------------
+
+    def execute(self, request: Request) -> Request:
+        """Carry out a claimed request. Each write is marked `sending` first, then its
+        outcome, so that after a crash we know what may have been sent."""
+        assert request.state == "executing" and request.decided_by_gh is not None
+        try:
+            if request.kind == "close_job":
+                self._close_openings(request)
+            else:
+                self._reject(request)
+        except GreenhouseError as exc:
+            return self._finish(request.id, "failed", error=_greenhouse_words(exc))
+        job = self.harvest.get_job(request.job_id)
+        return self._finish(request.id, "done", job_status_after=job.status if job else None)
+
+    def _close_openings(self, request: Request) -> None:
+        still_open = {o.id for o in self.harvest.list_openings(request.job_id) if o.is_open}
+        for opening_id in request.remaining_openings():
+            if opening_id not in still_open:
+                self._record(request.id, str(opening_id), "closed")  # closed meanwhile: counts as done
+                continue
+            self._record(request.id, str(opening_id), "sending")
+            try:
+                self.harvest.close_opening(
+                    request.job_id, opening_id, request.close_reason_id, acting_user_id=request.decided_by_gh  # type: ignore[arg-type]
+                )
+            except GreenhouseError as exc:
+                self._record(request.id, str(opening_id), f"error: {_greenhouse_words(exc)}")
+                raise
+            self._record(request.id, str(opening_id), "closed")
+
+    def _reject(self, request: Request) -> None:
+        key = str(request.application_id)
+        if request.results.get(key) == "rejected":
+            return
+        self._record(request.id, key, "sending")
+        notes = (
+            f"Rejected via Slack: requested by {request.requester_name}, approved by {request.decided_by_name}."
+        )
+        try:
+            self.harvest.reject_application(
+                request.application_id,  # type: ignore[arg-type]
+                rejection_reason_id=request.rejection_reason_id,
+                notes=notes,
+                email_template_id=request.email_template_id,
+                acting_user_id=request.decided_by_gh,  # type: ignore[arg-type]
+            )
+        except GreenhouseError as exc:
+            self._record(request.id, key, f"error: {_greenhouse_words(exc)}")
+            raise
+        self._record(request.id, key, "rejected")
+
+    def _record(self, request_id: str, key: str, outcome: str) -> None:
+        now = self._clock()
+
+        def put(raw: dict[str, Any]) -> dict[str, Any]:
+            raw["results"] = {**raw.get("results", {}), key: outcome}
+            raw["lease_until"] = now + LEASE_S
+            return raw
+
+        self.store.update("requests", request_id, put)
+
+    def _finish(self, request_id: str, state: str, **fields: Any) -> Request:
+        return self._transition(request_id, ("executing",), state, "bot", fields.get("error") or state,
+                                finished_at=self._clock(), lease_until=None, **fields)
+
+    # --- housekeeping ----------------------------------------------------------------------------
+
+    def expire_due(self) -> list[Request]:
+        """Requests nobody acted on within the TTL → expired (drafts → discarded)."""
+        now = self._clock()
+        expired = []
+        for request in self.all():
+            if request.state in OPEN_STATES and request.expires_at <= now:
+                new_state = "expired" if request.state == "requested" else "discarded"
+                try:
+                    expired.append(self._transition(request.id, (request.state,), new_state, "bot", "ttl"))
+                except Refused:
+                    continue  # decided meanwhile
+        return [r for r in expired if r.state == "expired"]
+
+    def reconcile_stuck(self) -> list[Request]:
+        """Executions whose process died: settle them by reading Greenhouse, never by writing."""
+        now = self._clock()
+        settled = []
+        for request in self.all():
+            if request.state != "executing":
+                continue
+            if (request.lease_until or 0) > now and _pid_alive(request.executor):
+                continue
+            settled.append(self._reconcile(request))
+        return settled
+
+    def _reconcile(self, request: Request) -> Request:
+        if request.kind == "close_job":
+            still_open = {o.id for o in self.harvest.list_openings(request.job_id) if o.is_open}
+            for opening_id in request.opening_ids:
+                if opening_id not in still_open:
+                    self._record(request.id, str(opening_id), "closed")
+            fresh = self.get(request.id)
+            done = fresh is not None and not fresh.remaining_openings()
+        else:
+            app = self.harvest.get_application(request.application_id)  # type: ignore[arg-type]
+            done = app is not None and app.status == "rejected"
+            if done:
+                self._record(request.id, str(request.application_id), "rejected")
+        if done:
+            job = self.harvest.get_job(request.job_id)
+            return self._finish(request.id, "done", job_status_after=job.status if job else None)
+        return self._finish(request.id, "failed", error="The bot stopped while carrying this out; Greenhouse shows it unfinished. Use Retry.")
+
+    # --- listings ----------------------------------------------------------------------------------
+
+    def pending_for(self, slack_user: str, gh_user: int | None, is_admin: bool) -> list[Request]:
+        return sorted(
+            (
+                r for r in self.all()
+                if r.state in ("requested", "failed")
+                and (is_admin or r.requester == slack_user or (gh_user is not None and gh_user in r.approver_gh_ids))
+            ),
+            key=lambda r: r.created_at,
+        )
+
+    def history(self, job_id: int, limit: int = 20) -> list[dict[str, Any]]:
+        entries = [e for _, e in self.store.items("audit") if e.get("job_id") == job_id]
+        return entries[-limit:]
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _new(self, kind: Kind, job_id: int, job_name: str, actor: Mapping, channel: str, **fields: Any) -> Request:
+        now = self._clock()
+        return Request(
+            id=f"req-{uuid.uuid4().hex[:16]}", kind=kind, job_id=job_id, job_name=job_name,
+            requester=actor.slack_user_id, requester_gh=actor.greenhouse_user_id, requester_name=actor.name,
+            origin_channel=channel, created_at=now, expires_at=now + self.ttl_s, **fields,
+        )
+
+    def _save_new(self, request: Request) -> None:
+        self.store.put("requests", request.id, request.model_dump())
+        self._audit(request, "-", "draft", request.requester, "asked")
+
+    def _draft_of(self, request_id: str, user: str) -> Request:
+        request = self.get(request_id)
+        if request is None or request.state != "draft":
+            raise UserFacingError("This draft is no longer open; run the command again.")
+        if request.requester != user:
+            raise Refused("Only the person who asked can change this draft.")
+        return request
+
+    def _transition(self, request_id: str, from_states: tuple[str, ...], to_state: str, who: str, detail: str, **fields: Any) -> Request:
+        before: dict[str, str] = {}
+
+        def change(raw: dict[str, Any]) -> dict[str, Any] | None:
+            if raw["state"] not in from_states:
+                return None
+            before["state"] = raw["state"]
+            raw.update(state=to_state, **fields)
+            return raw
+
+        won = self.store.update("requests", request_id, change)
+        if won is None:
+            raise Refused(self.explain_state(request_id))
+        request = Request(**won)
+        if before["state"] != to_state or detail != "choose":
+            self._audit(request, before["state"], to_state, who, detail)
+        return request
+
+    def _audit(self, request: Request, from_state: str, to_state: str, who: str, detail: str) -> None:
+        self.store.append_audit({
+            "at": self._clock(), "request_id": request.id, "kind": request.kind, "job_id": request.job_id,
+            "application_id": request.application_id, "from": from_state, "to": to_state, "who": who,
+            "detail": detail[:500], "results": request.results,
+        })
+
+
+def _greenhouse_words(exc: GreenhouseError) -> str:
+    if isinstance(exc, ValidationFailed):
+        return exc.details() or exc.message
+    return exc.user_message()
