@@ -302,3 +302,10 @@ def test_buttons_carry_only_the_request_id(bot, slack, gh):
     r = ask_close(bot)
     bot.click("request_approve", json.dumps({"id": r.id, "close_reason_id": 1}), RECRUITER)
     assert gh.writes() == [] and "out of date" in json.dumps(slack.responses()[-1])
+
+
+def test_retried_slash_command_makes_no_second_request(bot, slack, gh):
+    bot.command(f"close {JOB_ID} on hold", user=HM)
+    bot.command(f"close {JOB_ID} on hold", user=HM, headers={"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"})
+    assert len(bot.services.requests.all()) == 1
+    assert len([m for m in slack.calls_to("chat.postMessage") if "thread_ts" not in m]) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Executor
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.services import Services
 
@@ -33,6 +33,16 @@ def create_app(services: Services, *, listener_executor: Executor | None = None)
         action = (body.get("actions") or [{}])[0].get("action_id") if body.get("actions") else body.get("command")
         log.info("slack_request kind=%s action=%s user=%s", kind, action, (body.get("user") or {}).get("id") or body.get("user_id"))
         next_()
+
+    @app.middleware
+    def skip_command_retries(request: BoltRequest, body: dict, next_) -> BoltResponse | None:  # type: ignore[no-untyped-def]
+        # A retried slash command means our first ack was late, not lost: the first
+        # delivery is already being handled, so a second draft would be a duplicate.
+        # (Clicks are not skipped here: the request claim makes them harmless.)
+        if body.get("command") and request.headers.get("x-slack-retry-num"):
+            log.info("slack_retry_skipped command=%s retry=%s", body.get("command"), request.headers.get("x-slack-retry-num"))
+            return BoltResponse(status=200, body="")
+        return next_()
 
     commands.register(app, services)
     actions.register(app, services)
