@@ -1,0 +1,262 @@
+"""kill -9 during an approved execution, then restart: no write lost, none doubled.
+
+Each round: a fresh bot process (HTTP mode, `python -m bot`) against a local fake
+Harvest (v1, slow writes) and a local fake Slack. A hiring manager asks to close a
+job with 3 open openings, a recruiter approves, and after a random delay the whole
+bot process group gets SIGKILL. The bot is started again; start-up reconciles the
+request by reading Greenhouse; if it is `failed`, the recruiter clicks Retry. The
+round passes when every opening was closed and no opening got two PATCHes.
+
+    python bench/kill9.py --rounds 20
+
+Loopback only; every loop is bounded; prints a summary and exits non-zero on a violation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import random
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.slack_api import FakeSlack  # noqa: E402
+
+SECRET = "kill9-signing-secret"
+JOB = 6404
+OPENINGS = (1001, 1002, 1003)
+USERS = {101: ("Hannah Manager", "hannah@acme.test"), 102: ("Rita Recruiter", "rita@acme.test")}
+
+
+class FakeHarvest:
+    """Just what closing a job needs, with slow PATCHes so a kill lands mid-execution."""
+
+    def __init__(self, write_delay_s: float = 0.25) -> None:
+        self.write_delay_s = write_delay_s
+        self.lock = threading.Lock()
+        self.reset()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):  # type: ignore[no-untyped-def]
+                pass
+
+            def do_GET(self):  # type: ignore[no-untyped-def]
+                self._reply(*fake.get(urlsplit(self.path)))
+
+            def do_PATCH(self):  # type: ignore[no-untyped-def]
+                length = int(self.headers.get("content-length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                time.sleep(fake.write_delay_s)
+                self._reply(*fake.patch(urlsplit(self.path).path, body, self.headers.get("on-behalf-of")))
+
+            def _reply(self, status, body):  # type: ignore[no-untyped-def]
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        class QuietServer(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):  # type: ignore[no-untyped-def]
+                pass  # the bot was killed mid-request: expected here
+
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.openings = {o: "open" for o in OPENINGS}
+            self.patches: dict[int, int] = {o: 0 for o in OPENINGS}
+
+    def _job(self) -> dict:
+        team = {"hiring_managers": [{"id": 101, "name": USERS[101][0]}], "recruiters": [{"id": 102, "name": USERS[102][0]}],
+                "coordinators": [], "sourcers": []}
+        openings = [{"id": o, "opening_id": None, "status": s, "close_reason": None} for o, s in self.openings.items()]
+        status = "closed" if all(s == "closed" for s in self.openings.values()) else "open"
+        return {"id": JOB, "name": "Archaeologist", "status": status, "hiring_team": team, "openings": openings}
+
+    def get(self, url):  # type: ignore[no-untyped-def]
+        path, params = url.path.removeprefix("/v1"), dict(parse_qsl(url.query))
+        with self.lock:
+            if path == "/users":
+                return 200, [{"id": i, "name": n, "primary_email_address": e, "emails": [e], "disabled": False}
+                             for i, (n, e) in USERS.items() if e == params.get("email")]
+            if m := re.fullmatch(r"/users/(\d+)", path):
+                i = int(m[1])
+                return (200, {"id": i, "name": USERS[i][0], "primary_email_address": USERS[i][1], "emails": [USERS[i][1]]}) \
+                    if i in USERS else (404, {"message": "Resource not found"})
+            if path == f"/jobs/{JOB}":
+                return 200, self._job()
+            if path == f"/jobs/{JOB}/openings":
+                return 200, self._job()["openings"]
+            if path == "/candidates":
+                return 200, []
+            if path == "/close_reasons":
+                return 200, [{"id": 7, "name": "On Hold"}]
+        return 404, {"message": "Resource not found"}
+
+    def patch(self, path, body, acting):  # type: ignore[no-untyped-def]
+        m = re.fullmatch(rf"/v1/jobs/{JOB}/openings/(\d+)", path)
+        if not m or acting != "102":
+            return 403, {"message": "You do not have access to that record"}
+        with self.lock:
+            oid = int(m[1])
+            self.patches[oid] += 1
+            self.openings[oid] = body.get("status", self.openings[oid])
+        return 200, {"success": "true"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class BotProcess:
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.port = port
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, start_new_session=True,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.kill()
+        raise RuntimeError("bot did not become healthy")
+
+    def post(self, body: str) -> int:
+        ts = str(int(time.time()))
+        sig = "v0=" + hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/slack/events", data=body.encode(), method="POST", headers={
+            "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": ts, "x-slack-signature": sig})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(10)
+
+
+def command(bot: BotProcess, slack: FakeSlack, text: str, user: str) -> None:
+    bot.post(urlencode({"command": "/greenhouse", "text": text, "user_id": user, "channel_id": "CASK", "team_id": "T1",
+                        "response_url": slack.response_url(user), "trigger_id": "t"}))
+
+
+def click(bot: BotProcess, slack: FakeSlack, action_id: str, request_id: str, user: str) -> None:
+    payload = {"type": "block_actions", "user": {"id": user}, "team": {"id": "T1"}, "channel": {"id": "CAPPROVALS"},
+               "container": {"type": "message", "message_ts": "1.1"}, "trigger_id": "t", "response_url": slack.response_url(user),
+               "actions": [{"action_id": action_id, "value": request_id, "type": "button", "block_id": "decision"}]}
+    bot.post(urlencode({"payload": json.dumps(payload)}))
+
+
+def request_state(db: str, request_id: str) -> str:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute('SELECT value FROM "requests" WHERE key = ?', (request_id,)).fetchone()
+    return json.loads(row[0])["state"] if row else "missing"
+
+
+def wait_until(check, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def one_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int, max_delay_s: float) -> dict:
+    harvest.reset()
+    slack.reset()
+    db = str(workdir / f"round{n}.sqlite")
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GREENHOUSE_", "BOT_"))},
+           "SLACK_BOT_TOKEN": "xoxb-kill9", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.base_url,
+           "GREENHOUSE_API_KEY": "kill9-key", "GREENHOUSE_API_URL": harvest.url, "BOT_DB_PATH": db,
+           "BOT_APPROVALS_CHANNEL": "CAPPROVALS", "BOT_POLL_INTERVAL_S": "0", "PORT": str(port)}
+    bot = BotProcess(env, port)
+    try:
+        command(bot, slack, f"close {JOB} on hold", "UHM")
+        posted = wait_until(lambda: any("thread_ts" in m for m in slack.calls_to("chat.postMessage")))
+        assert posted, "request was not posted"
+        thread = next(m for m in slack.calls_to("chat.postMessage") if "thread_ts" in m)
+        request_id = re.search(r"req-[0-9a-f]+", json.dumps(thread["blocks"]))[0]
+        click(bot, slack, "request_approve", request_id, "URC")
+        delay = random.uniform(0, max_delay_s)
+        time.sleep(delay)
+        state_at_kill = request_state(db, request_id)
+        bot.kill()
+        bot = BotProcess(env, port)  # start-up reconciles what the dead process left executing
+        wait_until(lambda: request_state(db, request_id) not in ("executing",), 10)
+        if request_state(db, request_id) == "requested":  # killed before the click was processed
+            click(bot, slack, "request_approve", request_id, "URC")
+        wait_until(lambda: request_state(db, request_id) in ("done", "failed"), 10)
+        retried = False
+        if request_state(db, request_id) == "failed":
+            retried = True
+            click(bot, slack, "request_retry", request_id, "URC")
+            wait_until(lambda: request_state(db, request_id) == "done", 10)
+        final = request_state(db, request_id)
+    finally:
+        bot.kill()
+    with harvest.lock:
+        patches = dict(harvest.patches)
+        all_closed = all(s == "closed" for s in harvest.openings.values())
+    return {"round": n, "kill_after_s": round(delay, 3), "state_at_kill": state_at_kill, "final": final,
+            "retried": retried, "patches": patches, "lost": not all_closed, "doubled": any(c > 1 for c in patches.values())}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--max-delay", type=float, default=1.0, help="kill within this many seconds of the click")
+    args = parser.parse_args()
+    harvest, slack = FakeHarvest(), FakeSlack()
+    slack.users.update({"UHM": {"email": "hannah@acme.test"}, "URC": {"email": "rita@acme.test"}})
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(1, args.rounds + 1):
+            results.append(one_round(harvest, slack, Path(tmp), n, args.max_delay))
+            r = results[-1]
+            print(f"round {n:3d}: killed after {r['kill_after_s']:.3f}s in state {r['state_at_kill']:<10} "
+                  f"→ {r['final']:<6} retried={r['retried']!s:<5} PATCHes={sorted(r['patches'].values())}", flush=True)
+    slack.stop()
+    lost = sum(r["lost"] for r in results)
+    doubled = sum(r["doubled"] for r in results)
+    mid = sum(r["state_at_kill"] == "executing" for r in results)
+    print(f"\n{len(results)} rounds, {mid} killed mid-execution: writes lost in {lost}, doubled in {doubled}")
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "kill9.json").write_text(json.dumps(results, indent=1))
+    return 1 if lost or doubled else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
