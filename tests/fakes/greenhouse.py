@@ -31,6 +31,7 @@ class Call:
     params: dict[str, str]
     headers: httpx.Headers
     body: Any
+    url: str = ""  # the raw URL as sent (set by the v3 fake)
 
 
 @dataclass

@@ -94,7 +94,7 @@ class FakeGreenhouseV3:
         path = request.url.path[len(httpx.URL(self.base).path):]
         params = {k: v for k, v in request.url.params.multi_items()}
         body = json.loads(request.content) if request.content else None
-        call = Call(request.method, path, params, request.headers, body)
+        call = Call(request.method, path, params, request.headers, body, url=str(request.url))
         self.gh.calls.append(call)
         for fault in list(self.gh.faults):
             if fault.method == request.method and re.fullmatch(fault.path_re, path):
