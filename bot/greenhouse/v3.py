@@ -75,7 +75,9 @@ class HarvestV3(Harvest):
             yield from self._list(resource, **{key: batch}, **filters)
 
     def _first(self, resource: str, **filters: Any) -> dict[str, Any] | None:
-        # There is no GET-by-id in v3: `?ids=N` returns 0 or 1 items (§4 conventions).
+        # There is no GET-by-id in v3: `?ids=N` returns 0 or 1 items, so "not found" is
+        # an empty list, not a 404.
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 (conventions: single reads via `ids`)
         return next(iter(self._list(resource, **filters)), None)
 
     # --- users -----------------------------------------------------------------------------
@@ -119,6 +121,8 @@ class HarvestV3(Harvest):
         if not jobs:
             return []
         ids = [j["id"] for j in jobs]
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 5 (job_owners `user_id`, `type`,
+        # `responsible`; job_hiring_managers `user_id`; no v1 `active` flag)
         openings = list(self._batched("openings", "job_ids", ids))
         owners = list(self._batched("job_owners", "job_ids", ids))
         managers = list(self._batched("job_hiring_managers", "job_ids", ids))
@@ -168,6 +172,7 @@ class HarvestV3(Harvest):
         pending: list[dict[str, Any]] = []
         for app in self._list("applications", job_ids=int(job_id), status="active"):
             # `job_ids` filters on the current job and may include prospects (§4 row 12).
+            # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 12 (`job_id`, `prospect` fields)
             if app.get("prospect") or app.get("status") not in ACTIVE_STATUSES:
                 continue
             if app.get("job_id") is not None and app["job_id"] != job_id:
@@ -259,7 +264,9 @@ class HarvestV3(Harvest):
         if email_template_id is not None:
             # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 14 (`rejection_email` fields)
             body["rejection_email"] = {"email_template_id": email_template_id}
-        # 204 No Content: there is no application in the answer; callers re-read.
+        # 204 No Content: there is no application in the answer; callers re-read. A
+        # non-active application is expected to answer 422 (→ ValidationFailed).
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 14 (the 422 for non-active)
         self.t.write("POST", f"applications/{int(application_id)}/reject", json=body, acting_user_id=acting_user_id)
 
 
@@ -282,6 +289,7 @@ def _stage(app: dict[str, Any]) -> str | None:
 
 
 def user_from_v3(d: dict[str, Any]) -> GreenhouseUser:
+    # UNCONFIRMED: see shared/reference/harvest-v3.md §2 (renames `deactivated`, `primary_email`)
     return GreenhouseUser(
         id=d["id"],
         name=_person_name(d),
@@ -293,6 +301,7 @@ def user_from_v3(d: dict[str, Any]) -> GreenhouseUser:
 
 
 def opening_from_v3(d: dict[str, Any], reasons: dict[int, Named]) -> Opening:
+    # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 6 (`open` bool, `close_reason_id`)
     reason_id = d.get("close_reason_id")
     return Opening(
         id=d["id"],
@@ -313,6 +322,7 @@ def job_from_v3(
     departments: list[str] | None = None,
     offices: list[str] | None = None,
 ) -> Job:
+    # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 3 (`department_id`, `office_ids[]`)
     return Job(
         id=d["id"],
         name=d.get("name") or f"Job {d['id']}",

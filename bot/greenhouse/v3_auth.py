@@ -7,7 +7,12 @@ See shared/reference/harvest-v3.md §1.
 
 Tokens are cached per `sub` until shortly before they expire. Minting is
 single-flight per `sub` (a lock each), so twenty threads needing the same token
-send one request. The token endpoint has its own rate window, so token requests
+send one request. Whether a new token for one `sub` revokes the credential's
+other tokens is unknown; if it does, the other holder gets a 401, and the
+transport's refresh-once-and-retry mints it a new one.
+UNCONFIRMED: see shared/reference/harvest-v3.md §1 (one active token per client id?)
+
+The token endpoint has its own rate window, so token requests
 bypass the Harvest limiter and are tried once: a failure is reported, not retried.
 """
 
@@ -97,6 +102,8 @@ class V3TokenAuth:
             return token.value
 
     def _sub(self, acting_user_id: int | None) -> int:
+        # Reads as the configured Site Admin: v3 list endpoints show nothing to other users.
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §1 (Site Admin wording is third-party)
         return self.read_as_user_id if acting_user_id is None else int(acting_user_id)
 
     def _fresh(self, sub: int) -> str | None:
@@ -122,6 +129,7 @@ class V3TokenAuth:
         body = _json(response)
         if response.status_code >= 400 or not isinstance(body, dict) or not body.get("access_token"):
             raise self._error(response.status_code, body)
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §1 (`access_token` in the response)
         value = str(body["access_token"])
         register_secret(value)
         now = self._clock()
