@@ -35,7 +35,7 @@ from .models import (
 )
 from .ratelimit import limiter_for
 from .transport import HarvestTransport
-from .v1 import _iso, _person_name
+from .v1 import _iso, _person_name, reject_body
 from .v3_auth import V3TokenAuth
 
 PER_PAGE = 500  # v3 allows 1..500 (§2)
@@ -258,12 +258,9 @@ class HarvestV3(Harvest):
         if rejection_reason_id is None:
             # Greenhouse would answer 422; say it before sending anything.
             raise ValidationFailed("a rejection reason is required to reject an application in Harvest v3")
-        body: dict[str, Any] = {"rejection_reason_id": rejection_reason_id}
-        if notes:
-            body["notes"] = notes
-        if email_template_id is not None:
-            # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 14 (`rejection_email` fields)
-            body["rejection_email"] = {"email_template_id": email_template_id}
+        # The same fields as v1. UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 14
+        # (`rejection_email.email_template_id` on v3)
+        body = reject_body(rejection_reason_id, notes, email_template_id)
         # 204 No Content: there is no application in the answer; callers re-read. A
         # non-active application is expected to answer 422 (→ ValidationFailed).
         # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 14 (the 422 for non-active)

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 import httpx
 import respx
 
-from .greenhouse import NOW, Call, FakeGreenhouse, _now
+from .greenhouse import NOW, Call, FakeGreenhouse, _not_found, _now
 
 V3_BASE = "https://harvest.test/v3"
 AUTH_URL = "https://auth.test/token"
@@ -96,14 +96,9 @@ class FakeGreenhouseV3:
         body = json.loads(request.content) if request.content else None
         call = Call(request.method, path, params, request.headers, body, url=str(request.url))
         self.gh.calls.append(call)
-        for fault in list(self.gh.faults):
-            if fault.method == request.method and re.fullmatch(fault.path_re, path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self.gh.faults.remove(fault)
-                if isinstance(fault.response, Exception):
-                    raise fault.response
-                return fault.response()
+        faulty = self.gh.take_fault(request.method, path)
+        if faulty is not None:
+            return faulty
         response = self._route(request.method, path, params, body, call)
         response.headers["X-RateLimit-Limit"] = str(self.gh.rate_limit)
         response.headers["X-RateLimit-Remaining"] = str(self.gh.rate_limit - 1)
@@ -281,10 +276,6 @@ class FakeGreenhouseV3:
         app.update(status="rejected", rejected_at=NOW,
                    rejection_reason=next((x for x in self.gh.rejection_reasons if x["id"] == body["rejection_reason_id"]), None))
         return httpx.Response(204)
-
-
-def _not_found() -> httpx.Response:
-    return httpx.Response(404, json={"message": "Resource not found"})
 
 
 def _in(seconds: float) -> str:
