@@ -159,13 +159,7 @@ class HarvestV1(Harvest):
         email_template_id: int | None,
         acting_user_id: int,
     ) -> None:
-        body: dict[str, Any] = {}
-        if rejection_reason_id is not None:
-            body["rejection_reason_id"] = rejection_reason_id
-        if notes:
-            body["notes"] = notes
-        if email_template_id is not None:
-            body["rejection_email"] = {"email_template_id": email_template_id}
+        body = reject_body(rejection_reason_id, notes, email_template_id)
         self.t.write("POST", f"applications/{int(application_id)}/reject", json=body, acting_user_id=acting_user_id)
 
 
@@ -175,6 +169,19 @@ class HarvestV1(Harvest):
 def _person_name(d: dict[str, Any]) -> str:
     name = d.get("name") or " ".join(p for p in (d.get("first_name"), d.get("last_name")) if p)
     return name or f"#{d.get('id')}"
+
+
+def reject_body(rejection_reason_id: int | None, notes: str | None, email_template_id: int | None) -> dict[str, Any]:
+    """The reject request body; v1 and v3 take the same fields (v3 requires the reason)."""
+    body: dict[str, Any] = {}
+    if rejection_reason_id is not None:
+        body["rejection_reason_id"] = rejection_reason_id
+    if notes:
+        body["notes"] = notes
+    if email_template_id is not None:
+        # UNCONFIRMED for v3: see shared/reference/harvest-v3.md §4 row 14 (`rejection_email` fields)
+        body["rejection_email"] = {"email_template_id": email_template_id}
+    return body
 
 
 def _iso(moment: datetime) -> str:

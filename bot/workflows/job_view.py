@@ -1,7 +1,9 @@
 """The job view: a job, its openings, and its active candidates grouped by stage.
 
-Cost: one job request (two when the reference turns out to be a requisition ID)
-plus one request per 500 candidates — nothing per candidate.
+Cost: never a request per candidate. Harvest v1: one job request (two when the
+reference turns out to be a requisition ID) plus one per 500 candidates. Harvest v3
+embeds nothing, so it adds the openings, hiring team and names as batched list
+calls — see docs/HARVEST_V3.md for the formula.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ class Call:
     params: dict[str, str]
     headers: httpx.Headers
     body: Any
+    url: str = ""  # the raw URL as sent (set by the v3 fake)
 
 
 @dataclass
@@ -129,6 +130,18 @@ class FakeGreenhouse:
         else:
             self.faults.append(Fault(method, path_re, lambda: httpx.Response(status, json=body, headers=headers or {}), times))
 
+    def take_fault(self, method: str, path: str) -> httpx.Response | None:
+        """The injected answer for this request, if a fault matches it (raises injected exceptions)."""
+        for fault in list(self.faults):
+            if fault.method == method and re.fullmatch(fault.path_re, path):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
+                if isinstance(fault.response, Exception):
+                    raise fault.response
+                return fault.response()
+        return None
+
     # --- serving v1 ------------------------------------------------------------------------
 
     def mount_v1(self, router: respx.Router, base: str = V1_BASE) -> None:
@@ -140,14 +153,9 @@ class FakeGreenhouse:
         params = dict(request.url.params)
         body = json.loads(request.content) if request.content else None
         self.calls.append(Call(request.method, path, params, request.headers, body))
-        for fault in list(self.faults):
-            if fault.method == request.method and re.fullmatch(fault.path_re, path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self.faults.remove(fault)
-                if isinstance(fault.response, Exception):
-                    raise fault.response
-                return fault.response()
+        faulty = self.take_fault(request.method, path)
+        if faulty is not None:
+            return faulty
         response = self._route_v1(request.method, path, params, body, request.headers)
         response.headers["X-RateLimit-Limit"] = str(self.rate_limit)
         response.headers["X-RateLimit-Remaining"] = str(self.rate_limit - 1)

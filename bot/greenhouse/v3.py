@@ -1,0 +1,355 @@
+"""Harvest v3: OAuth Bearer tokens (acting user = the token's `sub`), cursor paging,
+nothing embedded. See shared/reference/harvest-v3.md (§4 is the v1 → v3 map).
+
+v3 objects do not embed related objects, so a job view is assembled from list
+calls filtered by parent (`job_ids=`) and resolved by `ids=` in batches of at most
+50. Nothing is ever fetched per candidate. Cost of a job view (docs/HARVEST_V3.md):
+  jobs 1 + openings 1 + job_owners 1 + job_hiring_managers 1 + users ⌈team/50⌉
+  + departments 1 + offices 1 + close_reasons 1 (only if an opening has a reason)
+  + applications ⌈n/500⌉ + candidates ⌈n/50⌉.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from .errors import ValidationFailed
+from .harvest import Harvest
+from .models import (
+    ActiveApplication,
+    Application,
+    EmailTemplate,
+    GreenhouseUser,
+    Job,
+    Named,
+    Opening,
+    RejectionReason,
+    Role,
+    TeamMember,
+)
+from .ratelimit import limiter_for
+from .transport import HarvestTransport
+from .v1 import _iso, _person_name, reject_body
+from .v3_auth import V3TokenAuth
+
+PER_PAGE = 500  # v3 allows 1..500 (§2)
+IDS_PER_CALL = 50  # `ids` and parent-id filters take at most 50 values (§2)
+# The query says `status=active`; the response says `in_process`.
+# UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 12
+ACTIVE_STATUSES = frozenset({"active", "in_process"})
+_OWNER_ROLES = {"recruiter": Role.RECRUITER, "coordinator": Role.COORDINATOR, "sourcer": Role.SOURCER}
+
+
+class HarvestV3(Harvest):
+    version = "v3"
+
+    def __init__(self, transport: HarvestTransport) -> None:
+        self.t = transport
+
+    @property
+    def requests_sent(self) -> int:
+        return self.t.requests_sent
+
+    @property
+    def rejection_reason_required(self) -> bool:
+        return True  # `rejection_reason_id` is required on v3 reject (§4 row 14)
+
+    # --- list helpers ----------------------------------------------------------------------
+
+    def _list(self, resource: str, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a list endpoint. Filters and per_page go on the first request
+        only; the transport then follows `Link: rel="next"` exactly as given."""
+        return self.t.paginate(_with_query(resource, {**filters, "per_page": PER_PAGE}))
+
+    def _batched(self, resource: str, key: str, values: Iterable[int], **filters: Any) -> Iterator[dict[str, Any]]:
+        """`resource?<key>=a,b,…` in batches of at most 50 values."""
+        unique = list(dict.fromkeys(int(v) for v in values))
+        for start in range(0, len(unique), IDS_PER_CALL):
+            batch = ",".join(str(v) for v in unique[start : start + IDS_PER_CALL])
+            yield from self._list(resource, **{key: batch}, **filters)
+
+    def _first(self, resource: str, **filters: Any) -> dict[str, Any] | None:
+        # There is no GET-by-id in v3: `?ids=N` returns 0 or 1 items, so "not found" is
+        # an empty list, not a 404.
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 (conventions: single reads via `ids`)
+        return next(iter(self._list(resource, **filters)), None)
+
+    # --- users -----------------------------------------------------------------------------
+
+    def find_user_by_email(self, email: str) -> GreenhouseUser | None:
+        # `primary_email` matches the primary address only. v1 also matched secondary
+        # addresses; v3's way to do that (`/user_emails`, filter name unknown) is
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 1 — so a user known
+        # to Greenhouse only by a secondary address is not found here, and must be
+        # linked by hand (`/greenhouse link`).
+        user = self._first("users", primary_email=email)
+        return user_from_v3(user) if user else None
+
+    def get_user(self, user_id: int) -> GreenhouseUser | None:
+        user = self._first("users", ids=int(user_id))
+        return user_from_v3(user) if user else None
+
+    # --- jobs ------------------------------------------------------------------------------
+
+    def get_job(self, job_id: int) -> Job | None:
+        job = self._first("jobs", ids=int(job_id))
+        return self._hydrate([job])[0] if job else None
+
+    def find_jobs_by_requisition(self, requisition_id: str) -> list[Job]:
+        return self._hydrate(list(self._list("jobs", requisition_id=requisition_id)))
+
+    def list_openings(self, job_id: int) -> list[Opening]:
+        raw = list(self._list("openings", job_ids=int(job_id)))
+        reasons = self._close_reason_names(raw)
+        return [opening_from_v3(o, reasons) for o in raw]
+
+    def iter_jobs_updated_since(self, since: datetime) -> Iterator[Job]:
+        # Openings and team are not needed here (see the interface), and department and
+        # office names are left out too: resolving them would cost requests per page.
+        for job in self._list("jobs", updated_at=f"gte|{_iso(since)}"):
+            yield job_from_v3(job)
+
+    def _hydrate(self, jobs: list[dict[str, Any]]) -> list[Job]:
+        """Add what v1 embedded in a job: openings and hiring team (plus department
+        and office names), with one batched request per resource for all the jobs."""
+        if not jobs:
+            return []
+        ids = [j["id"] for j in jobs]
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 5 (job_owners `user_id`, `type`,
+        # `responsible`; job_hiring_managers `user_id`; no v1 `active` flag)
+        openings = list(self._batched("openings", "job_ids", ids))
+        owners = list(self._batched("job_owners", "job_ids", ids))
+        managers = list(self._batched("job_hiring_managers", "job_ids", ids))
+        user_ids = [m["user_id"] for m in managers + owners if m.get("user_id")]
+        users = {u["id"]: _person_name(u) for u in self._batched("users", "ids", user_ids)}
+        reasons = self._close_reason_names(openings)
+        # /departments and /offices are ordinary v3 list endpoints taking `ids`.
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §2 (not in the §4 table)
+        dept_ids = [j["department_id"] for j in jobs if j.get("department_id")]
+        office_ids = [o for j in jobs for o in j.get("office_ids") or []]
+        departments = {d["id"]: d.get("name") for d in self._batched("departments", "ids", dept_ids)}
+        offices = {o["id"]: o.get("name") for o in self._batched("offices", "ids", office_ids)}
+
+        hydrated = []
+        for job in jobs:
+            team = [
+                TeamMember(user_id=m["user_id"], name=users.get(m["user_id"], f"#{m['user_id']}"),
+                           role=Role.HIRING_MANAGER)
+                for m in managers if m.get("job_id") == job["id"] and m.get("user_id")
+            ] + [
+                TeamMember(user_id=m["user_id"], name=users.get(m["user_id"], f"#{m['user_id']}"),
+                           role=_OWNER_ROLES[m["type"]], responsible=bool(m.get("responsible")))
+                for m in owners
+                if m.get("job_id") == job["id"] and m.get("user_id") and m.get("type") in _OWNER_ROLES
+            ]
+            hydrated.append(job_from_v3(
+                job,
+                openings=[opening_from_v3(o, reasons) for o in openings if o.get("job_id") == job["id"]],
+                team=team,
+                departments=[departments[job["department_id"]]] if departments.get(job.get("department_id")) else [],
+                offices=[offices[o] for o in job.get("office_ids") or [] if offices.get(o)],
+            ))
+        return hydrated
+
+    def _close_reason_names(self, openings: list[dict[str, Any]]) -> dict[int, Named]:
+        # v3 openings carry `close_reason_id` only; read the list only when it is needed.
+        if not any(o.get("close_reason_id") for o in openings):
+            return {}
+        return {r.id: r for r in self.list_close_reasons()}
+
+    # --- candidates and applications -------------------------------------------------------
+
+    def iter_active_applications(self, job_id: int) -> Iterator[ActiveApplication]:
+        """Applications come 500 a page; names are read with `candidates?ids=` in
+        batches of 50 as soon as 50 new candidates are waiting — never one by one."""
+        names: dict[int, str] = {}
+        pending: list[dict[str, Any]] = []
+        for app in self._list("applications", job_ids=int(job_id), status="active"):
+            # `job_ids` filters on the current job and may include prospects (§4 row 12).
+            # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 12 (`job_id`, `prospect` fields)
+            if app.get("prospect") or app.get("status") not in ACTIVE_STATUSES:
+                continue
+            if app.get("job_id") is not None and app["job_id"] != job_id:
+                continue
+            pending.append(app)
+            if len({a["candidate_id"] for a in pending} - names.keys()) >= IDS_PER_CALL:
+                yield from self._named(pending, names)
+                pending = []
+        yield from self._named(pending, names)
+
+    def _named(self, apps: list[dict[str, Any]], names: dict[int, str]) -> Iterator[ActiveApplication]:
+        missing = [a["candidate_id"] for a in apps if a["candidate_id"] not in names]
+        for cand in self._batched("candidates", "ids", missing):
+            names[cand["id"]] = _person_name(cand)
+        for app in apps:
+            yield ActiveApplication(
+                id=app["id"],
+                candidate_id=app["candidate_id"],
+                candidate_name=names.get(app["candidate_id"], f"candidate {app['candidate_id']}"),
+                stage=_stage(app),
+                last_activity_at=app.get("last_activity_at"),
+            )
+
+    def get_application(self, application_id: int) -> Application | None:
+        app = self._first("applications", ids=int(application_id))
+        if not app:
+            return None
+        cand = self._first("candidates", ids=int(app["candidate_id"]))
+        job = self._first("jobs", ids=int(app["job_id"])) if app.get("job_id") else None
+        status = app.get("status") or "unknown"
+        return Application(
+            id=app["id"],
+            candidate_id=app["candidate_id"],
+            candidate_name=_person_name(cand) if cand else f"candidate {app['candidate_id']}",
+            status="active" if status in ACTIVE_STATUSES else status,
+            prospect=bool(app.get("prospect")),
+            job_id=app.get("job_id"),
+            job_name=(job or {}).get("name"),
+            stage=_stage(app),
+            last_activity_at=app.get("last_activity_at"),
+        )
+
+    # --- reference lists -------------------------------------------------------------------
+
+    def list_close_reasons(self) -> list[Named]:
+        return [Named(id=r["id"], name=r["name"]) for r in self._list("close_reasons")]
+
+    def list_rejection_reasons(self) -> list[RejectionReason]:
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 9 (`include_defaults` on v3)
+        return [
+            RejectionReason(id=r["id"], name=r["name"], type_name=(r.get("type") or {}).get("name"))
+            for r in self._list("rejection_reasons", include_defaults="true")
+        ]
+
+    def list_rejection_email_templates(self) -> list[EmailTemplate]:
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 10 (the filter's name). The
+        # type is checked again here, so a filter Greenhouse ignores costs pages, not correctness.
+        return [
+            EmailTemplate(id=t["id"], name=t["name"])
+            for t in self._list("email_templates", email_type="candidate_rejection")
+            if t.get("email_type") == "candidate_rejection" and t.get("user_id") is None
+        ]
+
+    # --- writes (token minted with sub = acting user) ---------------------------------------
+
+    def close_opening(self, job_id: int, opening_id: int, close_reason_id: int | None, *, acting_user_id: int) -> None:
+        # v3 addresses an opening by its own id; the job follows automatically (§4 row 7).
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 7 (body may be `open: false`)
+        body: dict[str, Any] = {"status": "closed"}
+        if close_reason_id is not None:
+            body["close_reason_id"] = close_reason_id
+        self.t.write("PATCH", f"openings/{int(opening_id)}", json=body, acting_user_id=acting_user_id)
+
+    def reject_application(
+        self,
+        application_id: int,
+        *,
+        rejection_reason_id: int | None,
+        notes: str | None,
+        email_template_id: int | None,
+        acting_user_id: int,
+    ) -> None:
+        if rejection_reason_id is None:
+            # Greenhouse would answer 422; say it before sending anything.
+            raise ValidationFailed("a rejection reason is required to reject an application in Harvest v3")
+        # The same fields as v1. UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 14
+        # (`rejection_email.email_template_id` on v3)
+        body = reject_body(rejection_reason_id, notes, email_template_id)
+        # 204 No Content: there is no application in the answer; callers re-read. A
+        # non-active application is expected to answer 422 (→ ValidationFailed).
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 14 (the 422 for non-active)
+        self.t.write("POST", f"applications/{int(application_id)}/reject", json=body, acting_user_id=acting_user_id)
+
+
+# --- wire → model ------------------------------------------------------------------------------
+
+
+def _with_query(resource: str, params: dict[str, Any]) -> str:
+    """The query string built by hand: `,` in id lists and `|` in date filters stay
+    literal (httpx would send %2C and %7C); everything else is percent-encoded.
+    UNCONFIRMED: see shared/reference/harvest-v3.md §2 (whether %7C is accepted)."""
+    return resource + "?" + "&".join(f"{k}={quote(str(v), safe=',|')}" for k, v in params.items())
+
+
+def _stage(app: dict[str, Any]) -> str | None:
+    # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 12. `stage_name` if the
+    # application carries it; otherwise the stage stays unknown (shown as "No stage").
+    # The documented alternative, /application_stages?application_ids=…&current=true then
+    # /job_interview_stages?ids=…, would cost 2 more requests per 50 applications.
+    return app.get("stage_name") or None
+
+
+def user_from_v3(d: dict[str, Any]) -> GreenhouseUser:
+    # UNCONFIRMED: see shared/reference/harvest-v3.md §2 (renames `deactivated`, `primary_email`)
+    return GreenhouseUser(
+        id=d["id"],
+        name=_person_name(d),
+        primary_email=d.get("primary_email"),
+        emails=tuple(e for e in d.get("emails") or () if isinstance(e, str)),
+        disabled=bool(d.get("deactivated")),
+        site_admin=bool(d.get("site_admin")),
+    )
+
+
+def opening_from_v3(d: dict[str, Any], reasons: dict[int, Named]) -> Opening:
+    # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 6 (`open` bool, `close_reason_id`)
+    reason_id = d.get("close_reason_id")
+    return Opening(
+        id=d["id"],
+        opening_id=d.get("opening_id"),
+        status="open" if d.get("open") else "closed",
+        opened_at=d.get("opened_at"),
+        closed_at=d.get("closed_at"),
+        close_reason=reasons.get(reason_id) if reason_id else None,
+        application_id=d.get("application_id"),
+    )
+
+
+def job_from_v3(
+    d: dict[str, Any],
+    *,
+    openings: list[Opening] | None = None,
+    team: list[TeamMember] | None = None,
+    departments: list[str] | None = None,
+    offices: list[str] | None = None,
+) -> Job:
+    # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 3 (`department_id`, `office_ids[]`)
+    return Job(
+        id=d["id"],
+        name=d.get("name") or f"Job {d['id']}",
+        status=d.get("status") or "open",
+        requisition_id=d.get("requisition_id"),
+        confidential=bool(d.get("confidential")),
+        opened_at=d.get("opened_at"),
+        closed_at=d.get("closed_at"),
+        updated_at=d.get("updated_at"),
+        departments=tuple(departments or ()),
+        offices=tuple(offices or ()),
+        openings=tuple(openings or ()),
+        hiring_team=tuple(team or ()),
+    )
+
+
+# --- wiring --------------------------------------------------------------------------------------
+
+
+def build_v3(settings: Any, *, http: httpx.Client | None = None, sleep: Any = None) -> HarvestV3:
+    client_id = settings.greenhouse_client_id
+    secret = settings.greenhouse_client_secret.get_secret_value()
+    http = http or httpx.Client(timeout=20.0)
+    auth = V3TokenAuth(settings.greenhouse_auth_url, client_id, secret, settings.greenhouse_read_as_user_id, http=http)
+    # The budget is per credential, shared by every thread (keyed by a fingerprint, not the id).
+    # UNCONFIRMED: see shared/reference/harvest-v3.md §3 (30 s window; the limit is read from
+    # X-RateLimit-Limit at runtime, 50 is only the starting guess)
+    fingerprint = hashlib.sha256(client_id.encode()).hexdigest()[:16]
+    limiter = limiter_for(f"v3:{fingerprint}", limit=50, window_s=30.0)
+    kwargs: dict[str, Any] = {"http": http}
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    return HarvestV3(HarvestTransport(settings.harvest_base_url, auth, limiter, **kwargs))

@@ -1,0 +1,154 @@
+"""One contract for every Harvest backend: the same scenarios over the same data,
+served by a v1 fake and a v3 fake. Expected values come from the fake's data."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.greenhouse.errors import ValidationFailed
+from bot.greenhouse.models import Role
+from tests.conftest import CLOSED_OPENING, COORDINATOR_ID, HM_ID, JOB_ID, OPEN_OPENINGS, RECRUITER_ID
+
+
+def test_find_user_by_email_and_by_id(backend):
+    gh, h = backend.gh, backend.harvest
+    want = gh.users[RECRUITER_ID]
+    user = h.find_user_by_email(want["primary_email_address"])
+    assert (user.id, user.name, user.primary_email) == (want["id"], want["name"], want["primary_email_address"])
+    assert h.find_user_by_email("nobody@elsewhere.test") is None
+    assert h.get_user(HM_ID).name == gh.users[HM_ID]["name"]
+    assert h.get_user(99999) is None
+    # reads never claim an acting user
+    assert all("on-behalf-of" not in c.headers for c in gh.calls)
+
+
+def test_get_job_with_openings_and_hiring_team(backend):
+    gh, h = backend.gh, backend.harvest
+    raw = gh.jobs[JOB_ID]
+    job = h.get_job(JOB_ID)
+    assert (job.id, job.name, job.status, job.requisition_id) == (JOB_ID, raw["name"], raw["status"], raw["requisition_id"])
+    assert job.departments == tuple(d["name"] for d in raw["departments"])
+    assert job.offices == tuple(o["name"] for o in raw["offices"])
+    assert [o.id for o in job.openings] == [o["id"] for o in raw["openings"]]
+    assert {o.id for o in job.open_openings} == set(OPEN_OPENINGS)
+    closed = next(o for o in job.openings if o.id == CLOSED_OPENING)
+    assert closed.close_reason.name == raw["openings"][2]["close_reason"]["name"]
+    team = {(m.user_id, m.role, m.name) for m in job.hiring_team}
+    assert team == {
+        (HM_ID, Role.HIRING_MANAGER, gh.users[HM_ID]["name"]),
+        (RECRUITER_ID, Role.RECRUITER, gh.users[RECRUITER_ID]["name"]),
+        (COORDINATOR_ID, Role.COORDINATOR, gh.users[COORDINATOR_ID]["name"]),
+    }
+
+
+def test_requisition_lookup(backend):
+    h = backend.harvest
+    [job] = h.find_jobs_by_requisition(backend.gh.jobs[JOB_ID]["requisition_id"])
+    assert job.id == JOB_ID and job.approver_user_ids() == {RECRUITER_ID, COORDINATOR_ID}
+    assert h.find_jobs_by_requisition("no-such-req") == []
+
+
+def test_active_applications_across_pages(backend):
+    gh, h = backend.gh, backend.harvest
+    for i in range(520):
+        gh.add_candidate(1000 + i, f"Bulk Person{i}", [gh.application(10_000 + i, JOB_ID, stage="Review")])
+    gh.add_candidate(5000, "Pro Spect", [gh.application(50_000, JOB_ID, prospect=True)])
+    expected = {
+        a["id"]: (c["id"], f"{c['first_name']} {c['last_name']}", (a["current_stage"] or {}).get("name"))
+        for c in gh.candidates.values() for a in c["applications"]
+        if a["status"] == "active" and not a["prospect"] and a["jobs"][0]["id"] == JOB_ID
+    }
+    got = {a.id: (a.candidate_id, a.candidate_name, a.stage) for a in h.iter_active_applications(JOB_ID)}
+    assert got == expected
+    listing = "/applications" if backend.v3 else "/candidates"
+    assert len(gh.reads(listing)) >= 2  # it really paged
+    # list calls only: never one request per candidate or application
+    assert not any(c.path.startswith(("/candidates/", "/applications/")) for c in gh.reads())
+
+
+def test_close_opening_acts_as_the_approver(backend):
+    gh, h = backend.gh, backend.harvest
+    h.close_opening(JOB_ID, OPEN_OPENINGS[0], 365, acting_user_id=RECRUITER_ID)
+    [write] = gh.writes()
+    assert (write.method, write.path) == ("PATCH", backend.opening_path(JOB_ID, OPEN_OPENINGS[0]))
+    assert write.body == {"status": "closed", "close_reason_id": 365}
+    assert backend.acting_user(write) == RECRUITER_ID
+    reasons = {r.id: r.name for r in h.list_close_reasons()}
+    closed = next(o for o in h.list_openings(JOB_ID) if o.id == OPEN_OPENINGS[0])
+    assert closed.status == "closed" and closed.close_reason.name == reasons[365]
+    assert h.get_job(JOB_ID).status == "open"  # another opening is still open
+
+
+def test_closing_the_last_opening_closes_the_job(backend):
+    h = backend.harvest
+    for oid in OPEN_OPENINGS:
+        h.close_opening(JOB_ID, oid, 366, acting_user_id=COORDINATOR_ID)
+    assert [backend.acting_user(w) for w in backend.gh.writes()] == [COORDINATOR_ID, COORDINATOR_ID]
+    job = h.get_job(JOB_ID)
+    assert job.status == "closed" and job.open_openings == []
+
+
+def test_reject_with_reason_notes_and_template(backend):
+    gh, h = backend.gh, backend.harvest
+    h.reject_application(11, rejection_reason_id=8, notes="Not this time", email_template_id=42,
+                         acting_user_id=RECRUITER_ID)
+    [write] = gh.writes()
+    assert (write.method, write.path) == ("POST", "/applications/11/reject")
+    assert write.body == {"rejection_reason_id": 8, "notes": "Not this time", "rejection_email": {"email_template_id": 42}}
+    assert backend.acting_user(write) == RECRUITER_ID
+    assert h.get_application(11).status == "rejected"
+
+
+def test_reject_of_a_non_active_application_is_validation_failed(backend):
+    with pytest.raises(ValidationFailed) as err:
+        backend.harvest.reject_application(41, rejection_reason_id=8, notes=None, email_template_id=None,
+                                           acting_user_id=RECRUITER_ID)
+    assert "active" in err.value.details()
+
+
+def test_rejection_reason_requirement(backend):
+    h = backend.harvest
+    assert h.rejection_reason_required is (backend.version == "v3")
+    if h.rejection_reason_required:
+        with pytest.raises(ValidationFailed):
+            h.reject_application(11, rejection_reason_id=None, notes=None, email_template_id=None,
+                                 acting_user_id=RECRUITER_ID)
+        assert backend.gh.writes() == []  # refused before sending anything
+    else:
+        h.reject_application(11, rejection_reason_id=None, notes=None, email_template_id=None, acting_user_id=RECRUITER_ID)
+        assert backend.gh.writes()[0].body == {}
+
+
+def test_missing_records_are_none(backend):
+    h = backend.harvest
+    assert h.get_job(99999) is None
+    assert h.get_application(99999) is None
+    assert h.get_user(99999) is None
+
+
+def test_get_application(backend):
+    gh, h = backend.gh, backend.harvest
+    app = h.get_application(31)
+    raw = gh.find_application(31)
+    assert (app.id, app.candidate_id, app.status, app.job_id) == (31, raw["candidate_id"], "active", JOB_ID)
+    assert app.job_name == gh.jobs[JOB_ID]["name"] and app.stage == raw["current_stage"]["name"]
+    assert app.candidate_name == gh.candidates[raw["candidate_id"]]["first_name"] + " " + gh.candidates[raw["candidate_id"]]["last_name"]
+
+
+def test_reference_lists(backend):
+    gh, h = backend.gh, backend.harvest
+    assert [(r.id, r.name) for r in h.list_close_reasons()] == [(r["id"], r["name"]) for r in gh.close_reasons]
+    assert [(r.id, r.name, r.type_name) for r in h.list_rejection_reasons()] == [
+        (r["id"], r["name"], r["type"]["name"]) for r in gh.rejection_reasons]
+    org_rejections = [t["id"] for t in gh.email_templates if t["type"] == "candidate_rejection" and t["user"] is None]
+    assert [t.id for t in h.list_rejection_email_templates()] == org_rejections
+
+
+def test_jobs_updated_since(backend):
+    from datetime import datetime, timezone
+
+    gh, h = backend.gh, backend.harvest
+    gh.add_job(7001, "Old job")["updated_at"] = "2020-01-01T00:00:00Z"
+    ids = {j.id for j in h.iter_jobs_updated_since(datetime(2025, 1, 1, tzinfo=timezone.utc))}
+    assert ids == {j["id"] for j in gh.jobs.values() if j["updated_at"] >= "2025-01-01T00:00:00Z"}
+    assert 7001 not in ids

@@ -1,0 +1,80 @@
+"""The whole bot configured for Harvest v3 answers `/greenhouse job` exactly as the
+v1 bot does over the same Greenhouse data, and what a v3 job view costs."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+import respx
+
+from tests.conftest import HM, JOB_ID, Bot, seed_world
+from tests.fakes.greenhouse import FakeGreenhouse
+from tests.fakes.greenhouse_v3 import AUTH_URL, CLIENT_ID, CLIENT_SECRET, READER_ID, V3_BASE, FakeGreenhouseV3
+
+V3_SETTINGS = dict(
+    greenhouse_api_key=None,
+    greenhouse_client_id=CLIENT_ID,
+    greenhouse_client_secret=CLIENT_SECRET,
+    greenhouse_read_as_user_id=READER_ID,
+    greenhouse_api_url=V3_BASE,
+    greenhouse_auth_url=AUTH_URL,
+)
+
+
+@pytest.fixture
+def both() -> Any:
+    """One Greenhouse, served as v1 and as v3 at once."""
+    gh = FakeGreenhouse()
+    seed_world(gh)
+    with respx.mock(assert_all_called=False) as router:
+        gh.mount_v1(router)
+        v3 = FakeGreenhouseV3(gh).mount(router)
+        v3.add_reader()
+        yield gh, v3
+
+
+def test_v3_bot_answers_the_job_view_like_the_v1_bot(tmp_path, slack, both):
+    gh, v3 = both
+    v1_bot = Bot.build(tmp_path / "v1", slack, gh)
+    v3_bot = Bot.build(tmp_path / "v3", slack, gh, **V3_SETTINGS)
+    assert v3_bot.services.harvest.version == "v3"
+
+    v1_bot.command(f"job {JOB_ID}", user=HM)
+    v3_calls_before = len(gh.calls)
+    v3_bot.command(f"job {JOB_ID}", user=HM)
+    v1_reply, v3_reply = slack.responses()
+    assert v3_reply == v1_reply
+    assert "Ada Lovelace" in json.dumps(v3_reply)  # the candidates really were shown
+    v3_calls = gh.calls[v3_calls_before:]
+    assert all(c.headers["authorization"].startswith("Bearer ") for c in v3_calls)
+    assert {v3.sub_of(c) for c in v3_calls} == {READER_ID}
+
+
+def job_view_cost(n: int, team: int = 3) -> int:
+    """Harvest requests for a v3 job view of a job with n active applications (one
+    candidate each), `team` distinct hiring-team users, a department, an office and
+    a closed opening with a close reason. Token requests are not counted (cached)."""
+    fixed = 1 + 1 + 1 + 1 + 1 + 1 + 1  # jobs, openings, owners, managers, close_reasons, departments, offices
+    return fixed + math.ceil(team / 50) + max(1, math.ceil(n / 500)) + math.ceil(n / 50)
+
+
+@pytest.mark.parametrize("n", [10, 1000, 5000])
+def test_v3_job_view_request_count(tmp_path, slack, both, n):
+    gh, v3 = both
+    gh.rate_limit = 1_000_000  # the count is under test here, not the limiter
+    gh.candidates.clear()
+    for i in range(n):
+        gh.add_candidate(1000 + i, f"Bulk Person{i}", [gh.application(10_000 + i, JOB_ID)])
+    bot = Bot.build(tmp_path, slack, gh, **V3_SETTINGS)
+    view = bot.services.job_views.load(str(JOB_ID), greenhouse_user_id=101, is_admin=False)
+    assert len(view.applications) == n
+    by_path: dict[str, int] = {}
+    for c in gh.calls:
+        by_path[c.path] = by_path.get(c.path, 0) + 1
+    assert by_path["/applications"] == math.ceil(n / 500)
+    assert by_path["/candidates"] == math.ceil(n / 50)
+    assert len(gh.calls) == job_view_cost(n)
+    print(f"v3 job view, n={n}: {len(gh.calls)} requests {by_path}")
