@@ -9,6 +9,7 @@ from flask import Flask
 from slack_bolt import App
 
 from bot import logs
+from bot.background import start_background
 from bot.config import ConfigError, Settings, load_settings
 from bot.services import Services, build_services
 from bot.slack.app import create_app
@@ -34,6 +35,7 @@ def start(mode: str) -> tuple[Services, Flask | None, App]:
     app = create_app(services)
     for hook in services.extra.get("on_start", []):
         hook(services)
+    start_background(services)
     web = create_web_app(services, app) if mode == "http" else None
     log.info("bot_started mode=%s harvest=%s", mode, services.harvest.version)
     return services, web, app

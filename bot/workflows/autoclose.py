@@ -33,6 +33,11 @@ log = logging.getLogger("bot.autoclose")
 REQUEST_CAUSE_WINDOW_S = 24 * 3600
 # Threads of requests finished longer ago than this are old news: no notice there.
 THREAD_WINDOW_S = 30 * 24 * 3600
+# job_updated fires on any edit (notes, team…) of a closed job too. A closing older
+# than this is taken as one that happened before anyone was listening — e.g.
+# before the bot was installed — and is not announced. It still covers Greenhouse's
+# retries (up to 15 hours) and a bot down for a few days.
+STALE_AFTER_S = 7 * 24 * 3600
 
 HINT_HIRE = "hire"
 
@@ -66,6 +71,9 @@ class AutoClose:
         closing yet; None otherwise (still open, unknown job, or already claimed)."""
         job = self.harvest.get_job(int(job_id))
         if job is None or job.status != "closed":
+            return None
+        if job.closed_at is not None and self._clock() - job.closed_at.timestamp() > STALE_AFTER_S:
+            log.info("autoclose_stale job_id=%s", job.id)
             return None
         announcement = self._build(job, hint)
         key = f"{job.id}:{_iso(job.closed_at)}"
