@@ -52,3 +52,10 @@ def sync_webhooks(bot: Any) -> Any:
 
 def notices(slack: Any) -> list[dict[str, Any]]:
     return [p for p in slack.calls_to("chat.postMessage") if "is now closed" in p.get("text", "")]
+
+
+def ago(hours: float) -> str:
+    """A Greenhouse timestamp `hours` before now (closings must be recent to be announced)."""
+    from datetime import datetime, timedelta, timezone
+
+    return (datetime.now(timezone.utc) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")

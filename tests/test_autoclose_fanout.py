@@ -7,7 +7,7 @@ import pytest
 
 from bot.slack.notify import announce_if_closed
 from tests.conftest import ADMIN, COORDINATOR, HM, JOB_ID, RECRUITER, Bot
-from tests.autoclose_support import notices
+from tests.autoclose_support import ago, notices
 from tests.fakes.greenhouse import close_job, reopen_job
 
 NOT_FILLING = {"id": 367, "name": "Not Filling"}
@@ -133,13 +133,13 @@ def test_open_job_announces_nothing(bot, slack, gh):
 
 
 def test_same_closing_twice_announces_once_reopened_and_closed_again_announces_again(bot, slack, gh):
-    close_job(gh, JOB_ID, at="2026-11-23T09:00:00Z")
+    close_job(gh, JOB_ID, at=ago(2))
     assert announce_if_closed(bot.services, JOB_ID) is not None
     assert announce_if_closed(bot.services, JOB_ID) is None
     assert len(notices(slack)) == 2
     reopen_job(gh, JOB_ID, 4542441002)
     assert announce_if_closed(bot.services, JOB_ID) is None
-    close_job(gh, JOB_ID, at="2026-11-23T10:30:00Z")
+    close_job(gh, JOB_ID, at=ago(1))
     assert announce_if_closed(bot.services, JOB_ID) is not None
     assert len(notices(slack)) == 4
 

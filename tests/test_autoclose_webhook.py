@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import Executor, Future
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tests.autoclose_support import (
-    FIXTURES, PING_FILES, WEBHOOK_SECRET, deliver, hire_candidate, job_updated, notices, sign, sync_webhooks,
+    FIXTURES, PING_FILES, ago, WEBHOOK_SECRET, deliver, hire_candidate, job_updated, notices, sign, sync_webhooks,
 )
 from tests.conftest import HM, JOB_ID, RECRUITER, Bot
 from tests.fakes.greenhouse import close_job
@@ -134,8 +133,7 @@ def test_hire_without_jobs_in_payload_finds_the_job_through_the_application(hook
 
 
 def test_stale_closing_of_an_edited_job_is_not_announced(hooked, slack, gh):
-    long_ago = (datetime.now(timezone.utc) - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    close_job(gh, JOB_ID, at=long_ago)
+    close_job(gh, JOB_ID, at=ago(30 * 24))
     deliver(hooked, job_updated(JOB_ID))  # e.g. someone edited the closed job's notes
     assert notices(slack) == []
 

@@ -246,23 +246,23 @@ def _now() -> str:
 
 def close_job(fake: FakeGreenhouse, jid: int, *, at: str | None = None, application_id: int | None = None,
               close_reason: dict | None = None) -> dict:
-    """Close every open opening and the job at `at` (default: now), as Greenhouse does after
-    the last opening closes; `application_id` marks the last opening as filled by a hire."""
+    """Close every open opening and the job as of `at` (default: now), as Greenhouse does after
+    the last opening closes; `application_id` marks the last opening as filled by a hire.
+    updated_at is always the real now: it is when the change reached Greenhouse."""
     at = at or _now()
     job = fake.jobs[jid]
     for opening in job["openings"]:
         if opening["status"] == "open":
             opening.update(status="closed", closed_at=at, close_reason=close_reason, application_id=application_id)
-    job.update(status="closed", closed_at=at, updated_at=at)
+    job.update(status="closed", closed_at=at, updated_at=_now())
     return job
 
 
-def reopen_job(fake: FakeGreenhouse, jid: int, opening_id: int, *, at: str | None = None) -> dict:
+def reopen_job(fake: FakeGreenhouse, jid: int, opening_id: int) -> dict:
     """Reopen one opening and with it the job (Greenhouse clears the job's closed_at)."""
-    at = at or _now()
     job = fake.jobs[jid]
     for opening in job["openings"]:
         if opening["id"] == opening_id:
             opening.update(status="open", closed_at=None, close_reason=None, application_id=None)
-    job.update(status="open", closed_at=None, updated_at=at)
+    job.update(status="open", closed_at=None, updated_at=_now())
     return job
