@@ -93,11 +93,13 @@ def _job_ids_to_check(action: str, payload: dict[str, Any]) -> tuple[list[int], 
         return [_int(job["id"])], None, None  # type: ignore[list-item]
     if action == "hire_candidate":
         app = payload.get("application") or {}
-        ids = [i for i in (_int(j.get("id")) for j in app.get("jobs") or [] if isinstance(j, dict)) if i]
+        # `jobs[]` is current; `job` is the deprecated single form some accounts still send.
+        jobs = [j for j in (app.get("jobs") or [app.get("job")]) if isinstance(j, dict)]
+        ids = [i for i in (_int(j.get("id")) for j in jobs) if i]
         app_id = None if ids else _int(app.get("id"))
         return (ids, app_id, HINT_HIRE) if ids or app_id else None
     if action == "job_post_updated":
-        post = payload.get("job_post") or payload
+        post = payload.get("job_post") or payload  # documented: the post's fields sit in payload
         job_id = _int(post.get("job_id"))
         # A post going offline may come with its job closing; a live post says nothing.
         if job_id and post.get("live") is False:

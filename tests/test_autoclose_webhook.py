@@ -158,3 +158,21 @@ def test_greenhouse_gets_its_200_before_harvest_and_slack_work(bot, slack, gh):
     fn, args, kwargs = held.held.pop()
     fn(*args, **kwargs)
     assert len(notices(slack)) == 2
+
+
+def test_hire_with_only_the_deprecated_job_field(hooked, slack, gh):
+    close_job(gh, JOB_ID)
+    body = hire_candidate(11, [])
+    body["payload"]["application"]["job"] = {"id": JOB_ID, "name": "Archaeologist"}
+    deliver(hooked, body)
+    assert gh.reads("/applications") == []
+    assert len(notices(slack)) == 2
+
+
+def test_job_post_going_offline_checks_its_job(hooked, slack, gh):
+    close_job(gh, JOB_ID)
+    post = {"id": 1813002, "title": "A Cool Job", "job_id": JOB_ID, "live": True}
+    deliver(hooked, {"action": "job_post_updated", "payload": post}, event_id="evt-live")
+    assert gh.calls == []  # a live post says nothing about closing
+    deliver(hooked, {"action": "job_post_updated", "payload": {**post, "live": False}}, event_id="evt-off")
+    assert len(notices(slack)) == 2
