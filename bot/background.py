@@ -2,7 +2,8 @@
 
 Daemon threads, so they never hold up shutdown; `stop` ends them at the next
 wait. With several processes (the Procfile's workers) each runs its own
-poller: harmless, since each closing is claimed once in the shared store.
+poller; a lease in the store lets about one of them list jobs per interval, and
+each closing is claimed once in the shared store anyway.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ def start_background(services: Services, stop: threading.Event | None = None) ->
     if interval <= 0:
         log.info("poller_off reason=BOT_POLL_INTERVAL_S=0")
         return []
-    poller = Poller(services.store, services.harvest, lambda job_id: announce_if_closed(services, job_id))
+    # The lease is shorter than the interval, so whichever process comes next after it
+    # ends polls: about one listing per interval however many processes run.
+    poller = Poller(services.store, services.harvest, lambda job_id: announce_if_closed(services, job_id),
+                    lease_s=interval * 0.8)
     thread = threading.Thread(target=_every, args=(poller.run_once, interval, stop),
                               name="greenhouse-poller", daemon=True)
     thread.start()

@@ -8,12 +8,17 @@ The first run only records them: announcing every job that ever closed would
 flood people. Each run asks for jobs updated since the cursor minus an overlap,
 because Greenhouse's timestamps are second-grained and clocks drift; seeing a
 job twice is harmless since the announcement itself is claimed once per closing.
+
+Every process the Procfile starts runs a poller. With `lease_s` set, a run first
+takes a short lease ("poller:lease", compare-and-set in the store), so that
+about one process per interval lists jobs, and another takes over if it dies.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -24,22 +29,27 @@ log = logging.getLogger("bot.poller")
 
 CURSOR_KEY = "poller:cursor"
 JOBS_KEY = "poller:jobs"
+LEASE_KEY = "poller:lease"
 OVERLAP_S = 60.0
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class Poller:
     def __init__(self, store: Store, harvest: Harvest, on_closed: Callable[[int], object], *,
-                 clock: Callable[[], float] = time.time, overlap_s: float = OVERLAP_S) -> None:
+                 clock: Callable[[], float] = time.time, overlap_s: float = OVERLAP_S, lease_s: float = 0) -> None:
         self.store = store
         self.harvest = harvest
         self.on_closed = on_closed  # re-reads the job and announces it once (see workflows/autoclose)
         self._clock = clock
         self.overlap_s = overlap_s
+        self.lease_s = lease_s
+        self.owner = uuid.uuid4().hex
 
     def run_once(self) -> list[int]:
         """One pass; returns the IDs of jobs seen going to closed (handed to on_closed)."""
         started = self._clock()
+        if self.lease_s and not self._take_turn(started):
+            return []
         cursor = self.store.get("state", CURSOR_KEY)
         first_run = cursor is None
         # The first run lists every job once, so that later a status change is known as one.
@@ -66,3 +76,14 @@ class Poller:
             self.store.put("state", CURSOR_KEY, started)
         log.info("poller_run first=%s jobs=%s closed=%s", first_run, len(jobs), len(closed_now))
         return closed_now
+
+    def _take_turn(self, now: float) -> bool:
+        """True if this process holds the lease for the next `lease_s` seconds."""
+        self.store.add("state", LEASE_KEY, {"owner": None, "until": 0})
+
+        def claim(lease: dict) -> dict | None:
+            if lease.get("owner") == self.owner or lease.get("until", 0) <= now:
+                return {"owner": self.owner, "until": now + self.lease_s}
+            return None
+
+        return self.store.update("state", LEASE_KEY, claim) is not None

@@ -122,3 +122,35 @@ def test_background_poller_is_off_at_zero_and_stops_on_its_event(tmp_path, slack
     stop.set()
     thread.join(timeout=2)
     assert not thread.is_alive()
+
+
+def test_pollers_in_two_processes_share_one_listing_per_interval(tmp_path, slack, gh):
+    now = [1_800_000_000.0]
+    clock = lambda: now[0]  # noqa: E731
+    a, b = Bot.build(tmp_path, slack, gh), Bot.build(tmp_path, slack, gh)  # two Stores on one db file
+    pa, pb = (Poller(bot.services.store, bot.services.harvest, lambda job_id: None, clock=clock, lease_s=240)
+              for bot in (a, b))
+    pa.run_once()
+    pb.run_once()
+    assert len([c for c in gh.reads() if c.path == "/jobs"]) == 1
+    now[0] += 300  # the lease ran out: whichever comes next polls
+    pb.run_once()
+    pa.run_once()
+    assert len([c for c in gh.reads() if c.path == "/jobs"]) == 2
+
+
+def test_concurrent_announcers_in_two_processes_notify_once(tmp_path, slack, gh):
+    bots = [Bot.build(tmp_path, slack, gh) for _ in range(2)]
+    close_job(gh, JOB_ID)
+    barrier = threading.Barrier(6)
+
+    def race(bot):
+        barrier.wait()
+        announce_if_closed(bot.services, JOB_ID)
+
+    threads = [threading.Thread(target=race, args=(bots[i % 2],)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert len(notices(slack)) == 2  # one DM each to the hiring manager and the recruiter
