@@ -80,12 +80,21 @@ def test_a_request_finished_days_ago_is_not_the_cause_but_its_thread_hears(bot, 
     assert "closed in Greenhouse" in thread["text"] and "approved request" not in thread["text"]
 
 
-@pytest.mark.parametrize("state", ["denied", "failed", "executing"])
-def test_only_a_done_close_request_is_the_cause(bot, slack, gh, state):
+@pytest.mark.parametrize("state", ["denied", "failed", "expired", "requested"])
+def test_only_a_done_or_executing_close_request_is_the_cause(bot, slack, gh, state):
     put_request(bot.services.store, "req-1", state=state)
+    put_request(bot.services.store, "req-2", kind="reject_application", message_ts="1700000002.000100")
     close_job(gh, JOB_ID)
     announce_if_closed(bot.services, JOB_ID)
     assert all("approved request" not in p["text"] for p in notices(slack))
+
+
+def test_a_close_request_still_executing_is_the_cause(bot, slack, gh):
+    # The web hook may beat the approvals flow to marking its request done.
+    put_request(bot.services.store, "req-1", state="executing", decided_by="UCO", finished_ago_s=None)
+    close_job(gh, JOB_ID)
+    announce_if_closed(bot.services, JOB_ID)
+    assert all("(by the bot's approved request, approved by <@UCO>)" in p["text"] for p in notices(slack))
 
 
 def test_no_dms_when_bot_notify_dm_is_false(tmp_path, slack, gh):

@@ -101,13 +101,16 @@ class AutoClose:
 
     def _cause(self, job: Job, requests: list[dict[str, Any]], hint: str | None) -> Cause:
         now = self._clock()
+        # "executing" counts too: Greenhouse's job_updated can arrive while the approved
+        # request is still closing the job's other openings or reading it back.
         done = [
             r for r in requests
-            if r.get("kind") == "close_job" and r.get("state") == "done"
-            and now - (r.get("finished_at") or 0) <= REQUEST_CAUSE_WINDOW_S
+            if r.get("kind") == "close_job" and (
+                r.get("state") == "executing"
+                or (r.get("state") == "done" and now - (r.get("finished_at") or 0) <= REQUEST_CAUSE_WINDOW_S))
         ]
         if done:
-            latest = max(done, key=lambda r: r.get("finished_at") or 0)
+            latest = max(done, key=lambda r: r.get("finished_at") or now)
             return Cause("request", approved_by=latest.get("decided_by"))
         last = _last_closed(job.openings)
         if hint == HINT_HIRE or (last is not None and last.application_id):
