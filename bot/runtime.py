@@ -10,6 +10,7 @@ from flask import Flask
 from slack_bolt import App
 
 from bot import logs
+from bot.background import start_background
 from bot.config import ConfigError, Settings, load_settings
 from bot.services import Services, build_services
 from bot.slack.app import create_app
@@ -40,6 +41,7 @@ def start(mode: str) -> tuple[Services, Flask | None, App]:
     stop = threading.Event()
     services.extra["stop"] = stop
     housekeeping.start(services, stop)
+    start_background(services, stop)
     web = create_web_app(services, app) if mode == "http" else None
     log.info("bot_started mode=%s harvest=%s", mode, services.harvest.version)
     return services, web, app

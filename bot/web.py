@@ -8,6 +8,7 @@ from flask import Flask, jsonify, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 
+from bot import greenhouse_webhook
 from bot.services import Services
 
 log = logging.getLogger("bot.web")
@@ -29,6 +30,8 @@ def create_web_app(services: Services, bolt_app: App) -> Flask:
             log.exception("healthz: store check failed")
             return jsonify(ok=False, store="unavailable"), 503
         return jsonify(ok=True, store="ok", harvest=services.harvest.version)
+
+    greenhouse_webhook.register(web, services)
 
     for register in services.extra.get("web_routes", []):
         register(web, services)

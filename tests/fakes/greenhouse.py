@@ -248,3 +248,29 @@ def _not_found() -> httpx.Response:
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- helpers for the auto-close tests (they add, never change, behaviour) ---------------------
+
+def close_job(fake: FakeGreenhouse, jid: int, *, at: str | None = None, application_id: int | None = None,
+              close_reason: dict | None = None) -> dict:
+    """Close every open opening and the job as of `at` (default: now), as Greenhouse does after
+    the last opening closes; `application_id` marks the last opening as filled by a hire.
+    updated_at is always the real now: it is when the change reached Greenhouse."""
+    at = at or _now()
+    job = fake.jobs[jid]
+    for opening in job["openings"]:
+        if opening["status"] == "open":
+            opening.update(status="closed", closed_at=at, close_reason=close_reason, application_id=application_id)
+    job.update(status="closed", closed_at=at, updated_at=_now())
+    return job
+
+
+def reopen_job(fake: FakeGreenhouse, jid: int, opening_id: int) -> dict:
+    """Reopen one opening and with it the job (Greenhouse clears the job's closed_at)."""
+    job = fake.jobs[jid]
+    for opening in job["openings"]:
+        if opening["id"] == opening_id:
+            opening.update(status="open", closed_at=None, close_reason=None, application_id=None)
+    job.update(status="open", closed_at=None, updated_at=_now())
+    return job

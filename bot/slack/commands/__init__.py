@@ -11,7 +11,7 @@ from bot.services import Services
 from bot.slack.replies import run_safely
 from bot.workflows.jobs import UserFacingError
 
-from . import help, identity, job, requests  # noqa: F401 - each module registers its subcommands
+from . import help, identity, job, requests, watch  # noqa: F401 - each module registers its subcommands
 from .parse import parse
 from .registry import REGISTRY, CommandContext, usage_text
 

@@ -1,0 +1,36 @@
+"""The "job is now closed" notice. Pure: an Announcement in, (text, blocks) out.
+
+No candidate names ever appear here: the notice goes to watching channels that
+may be wider than the hiring team.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.workflows.autoclose import Announcement, Cause
+
+from .common import esc, section, slack_date
+
+SLACK_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def cause_text(cause: Cause) -> str:
+    if cause.kind == "request":
+        who = cause.approved_by
+        # Only a well-formed user ID becomes a mention; anything else stays out.
+        by = f", approved by <@{who}>" if who and SLACK_ID_RE.match(who) else ""
+        return f"by the bot's approved request{by}"
+    if cause.kind == "hire":
+        return "after a hire"
+    reason = f", reason: {esc(cause.close_reason)}" if cause.close_reason else ""
+    return f"closed in Greenhouse{reason}"
+
+
+def closing_notice(a: Announcement) -> tuple[str, list[dict[str, Any]]]:
+    text = (
+        f"*{esc(a.job_name)} ({a.job_id})* is now closed — its last opening was closed "
+        f"{slack_date(a.closed_at)} ({cause_text(a.cause)})."
+    )
+    return text, [section(text)]

@@ -1,0 +1,141 @@
+"""Noticing that a job has closed, and claiming the right to announce it.
+
+Greenhouse closes a job by itself when its last opening closes. Web hooks and
+the poller only say "look at job N"; this module re-reads the job through
+Harvest (web hook payloads lack opening status, and a delivery may be stale),
+works out why it closed, and claims the announcement with an insert-once key
+per closing (`<job id>:<closed_at>`), so however many sources and processes
+see the same closing, exactly one of them notifies. A job reopened and closed
+again has a new closed_at, hence a new key, and is announced again.
+
+Nothing here knows about Slack: channels and threads are plain strings read
+from the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.greenhouse.harvest import Harvest
+from bot.greenhouse.models import Job, Opening, Role
+from bot.store import Store
+
+from . import watches
+
+log = logging.getLogger("bot.autoclose")
+
+# A bot close request finished this recently is taken as the cause of the closing.
+REQUEST_CAUSE_WINDOW_S = 24 * 3600
+# Threads of requests finished longer ago than this are old news: no notice there.
+THREAD_WINDOW_S = 30 * 24 * 3600
+# job_updated fires on any edit (notes, team…) of a closed job too. A closing older
+# than this is taken as one that happened before anyone was listening — e.g.
+# before the bot was installed — and is not announced. It still covers Greenhouse's
+# retries (up to 15 hours) and a bot down for a few days.
+STALE_AFTER_S = 7 * 24 * 3600
+
+HINT_HIRE = "hire"
+
+
+@dataclass(frozen=True)
+class Cause:
+    kind: str  # "request" | "hire" | "greenhouse"
+    approved_by: str | None = None  # Slack user ID, for "request"
+    close_reason: str | None = None  # Greenhouse's close reason name, for "greenhouse"
+
+
+@dataclass(frozen=True)
+class Announcement:
+    job_id: int
+    job_name: str
+    closed_at: datetime | None
+    cause: Cause
+    threads: tuple[tuple[str, str], ...] = ()  # (channel, message_ts) of bot requests about the job
+    watch_channels: tuple[str, ...] = ()
+    notify_user_ids: tuple[int, ...] = ()  # Greenhouse IDs of hiring managers and recruiters
+
+
+class AutoClose:
+    def __init__(self, store: Store, harvest: Harvest, *, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.harvest = harvest
+        self._clock = clock
+
+    def check(self, job_id: int, hint: str | None = None) -> Announcement | None:
+        """The announcement to make if the job is closed and nobody announced this
+        closing yet; None otherwise (still open, unknown job, or already claimed)."""
+        job = self.harvest.get_job(int(job_id))
+        if job is None or job.status != "closed":
+            return None
+        if job.closed_at is not None and self._clock() - job.closed_at.timestamp() > STALE_AFTER_S:
+            log.info("autoclose_stale job_id=%s", job.id)
+            return None
+        announcement = self._build(job, hint)
+        key = f"{job.id}:{_iso(job.closed_at)}"
+        claimed = self.store.add("announced", key, {
+            "job_id": job.id, "closed_at": _iso(job.closed_at), "cause": announcement.cause.kind, "at": self._clock(),
+        })
+        if not claimed:
+            log.info("autoclose_already_announced job_id=%s", job.id)
+            return None
+        return announcement
+
+    # --- what the announcement says and to whom ------------------------------------------
+
+    def _build(self, job: Job, hint: str | None) -> Announcement:
+        requests = [r for r in self.store.values("requests") if r.get("job_id") == job.id]
+        return Announcement(
+            job_id=job.id,
+            job_name=job.name,
+            closed_at=job.closed_at,
+            cause=self._cause(job, requests, hint),
+            threads=self._threads(requests),
+            watch_channels=tuple(watches.channels_watching(self.store, job.id)),
+            notify_user_ids=tuple(sorted(job.team_user_ids(Role.HIRING_MANAGER, Role.RECRUITER))),
+        )
+
+    def _cause(self, job: Job, requests: list[dict[str, Any]], hint: str | None) -> Cause:
+        now = self._clock()
+        # "executing" counts too: Greenhouse's job_updated can arrive while the approved
+        # request is still closing the job's other openings or reading it back.
+        done = [
+            r for r in requests
+            if r.get("kind") == "close_job" and (
+                r.get("state") == "executing"
+                or (r.get("state") == "done" and now - (r.get("finished_at") or 0) <= REQUEST_CAUSE_WINDOW_S))
+        ]
+        if done:
+            latest = max(done, key=lambda r: r.get("finished_at") or now)
+            return Cause("request", approved_by=latest.get("decided_by"))
+        last = _last_closed(job.openings)
+        if hint == HINT_HIRE or (last is not None and last.application_id):
+            return Cause("hire")
+        return Cause("greenhouse", close_reason=last.close_reason.name if last and last.close_reason else None)
+
+    def _threads(self, requests: list[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+        now = self._clock()
+        seen: list[tuple[str, str]] = []
+        for r in sorted(requests, key=lambda r: str(r.get("id"))):
+            finished = r.get("finished_at")
+            if finished is not None and now - finished > THREAD_WINDOW_S:
+                continue
+            where = (r.get("channel"), r.get("message_ts"))
+            if all(where) and where not in seen:
+                seen.append(where)  # type: ignore[arg-type]
+        return tuple(seen)
+
+
+def _last_closed(openings: tuple[Opening, ...]) -> Opening | None:
+    closed = [o for o in openings if not o.is_open]
+    if not closed:
+        return None
+    return max(closed, key=lambda o: o.closed_at.timestamp() if o.closed_at else 0.0)
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else "unknown"
