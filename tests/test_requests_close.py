@@ -67,8 +67,8 @@ def test_approval_closes_each_open_opening_once_on_behalf_of_approver(bot, slack
     assert "Approved by <@URC>" in json.dumps(final_thread["blocks"])
     final_main = [u for u in updates if u["ts"] == r.message_ts][-1]
     assert "The job is now closed" in json.dumps(final_main["blocks"])
-    dm = [m for m in slack.calls_to("chat.postMessage") if m["channel"] == HM]
-    assert dm and "Approved by <@URC>" in dm[-1]["text"]
+    dm = [m for m in slack.calls_to("chat.postMessage") if m["channel"] == HM and m["text"].startswith("Your request")]
+    assert len(dm) == 1 and "Approved by <@URC>" in dm[0]["text"]
 
 
 def test_double_click_and_retried_delivery_write_once(bot, slack, gh):
@@ -309,3 +309,14 @@ def test_retried_slash_command_makes_no_second_request(bot, slack, gh):
     bot.command(f"close {JOB_ID} on hold", user=HM, headers={"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"})
     assert len(bot.services.requests.all()) == 1
     assert len([m for m in slack.calls_to("chat.postMessage") if "thread_ts" not in m]) == 1
+
+
+def test_approved_close_announces_the_auto_close_in_the_thread_once(bot, slack, gh):
+    r = ask_close(bot)
+    bot.click("request_approve", r.id, RECRUITER)
+    notices = [m for m in slack.calls_to("chat.postMessage") if "is now closed" in m.get("text", "")]
+    in_thread = [m for m in notices if m.get("thread_ts") == r.message_ts]
+    assert len(in_thread) == 1 and "approved request" in in_thread[0]["text"]
+    from bot.slack.notify import announce_if_closed
+
+    assert announce_if_closed(bot.services, JOB_ID) is None  # a later web hook or poll says nothing more

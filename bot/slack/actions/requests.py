@@ -23,6 +23,7 @@ from bot.slack.blocks.requests import (
     deny_modal,
     draft_blocks,
 )
+from bot.slack.notify import announce_if_closed
 from bot.slack.replies import run_safely
 from bot.workflows.jobs import UserFacingError
 
@@ -118,6 +119,10 @@ def register(app: App, services: Services) -> None:
             messages.refresh(claimed)
             finished = requests.execute(claimed)
             messages.settle(finished)
+            if finished.kind == "close_job" and finished.job_status_after == "closed":
+                # Tell everyone now rather than at the next web hook or poll; the
+                # announcement is claimed once, so those will not repeat it.
+                announce_if_closed(services, finished.job_id, hint="bot_request")
 
         run_safely(work, ephemeral(respond), what="action:approve")
 
