@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
 from slack_bolt import App
@@ -33,7 +34,10 @@ def start(mode: str) -> tuple[Services, Flask | None, App]:
     logs.configure()
     settings = settings_or_exit()
     services = build_services(settings)
-    app = create_app(services)
+    # Bolt's default pool has 5 threads: too few when a burst of commands each wait on
+    # Harvest. The shared rate limiter, not this pool, bounds what reaches Greenhouse.
+    # Its threads are not daemons, so a graceful stop (SIGTERM) lets in-flight work finish.
+    app = create_app(services, listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"))
     warn_if_public_approvals_channel(services)
     # Settle what a previous run left executing before anything else, then keep watching.
     from bot import housekeeping
