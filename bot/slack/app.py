@@ -31,7 +31,7 @@ def create_app(services: Services, *, listener_executor: Executor | None = None)
     def log_request(body: dict, next_) -> None:  # type: ignore[no-untyped-def]
         kind = body.get("type") or ("slash_command" if body.get("command") else "unknown")
         action = (body.get("actions") or [{}])[0].get("action_id") if body.get("actions") else body.get("command")
-        log.info("slack_request kind=%s action=%s user=%s", kind, action, (body.get("user") or {}).get("id") or body.get("user_id"))
+        log.debug("slack_request kind=%s action=%s user=%s", kind, action, (body.get("user") or {}).get("id") or body.get("user_id"))
         next_()
 
     @app.middleware
