@@ -215,3 +215,18 @@ def test_harvest_timeout_on_an_approved_reject_is_not_repeated(bot, slack, gh):
     assert len(gh.writes()) == 1
     bot.click("request_approve", draft.id, RECRUITER)  # a second click on Approve does not send it again
     assert len(gh.writes()) == 1
+
+
+# --- the store ---------------------------------------------------------------------------------------
+
+
+def test_healthz_checks_the_store(bot, monkeypatch):
+    ok = bot.web.get("/healthz")
+    assert ok.status_code == 200 and ok.get_json() == {"ok": True, "store": "ok", "harvest": "v1"}
+
+    def broken():
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(bot.services.store, "ping", broken)
+    down = bot.web.get("/healthz")
+    assert down.status_code == 503 and down.get_json() == {"ok": False, "store": "unavailable"}
