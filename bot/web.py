@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
+from urllib.parse import parse_qs
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, jsonify, make_response, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 
 from bot import greenhouse_webhook
 from bot.logs import event
@@ -20,6 +23,8 @@ log = logging.getLogger("bot.web")
 def create_web_app(services: Services, bolt_app: App) -> Flask:
     web = Flask("greenhouse-slack-bot")
     slack_handler = SlackRequestHandler(bolt_app)
+    secret = services.settings.slack_signing_secret
+    verifier = SignatureVerifier(secret.get_secret_value()) if secret is not None else None
 
     @web.before_request
     def _start_timer() -> None:
@@ -37,7 +42,21 @@ def create_web_app(services: Services, bolt_app: App) -> Flask:
 
     @web.post("/slack/events")
     def slack_events():  # type: ignore[no-untyped-def]
-        return slack_handler.handle(request)
+        # Bolt parses the body before it checks the signature, so a forged request with a
+        # broken body (or a non-numeric timestamp) would reach its parser and end in a 500.
+        # Check the signature first: anything unsigned or stale is a 401 before any work.
+        if verifier is not None and not _signed(verifier, request.get_data(as_text=True), request.headers):
+            log.warning("slack_request_rejected reason=signature")
+            return make_response("invalid request signature", 401)
+        try:
+            if not _slack_shaped(request.get_data(as_text=True), request.content_type or ""):
+                raise ValueError("payload shape")
+            return slack_handler.handle(request)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+            # Signed, but not a shape Slack sends (e.g. a payload that is not JSON): Bolt's
+            # own parsing and matching would fail on it with a 500.
+            log.warning("slack_request_malformed error=%s", type(exc).__name__)
+            return make_response("malformed request", 400)
 
     @web.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
@@ -53,6 +72,32 @@ def create_web_app(services: Services, bolt_app: App) -> Flask:
     for register in services.extra.get("web_routes", []):
         register(web, services)
     return web
+
+
+_DICT_FIELDS = ("user", "team", "channel", "container", "message", "view", "state")
+
+
+def _slack_shaped(body: str, content_type: str) -> bool:
+    """The parts of an interaction payload Bolt indexes into have the types Slack sends."""
+    if content_type.startswith("application/json"):
+        return isinstance(json.loads(body), dict)
+    form = parse_qs(body)
+    if "payload" not in form:
+        return True  # a slash command: flat form fields
+    payload = json.loads(form["payload"][0])
+    if not isinstance(payload, dict):
+        return False
+    if any(k in payload and not isinstance(payload[k], dict) for k in _DICT_FIELDS):
+        return False
+    actions = payload.get("actions")
+    return actions is None or (isinstance(actions, list) and all(isinstance(a, dict) for a in actions))
+
+
+def _signed(verifier: SignatureVerifier, body: str, headers) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        return verifier.is_valid(body, headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature"))
+    except (ValueError, TypeError):  # e.g. a timestamp that is not a number
+        return False
 
 
 def wsgi() -> Flask:

@@ -21,7 +21,9 @@ class GreenhouseError(Exception):
 
     def details(self) -> str:
         """Greenhouse's words: the message, then each listed error."""
-        parts = [self.message] if self.message else []
+        # "HTTP 422" is our placeholder when Greenhouse gave only an error list: show its words alone.
+        synthetic = self.errors and self.message == f"HTTP {self.status}"
+        parts = [self.message] if self.message and not synthetic else []
         parts += [e for e in self.errors if e and e != self.message]
         return "; ".join(parts)
 

@@ -23,6 +23,10 @@ def create_app(services: Services, *, listener_executor: Executor | None = None)
         client=services.slack,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
         token_verification_enabled=False,
+        # Every ack here is trivial (parse, validate, say "working on it") and all Harvest
+        # work is in lazy listeners. Acking in the request thread means an ack never waits
+        # behind slow work queued on the listener pool (bench: p99 10 s → ~11 ms).
+        process_before_response=True,
         # Commands may be retried; clicks may be doubled: the state machine, not Bolt, dedupes.
         **kwargs,
     )
@@ -30,8 +34,12 @@ def create_app(services: Services, *, listener_executor: Executor | None = None)
     @app.middleware
     def log_request(body: dict, next_) -> None:  # type: ignore[no-untyped-def]
         kind = body.get("type") or ("slash_command" if body.get("command") else "unknown")
-        action = (body.get("actions") or [{}])[0].get("action_id") if body.get("actions") else body.get("command")
-        log.debug("slack_request kind=%s action=%s user=%s", kind, action, (body.get("user") or {}).get("id") or body.get("user_id"))
+        actions = body.get("actions")
+        first = actions[0] if isinstance(actions, list) and actions else None
+        action = first.get("action_id") if isinstance(first, dict) else body.get("command")
+        user = body.get("user")
+        user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
+        log.debug("slack_request kind=%s action=%s user=%s", str(kind)[:40], str(action)[:60], str(user_id)[:20])
         next_()
 
     @app.middleware

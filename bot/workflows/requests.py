@@ -17,6 +17,7 @@ leaves enough to reconcile by reading Greenhouse, never by writing blindly.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
 import uuid
@@ -36,6 +37,7 @@ from .reference import ReferenceLists, match_by_words
 Kind = Literal["close_job", "reject_application"]
 OPEN_STATES = ("draft", "requested")
 FINAL_STATES = ("done", "denied", "expired", "discarded")
+APPLICATION_ID_RE = re.compile(r"[0-9]{1,18}")  # ASCII digits only: int() refuses some str.isdigit() digits
 LEASE_S = 300  # an execution not finished (nor renewed) within this is presumed dead
 
 
@@ -168,7 +170,7 @@ class Requests:
         return request
 
     def draft_reject(self, actor: Mapping, is_admin: bool, application_ref: str, reason_words: str, channel: str) -> Request:
-        if not application_ref.isdigit() or len(application_ref) > 18:
+        if not APPLICATION_ID_RE.fullmatch(application_ref):
             raise UserFacingError("Give the application ID (a number; `/greenhouse job <job>` lists them).")
         app = self.harvest.get_application(int(application_ref))
         if app is None:

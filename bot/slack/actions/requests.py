@@ -35,8 +35,9 @@ log = logging.getLogger("bot.slack")
 def _selected(body: dict[str, Any]) -> tuple[str, str]:
     """`<request id>|<choice>` from a select menu."""
     action = body["actions"][0]
-    raw = (action.get("selected_option") or {}).get("value", "")
-    request_id, _, choice = raw.partition("|")
+    option = action.get("selected_option")
+    raw = option.get("value") if isinstance(option, dict) else None
+    request_id, _, choice = raw.partition("|") if isinstance(raw, str) else ("", "", "")
     return request_id_value(request_id), choice
 
 

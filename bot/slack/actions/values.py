@@ -7,20 +7,20 @@ import re
 
 from bot.workflows.jobs import UserFacingError
 
-_PAGE_RE = re.compile(r"^(\d{1,18}):(\d{1,7})$")
-_REQUEST_RE = re.compile(r"^req-[0-9a-f]{12,32}$")
+_PAGE_RE = re.compile(r"([0-9]{1,18}):([0-9]{1,7})")
+_REQUEST_RE = re.compile(r"req-[0-9a-f]{12,32}")
 
 
-def page_value(value: str) -> tuple[int, int]:
+def page_value(value: object) -> tuple[int, int]:
     """`<job id>:<offset>` for the job view's More button."""
-    match = _PAGE_RE.match(value or "")
+    match = _PAGE_RE.fullmatch(value) if isinstance(value, str) else None
     if not match:
         raise UserFacingError("That button is out of date; run the command again.")
     return int(match.group(1)), int(match.group(2))
 
 
-def request_id_value(value: str) -> str:
+def request_id_value(value: object) -> str:
     """A request ID, the only thing approval buttons carry."""
-    if not _REQUEST_RE.match(value or ""):
+    if not isinstance(value, str) or not _REQUEST_RE.fullmatch(value):
         raise UserFacingError("That button is out of date; run the command again.")
     return value

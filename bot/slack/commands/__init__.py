@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.services import Services
+from bot.slack.blocks.common import esc
 from bot.slack.replies import run_safely
 from bot.workflows.jobs import UserFacingError
 
@@ -23,7 +24,7 @@ def register(app: App, services: Services) -> None:
         parsed = parse(command.get("text"))
         sub = REGISTRY.get(parsed.name)
         if sub is None:
-            ack(f"I don't know `{parsed.name[:30]}`.\n{usage_text()}")
+            ack(f"I don't know `{esc(parsed.name[:30])}`.\n{usage_text()}")
             return
         try:
             ack(sub.acknowledge(parsed.args))

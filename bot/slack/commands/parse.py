@@ -22,8 +22,8 @@ def parse(text: str | None) -> ParsedCommand:
     text = (text or "").strip()
     if not text:
         return ParsedCommand("help", "")
-    name, _, rest = text.partition(" ")
-    return ParsedCommand(name.lower(), rest.strip())
+    name, *rest = text.split(None, 1)
+    return ParsedCommand(name.lower(), rest[0].strip() if rest else "")
 
 
 def mentioned_user(word: str) -> str | None:

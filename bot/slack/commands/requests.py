@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.slack.blocks.common import esc
 from bot.slack.blocks.requests import draft_blocks, history_blocks, pending_blocks
 from bot.workflows.jobs import UserFacingError, check_job_ref, find_job, may_see_candidates
-from bot.workflows.requests import Request
+from bot.workflows.requests import APPLICATION_ID_RE, Request
 
 from .registry import CommandContext, subcommand
 
@@ -30,7 +30,7 @@ def close(ctx: CommandContext) -> None:
 
 def _ack_reject(args: str) -> str:
     words = args.split()
-    if not words or not words[0].isdigit():
+    if not words or not APPLICATION_ID_RE.fullmatch(words[0]):
         raise UserFacingError("Usage: `/greenhouse reject <application id> [rejection reason words]` "
                               "(`/greenhouse job <job>` lists application IDs).")
     return f"Preparing a request to reject application {words[0]}…"
