@@ -287,8 +287,9 @@ class BotProcess:
         self.log_path = log_path
         self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         # cwd is a temp dir so a developer's .env in the repo cannot change the run.
-        module = "bench.variant_ack_inline" if variant == "ack-inline" else "bot"
-        self.proc = subprocess.Popen([sys.executable, "-m", module], cwd=workdir, env=env, stdout=self._log,
+        if variant == "no-cache":
+            env["BOT_VIEW_CACHE_S"] = "0"  # every command reads its job view from Greenhouse
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=workdir, env=env, stdout=self._log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_healthy(self, timeout_s: float = 30) -> float:
@@ -659,9 +660,9 @@ def _statuses(s: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, a smoke run under a minute")
-    ap.add_argument("--variant", choices=("as-is", "ack-inline"), default="as-is",
-                    help="as-is: the bot unchanged (default). ack-inline: EXPERIMENT, Bolt's "
-                         "process_before_response=True via bench/variant_ack_inline.py")
+    ap.add_argument("--variant", choices=("as-is", "no-cache"), default="as-is",
+                    help="as-is: the bot with its defaults. no-cache: BOT_VIEW_CACHE_S=0, to count "
+                         "Harvest requests without the job-view cache")
     ap.add_argument("--out", type=Path, help="where to write the JSON (default bench/out/bench-<mode>-<time>.json)")
     args = ap.parse_args(argv)
 

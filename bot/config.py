@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # How long reference lists (close/rejection reasons, templates) and a job's
     # hiring team are cached; see docs/decisions/0003-caching.md.
     bot_cache_ttl_s: float = Field(default=300, ge=0)
+    # How long a job view (job, hiring team, active candidates) read for one command may
+    # answer another command about the same job (docs/decisions/0003-caching.md).
+    bot_view_cache_s: float = Field(default=30, ge=0)
     port: int = Field(default=3000, ge=1, le=65535)
 
     @field_validator("bot_admins", mode="before")

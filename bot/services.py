@@ -99,7 +99,7 @@ def build_services(
         store=store,
         harvest=harvest,
         identity=identity,
-        job_views=JobViews(harvest),
+        job_views=JobViews(harvest, reuse_s=settings.bot_view_cache_s),
         slack=slack,
         reference=reference,
         requests=requests,

@@ -123,3 +123,22 @@ def test_forged_signature_rejected_before_any_work(bot, gh, slack):
     stale = bot.command(f"job {JOB_ID}", timestamp=1_000_000_000)
     assert stale.status_code == 401
     assert gh.calls == [] and slack.responses() == []
+
+
+def test_a_second_command_within_the_view_cache_reads_nothing_new(bot, slack, gh):
+    bot.command(f"job {JOB_ID}", user=HM)
+    reads = len(gh.reads("/jobs")) + len(gh.reads("/candidates"))
+    bot.command(f"job {JOB_ID}", user=ADMIN)
+    assert len(gh.reads("/jobs")) + len(gh.reads("/candidates")) == reads
+    assert "Ada Lovelace" in json.dumps(slack.responses()[-1])
+    bot.command(f"job {JOB_ID}", user=OUTSIDER)  # the cached team still decides: no candidates
+    assert "Ada Lovelace" not in json.dumps(slack.responses()[-1])
+
+
+def test_view_cache_off_reads_every_time(tmp_path, slack, gh):
+    from tests.conftest import Bot
+
+    bot = Bot.build(tmp_path, slack, gh, bot_view_cache_s=0)
+    bot.command(f"job {JOB_ID}", user=HM)
+    bot.command(f"job {JOB_ID}", user=HM)
+    assert len(gh.reads(f"/jobs/{JOB_ID}")) == 2 and len(gh.reads("/candidates")) == 2

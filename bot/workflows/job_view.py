@@ -35,32 +35,47 @@ class JobViews:
     so that paging through a big job with "More" costs no further Harvest calls.
     Candidate data is only ever held in memory, never stored."""
 
-    def __init__(self, harvest: Harvest, *, ttl_s: float = 300, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, harvest: Harvest, *, ttl_s: float = 300, reuse_s: float = 0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.harvest = harvest
-        self.ttl_s = ttl_s
+        self.ttl_s = ttl_s  # how long "More" pages from a view already shown
+        self.reuse_s = reuse_s  # how long a new `/greenhouse job <id>` may reuse a view (0: never)
+        self.reads = 0  # views read from Greenhouse (for the benchmark)
         self._clock = clock
         self._cache: dict[int, tuple[float, JobView]] = {}
         self._lock = threading.Lock()
 
     def load(self, ref: str, *, greenhouse_user_id: int | None, is_admin: bool) -> JobView:
+        if self.reuse_s > 0 and ref.isdigit():
+            cached = self._fresh(int(ref), self.reuse_s)
+            if cached is not None:
+                # Access is checked against the cached hiring team: at most reuse_s old.
+                if may_see_candidates(cached.job, greenhouse_user_id, is_admin):
+                    return cached
+                return JobView(job=cached.job, may_see_candidates=False)
         job = find_job(self.harvest, ref)
         return self._view(job, greenhouse_user_id, is_admin)
 
-    def page(self, job_id: int, *, greenhouse_user_id: int | None, is_admin: bool) -> JobView:
-        """For the "More" button: the cached view if fresh, else a new read."""
+    def _fresh(self, job_id: int, max_age: float) -> JobView | None:
         with self._lock:
             hit = self._cache.get(job_id)
-        if hit and self._clock() - hit[0] < self.ttl_s:
-            allowed = may_see_candidates(hit[1].job, greenhouse_user_id, is_admin)
-            if not allowed:
-                return JobView(job=hit[1].job, may_see_candidates=False)
-            return hit[1]
+        return hit[1] if hit and self._clock() - hit[0] < max_age else None
+
+    def page(self, job_id: int, *, greenhouse_user_id: int | None, is_admin: bool) -> JobView:
+        """For the "More" button: the cached view if fresh, else a new read."""
+        cached = self._fresh(job_id, self.ttl_s)
+        if cached is not None:
+            if not may_see_candidates(cached.job, greenhouse_user_id, is_admin):
+                return JobView(job=cached.job, may_see_candidates=False)
+            return cached
         return self.load(str(job_id), greenhouse_user_id=greenhouse_user_id, is_admin=is_admin)
 
     def _view(self, job: Job, greenhouse_user_id: int | None, is_admin: bool) -> JobView:
         if not may_see_candidates(job, greenhouse_user_id, is_admin):
             return JobView(job=job, may_see_candidates=False)
         view = JobView(job=job, may_see_candidates=True, applications=tuple(self.harvest.iter_active_applications(job.id)))
+        self.reads += 1
         with self._lock:
             now = self._clock()
             self._cache = {k: v for k, v in self._cache.items() if now - v[0] < self.ttl_s}
