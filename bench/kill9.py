@@ -233,13 +233,54 @@ def one_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int, max
             "retried": retried, "patches": patches, "lost": not all_closed, "doubled": any(c > 1 for c in patches.values())}
 
 
+def graceful_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int) -> dict:
+    """SIGTERM (a deploy) right after the click: the execution in flight must finish
+    before the process exits, with no restart needed."""
+    harvest.reset()
+    slack.reset()
+    db = str(workdir / f"graceful{n}.sqlite")
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GREENHOUSE_", "BOT_"))},
+           "SLACK_BOT_TOKEN": "xoxb-kill9", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.base_url,
+           "GREENHOUSE_API_KEY": "kill9-key", "GREENHOUSE_API_URL": harvest.url, "BOT_DB_PATH": db,
+           "BOT_APPROVALS_CHANNEL": "CAPPROVALS", "BOT_POLL_INTERVAL_S": "0", "PORT": str(port)}
+    bot = BotProcess(env, port)
+    try:
+        command(bot, slack, f"close {JOB} on hold", "UHM")
+        assert wait_until(lambda: any("thread_ts" in m for m in slack.calls_to("chat.postMessage")))
+        thread = next(m for m in slack.calls_to("chat.postMessage") if "thread_ts" in m)
+        request_id = re.search(r"req-[0-9a-f]+", json.dumps(thread["blocks"]))[0]
+        click(bot, slack, "request_approve", request_id, "URC")
+        time.sleep(0.1)
+        state_at_term = request_state(db, request_id)
+        os.killpg(bot.proc.pid, signal.SIGTERM)
+        bot.proc.wait(60)
+    finally:
+        bot.kill()
+    with harvest.lock:
+        patches = dict(harvest.patches)
+    final = request_state(db, request_id)
+    return {"round": n, "state_at_term": state_at_term, "final": final, "patches": patches,
+            "finished": final == "done" and all(c == 1 for c in patches.values())}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--max-delay", type=float, default=1.0, help="kill within this many seconds of the click")
+    parser.add_argument("--graceful", action="store_true", help="SIGTERM instead: in-flight work must finish")
     args = parser.parse_args()
     harvest, slack = FakeHarvest(), FakeSlack()
     slack.users.update({"UHM": {"email": "hannah@acme.test"}, "URC": {"email": "rita@acme.test"}})
+    if args.graceful:
+        with tempfile.TemporaryDirectory() as tmp:
+            rounds = [graceful_round(harvest, slack, Path(tmp), n) for n in range(1, args.rounds + 1)]
+        for r in rounds:
+            print(f"round {r['round']:3d}: SIGTERM in state {r['state_at_term']:<10} → {r['final']:<9} PATCHes={sorted(r['patches'].values())}")
+        unfinished = sum(not r["finished"] for r in rounds)
+        print(f"\n{len(rounds)} graceful stops: in-flight executions unfinished in {unfinished}")
+        slack.stop()
+        return 1 if unfinished else 0
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(1, args.rounds + 1):

@@ -32,3 +32,12 @@ def test_kill9_during_execution_loses_and_doubles_nothing():
     run = subprocess.run([sys.executable, "bench/kill9.py", "--rounds", "3"], cwd=root, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-2000:]
     assert "writes lost in 0, doubled in 0" in run.stdout
+
+
+@pytest.mark.slow
+def test_sigterm_lets_an_approved_execution_finish():
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "bench/kill9.py", "--graceful", "--rounds", "2"], cwd=root,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "unfinished in 0" in run.stdout
