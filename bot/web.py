@@ -68,9 +68,6 @@ def create_web_app(services: Services, bolt_app: App) -> Flask:
         return jsonify(ok=True, store="ok", harvest=services.harvest.version)
 
     greenhouse_webhook.register(web, services)
-
-    for register in services.extra.get("web_routes", []):
-        register(web, services)
     return web
 
 

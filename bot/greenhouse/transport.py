@@ -23,7 +23,7 @@ import httpx
 
 from bot.logs import event
 
-from .errors import GreenhouseError, Unconfirmed, Unreachable, error_for
+from .errors import GreenhouseError, NotFound, Unconfirmed, Unreachable, error_for
 from .ratelimit import RateLimiter
 
 log = logging.getLogger("bot.harvest")
@@ -72,8 +72,6 @@ class HarvestTransport:
         return self._send("GET", self._url(path), params=params).json()
 
     def get_or_none(self, path: str, params: dict[str, Any] | None = None) -> Any | None:
-        from .errors import NotFound
-
         try:
             return self.get(path, params)
         except NotFound:

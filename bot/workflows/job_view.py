@@ -41,7 +41,6 @@ class JobViews:
         self.harvest = harvest
         self.ttl_s = ttl_s  # how long "More" pages from a view already shown
         self.reuse_s = reuse_s  # how long a new `/greenhouse job <id>` may reuse a view (0: never)
-        self.reads = 0  # views read from Greenhouse (for the benchmark)
         self._clock = clock
         self._cache: dict[int, tuple[float, JobView]] = {}
         self._lock = threading.Lock()
@@ -75,7 +74,6 @@ class JobViews:
         if not may_see_candidates(job, greenhouse_user_id, is_admin):
             return JobView(job=job, may_see_candidates=False)
         view = JobView(job=job, may_see_candidates=True, applications=tuple(self.harvest.iter_active_applications(job.id)))
-        self.reads += 1
         with self._lock:
             now = self._clock()
             self._cache = {k: v for k, v in self._cache.items() if now - v[0] < self.ttl_s}

@@ -22,7 +22,7 @@ def close(ctx: CommandContext) -> None:
     actor = ctx.actor()
     request = ctx.services.requests.draft_close(actor, ctx.is_admin, ref, words, ctx.channel_id)
     if request.close_reason_id is not None:
-        post_and_confirm(ctx, request)
+        _post(ctx, request)
     else:
         reasons = ctx.services.reference.close_reasons()
         ctx.reply("Pick a close reason", draft_blocks(request, reasons, None))
@@ -47,9 +47,9 @@ def reject(ctx: CommandContext) -> None:
     ctx.reply("Check your rejection request", draft_blocks(request, ref_lists.rejection_reasons(), ref_lists.rejection_templates()))
 
 
-def post_and_confirm(ctx_or_reply: CommandContext, request: Request) -> None:
-    posted = ctx_or_reply.services.request_messages.post(request)
-    ctx_or_reply.reply(f"Your request is posted in <#{posted.channel}> for approval. I'll tell you when it is decided.")
+def _post(ctx: CommandContext, request: Request) -> None:
+    posted = ctx.services.request_messages.post(request)
+    ctx.reply(f"Your request is posted in <#{posted.channel}> for approval. I'll tell you when it is decided.")
 
 
 @subcommand("pending", "pending", "open requests you made or may approve", lambda args: "Looking up open requests…")
