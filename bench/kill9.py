@@ -192,23 +192,34 @@ def wait_until(check, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped
     return False
 
 
-def one_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int, max_delay_s: float) -> dict:
+def fresh_start(harvest: FakeHarvest, slack: FakeSlack, db: str) -> tuple[dict[str, str], int]:
+    """Reset the fakes; the bot's environment and port for a round on database `db`."""
     harvest.reset()
     slack.reset()
-    db = str(workdir / f"round{n}.sqlite")
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GREENHOUSE_", "BOT_"))},
            "SLACK_BOT_TOKEN": "xoxb-kill9", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.base_url,
            "GREENHOUSE_API_KEY": "kill9-key", "GREENHOUSE_API_URL": harvest.url, "BOT_DB_PATH": db,
            "BOT_APPROVALS_CHANNEL": "CAPPROVALS", "BOT_POLL_INTERVAL_S": "0", "PORT": str(port)}
+    return env, port
+
+
+def ask_and_approve(bot: BotProcess, slack: FakeSlack) -> str:
+    """The hiring manager asks to close the job; the recruiter clicks Approve. Returns the request ID."""
+    command(bot, slack, f"close {JOB} on hold", "UHM")
+    assert wait_until(lambda: any("thread_ts" in m for m in slack.calls_to("chat.postMessage"))), "request not posted"
+    thread = next(m for m in slack.calls_to("chat.postMessage") if "thread_ts" in m)
+    request_id = re.search(r"req-[0-9a-f]+", json.dumps(thread["blocks"]))[0]
+    click(bot, slack, "request_approve", request_id, "URC")
+    return request_id
+
+
+def one_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int, max_delay_s: float) -> dict:
+    db = str(workdir / f"round{n}.sqlite")
+    env, port = fresh_start(harvest, slack, db)
     bot = BotProcess(env, port)
     try:
-        command(bot, slack, f"close {JOB} on hold", "UHM")
-        posted = wait_until(lambda: any("thread_ts" in m for m in slack.calls_to("chat.postMessage")))
-        assert posted, "request was not posted"
-        thread = next(m for m in slack.calls_to("chat.postMessage") if "thread_ts" in m)
-        request_id = re.search(r"req-[0-9a-f]+", json.dumps(thread["blocks"]))[0]
-        click(bot, slack, "request_approve", request_id, "URC")
+        request_id = ask_and_approve(bot, slack)
         delay = random.uniform(0, max_delay_s)
         time.sleep(delay)
         state_at_kill = request_state(db, request_id)
@@ -236,21 +247,11 @@ def one_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int, max
 def graceful_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int) -> dict:
     """SIGTERM (a deploy) right after the click: the execution in flight must finish
     before the process exits, with no restart needed."""
-    harvest.reset()
-    slack.reset()
     db = str(workdir / f"graceful{n}.sqlite")
-    port = free_port()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GREENHOUSE_", "BOT_"))},
-           "SLACK_BOT_TOKEN": "xoxb-kill9", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.base_url,
-           "GREENHOUSE_API_KEY": "kill9-key", "GREENHOUSE_API_URL": harvest.url, "BOT_DB_PATH": db,
-           "BOT_APPROVALS_CHANNEL": "CAPPROVALS", "BOT_POLL_INTERVAL_S": "0", "PORT": str(port)}
+    env, port = fresh_start(harvest, slack, db)
     bot = BotProcess(env, port)
     try:
-        command(bot, slack, f"close {JOB} on hold", "UHM")
-        assert wait_until(lambda: any("thread_ts" in m for m in slack.calls_to("chat.postMessage")))
-        thread = next(m for m in slack.calls_to("chat.postMessage") if "thread_ts" in m)
-        request_id = re.search(r"req-[0-9a-f]+", json.dumps(thread["blocks"]))[0]
-        click(bot, slack, "request_approve", request_id, "URC")
+        request_id = ask_and_approve(bot, slack)
         time.sleep(0.1)
         state_at_term = request_state(db, request_id)
         os.killpg(bot.proc.pid, signal.SIGTERM)

@@ -145,9 +145,7 @@ class HarvestV1(Harvest):
 
     # writes -------------------------------------------------------------------------------
     def close_opening(self, job_id: int, opening_id: int, close_reason_id: int | None, *, acting_user_id: int) -> None:
-        body: dict[str, Any] = {"status": "closed"}
-        if close_reason_id is not None:
-            body["close_reason_id"] = close_reason_id
+        body = close_opening_body(close_reason_id)
         self.t.write("PATCH", f"jobs/{int(job_id)}/openings/{int(opening_id)}", json=body, acting_user_id=acting_user_id)
 
     def reject_application(
@@ -188,6 +186,15 @@ def _iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def close_opening_body(close_reason_id: int | None) -> dict[str, Any]:
+    """`{"status": "closed"}`, with the reason when one was chosen (a reason without
+    closing is an error in Greenhouse)."""
+    body: dict[str, Any] = {"status": "closed"}
+    if close_reason_id is not None:
+        body["close_reason_id"] = close_reason_id
+    return body
 
 
 def user_from_v1(d: dict[str, Any]) -> GreenhouseUser:

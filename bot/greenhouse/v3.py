@@ -35,7 +35,7 @@ from .models import (
 )
 from .ratelimit import limiter_for
 from .transport import HarvestTransport
-from .v1 import _iso, _person_name, reject_body
+from .v1 import _iso, _person_name, close_opening_body, reject_body
 from .v3_auth import V3TokenAuth
 
 PER_PAGE = 500  # v3 allows 1..500 (§2)
@@ -241,10 +241,8 @@ class HarvestV3(Harvest):
     def close_opening(self, job_id: int, opening_id: int, close_reason_id: int | None, *, acting_user_id: int) -> None:
         # v3 addresses an opening by its own id; the job follows automatically (§4 row 7).
         # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 7 (body may be `open: false`)
-        body: dict[str, Any] = {"status": "closed"}
-        if close_reason_id is not None:
-            body["close_reason_id"] = close_reason_id
-        self.t.write("PATCH", f"openings/{int(opening_id)}", json=body, acting_user_id=acting_user_id)
+        self.t.write("PATCH", f"openings/{int(opening_id)}", json=close_opening_body(close_reason_id),
+                     acting_user_id=acting_user_id)
 
     def reject_application(
         self,
