@@ -20,6 +20,6 @@ def test_slash_command_escapes_mentions_and_points_at_events():
 
 def test_only_the_scopes_the_bot_uses():
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "chat:write", "users:read", "users:read.email", "channels:read", "groups:read", "im:write",
+        "commands", "chat:write", "users:read", "users:read.email", "channels:read", "groups:read",
     }
     assert len(MANIFEST["display_information"]["long_description"]) >= 174
