@@ -38,5 +38,6 @@ def test_quick_bench_produces_figures(tmp_path: Path) -> None:
         assert load["commands"] > 0
         assert load["ack_p50_ms"] is not None and load["ack_p99_ms"] is not None
         assert load["all_answered"], load
-        assert load["harvest"]["requests"] > 0
+        # Views of a job asked about within BOT_VIEW_CACHE_S cost nothing: at most job + one page each.
+        assert 0 <= load["harvest"]["requests"] <= 2 * load["commands"]
         assert "rate_limit_reached_user" in load and "harvest_over_limit" in r["burst"]
