@@ -320,3 +320,13 @@ def test_approved_close_announces_the_auto_close_in_the_thread_once(bot, slack, 
     from bot.slack.notify import announce_if_closed
 
     assert announce_if_closed(bot.services, JOB_ID) is None  # a later web hook or poll says nothing more
+
+
+def test_recruiter_taken_off_the_job_since_cannot_approve(bot, slack, gh):
+    r = ask_close(bot)
+    gh.jobs[JOB_ID]["hiring_team"]["recruiters"] = []
+    bot.click("request_approve", r.id, RECRUITER)
+    assert gh.writes() == [] and bot.services.requests.get(r.id).state == "requested"
+    assert "Only the recruiters and coordinators" in json.dumps(slack.responses()[-1])
+    bot.click("request_approve", r.id, COORDINATOR)
+    assert len(gh.writes()) == 2

@@ -240,7 +240,13 @@ class Requests:
     def may_decide(self, request: Request, clicker: str, clicker_gh: int | None, is_admin: bool) -> None:
         if clicker == request.requester and not self.allow_self_approval:
             raise Refused("You asked for this, so someone else has to approve it (a recruiter or coordinator on the job, or a bot admin).")
-        if not (is_admin or (clicker_gh is not None and clicker_gh in request.approver_gh_ids)):
+        if is_admin:
+            return
+        # Authority is the job's team in Greenhouse now, not when the request was made:
+        # someone taken off the job since cannot approve.
+        job = self.harvest.get_job(request.job_id)
+        approvers = job.approver_user_ids() if job is not None else set()
+        if not (clicker_gh is not None and clicker_gh in approvers):
             raise Refused(f"Only the recruiters and coordinators of {request.job_name} or a bot admin can approve or deny this request.")
 
     def claim(self, request_id: str, approver: Mapping, *, retry: bool = False) -> Request:
