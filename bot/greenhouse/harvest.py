@@ -9,6 +9,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .transport import HarvestTransport
 
 from .models import ActiveApplication, Application, EmailTemplate, GreenhouseUser, Job, Named, Opening, RejectionReason
 
@@ -79,6 +83,15 @@ class Harvest(ABC):
     def rejection_reason_required(self) -> bool:
         """v3 requires a rejection reason on every reject; v1 does not."""
 
+
+
+class HarvestOverHttp(Harvest, ABC):
+    """What both backends share: a HarvestTransport (auth, rate limit, retries, paging)."""
+
+    def __init__(self, transport: HarvestTransport) -> None:
+        self.t = transport
+
     @property
     def requests_sent(self) -> int:
-        return 0
+        """Every HTTP request sent, retries included (for the benchmark)."""
+        return self.t.requests_sent

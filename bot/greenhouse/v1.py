@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from .harvest import Harvest
+from .harvest import HarvestOverHttp
 from .models import (
     ActiveApplication,
     Application,
@@ -25,7 +25,6 @@ from .models import (
     Role,
     TeamMember,
 )
-from .transport import HarvestTransport
 
 PER_PAGE = 500
 
@@ -48,15 +47,8 @@ class V1Auth:
         return "V1Auth(<redacted>)"
 
 
-class HarvestV1(Harvest):
+class HarvestV1(HarvestOverHttp):
     version = "v1"
-
-    def __init__(self, transport: HarvestTransport) -> None:
-        self.t = transport
-
-    @property
-    def requests_sent(self) -> int:
-        return self.t.requests_sent
 
     @property
     def rejection_reason_required(self) -> bool:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import httpx
 
 from .errors import ValidationFailed
-from .harvest import Harvest
+from .harvest import HarvestOverHttp
 from .models import (
     ActiveApplication,
     Application,
@@ -46,15 +46,8 @@ ACTIVE_STATUSES = frozenset({"active", "in_process"})
 _OWNER_ROLES = {"recruiter": Role.RECRUITER, "coordinator": Role.COORDINATOR, "sourcer": Role.SOURCER}
 
 
-class HarvestV3(Harvest):
+class HarvestV3(HarvestOverHttp):
     version = "v3"
-
-    def __init__(self, transport: HarvestTransport) -> None:
-        self.t = transport
-
-    @property
-    def requests_sent(self) -> int:
-        return self.t.requests_sent
 
     @property
     def rejection_reason_required(self) -> bool:
