@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,6 +22,9 @@ import httpx
 import respx
 
 V1_BASE = "https://harvest.test/v1"
+# Static data (created_at, applied_at…) carries this fixed date; anything Greenhouse stamps when
+# it happens (a closure, a rejection) carries the fake's own `clock`, so no test depends on
+# today's date: the bot ignores closures older than a week (bot/workflows/autoclose.py).
 NOW = "2026-11-20T10:00:00Z"
 
 
@@ -54,6 +58,11 @@ class FakeGreenhouse:
     faults: list[Fault] = field(default_factory=list)
     # Applies to every response: simulate Harvest's rate-limit headers.
     rate_limit: int = 50
+    # When writes happen, as Greenhouse stamps them; tests may inject a fake clock.
+    clock: Callable[[], float] = time.time
+
+    def stamp(self) -> str:
+        return _iso(self.clock())
 
     # --- building data ---------------------------------------------------------------------
 
@@ -213,9 +222,9 @@ class FakeGreenhouse:
                 return httpx.Response(422, json={"errors": [{"message": "close_reason_id requires closing", "field": "close_reason_id"}]})
             if body.get("status") == "closed":
                 reason = next((c for c in self.close_reasons if c["id"] == body.get("close_reason_id")), None)
-                opening.update(status="closed", closed_at=NOW, close_reason=reason)
+                opening.update(status="closed", closed_at=self.stamp(), close_reason=reason)
                 if all(o["status"] == "closed" for o in job["openings"]):
-                    job.update(status="closed", closed_at=NOW, updated_at=_now())
+                    job.update(status="closed", closed_at=self.stamp(), updated_at=self.stamp())
             return httpx.Response(200, json={"success": "true"})
         if method == "POST" and (r := m(r"/applications/(\d+)/reject", path)):
             app = self.find_application(int(r[1]))
@@ -223,7 +232,7 @@ class FakeGreenhouse:
                 return _not_found()
             if app["status"] != "active":
                 return httpx.Response(422, json={"errors": [{"message": f"Application must be 'active', is currently '{app['status']}'"}]})
-            app.update(status="rejected", rejected_at=NOW,
+            app.update(status="rejected", rejected_at=self.stamp(),
                        rejection_reason=next((x for x in self.rejection_reasons if x["id"] == body.get("rejection_reason_id")), None))
             return httpx.Response(200, json=app)
         return _not_found()
@@ -246,8 +255,12 @@ def _not_found() -> httpx.Response:
     return httpx.Response(404, json={"message": "Resource not found"})
 
 
+def _iso(epoch_s: float) -> str:
+    return datetime.fromtimestamp(epoch_s, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _iso(time.time())
 
 
 # --- helpers for the auto-close tests (they add, never change, behaviour) ---------------------

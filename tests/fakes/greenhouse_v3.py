@@ -259,9 +259,9 @@ class FakeGreenhouseV3:
             return httpx.Response(422, json={"message": "Validation error", "errors": ["close_reason_id requires closing"]})
         if body.get("status") == "closed":
             reason = next((c for c in self.gh.close_reasons if c["id"] == body.get("close_reason_id")), None)
-            opening.update(status="closed", closed_at=NOW, close_reason=reason)
+            opening.update(status="closed", closed_at=self.gh.stamp(), close_reason=reason)
             if all(o["status"] == "closed" for o in job["openings"]):
-                job.update(status="closed", closed_at=NOW, updated_at=_now())
+                job.update(status="closed", closed_at=self.gh.stamp(), updated_at=self.gh.stamp())
         return httpx.Response(200, json=self._opening(job, opening))
 
     def _reject(self, aid: int, body: dict[str, Any]) -> httpx.Response:
@@ -273,7 +273,7 @@ class FakeGreenhouseV3:
         if app["status"] != "active":
             return httpx.Response(422, json={"message": "Validation error",
                                              "errors": [f"Application must be active, is currently {app['status']}"]})
-        app.update(status="rejected", rejected_at=NOW,
+        app.update(status="rejected", rejected_at=self.gh.stamp(),
                    rejection_reason=next((x for x in self.gh.rejection_reasons if x["id"] == body["rejection_reason_id"]), None))
         return httpx.Response(204)
 
