@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.runtime import settings_or_exit, start
+from bot.runtime import settings_or_exit, start, wsgi
 
 
 def main() -> None:
@@ -10,7 +10,7 @@ def main() -> None:
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        _, _, app = start(mode="socket")
+        app = start(mode="socket").app
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[union-attr]
         return
     serve_http(settings.port)
@@ -34,7 +34,7 @@ def serve_http(port: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self):  # type: ignore[no-untyped-def]
-            return start(mode="http")[1]
+            return wsgi()
 
     Server().run()
 

@@ -22,7 +22,6 @@ log = logging.getLogger("bot.background")
 
 def start_background(services: Services, stop: threading.Event | None = None) -> list[threading.Thread]:
     stop = stop or threading.Event()
-    services.extra["background_stop"] = stop
     interval = services.settings.bot_poll_interval_s
     if interval <= 0:
         log.info("poller_off reason=BOT_POLL_INTERVAL_S=0")

@@ -15,9 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
-from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -29,9 +27,6 @@ from bot.workflows.autoclose import HINT_HIRE
 log = logging.getLogger("bot.webhook")
 
 MAX_BODY = 1_000_000
-EXECUTOR_KEY = "webhook_executor"  # tests put a synchronous executor here
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
 
 
 def register(web: Flask, services: Services) -> None:
@@ -69,7 +64,7 @@ def handle(services: Services) -> Any:
         log.info("greenhouse_webhook_duplicate action=%s", action)
         return jsonify(ok=True, duplicate=True)
     job_ids, application_id, hint = work
-    _executor(services).submit(_check, services, action, job_ids, application_id, hint)
+    services.webhook_executor.submit(_check, services, action, job_ids, application_id, hint)
     return jsonify(ok=True)
 
 
@@ -116,17 +111,6 @@ def _check(services: Services, action: str, job_ids: list[int], application_id: 
             announce_if_closed(services, job_id, hint)
     except Exception:  # noqa: BLE001 - off the request thread: log, the poller is the safety net
         log.exception("greenhouse_webhook_work_failed action=%s", action)
-
-
-def _executor(services: Services) -> Executor:
-    injected = services.extra.get(EXECUTOR_KEY)
-    if injected is not None:
-        return injected
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gh-webhook")
-        return _pool
 
 
 def _int(value: Any) -> int | None:

@@ -1,23 +1,49 @@
-"""Starting the bot: settings, logs, services, the Bolt app, background jobs."""
+"""The composition root: the one place that builds the bot, bottom up —
+settings → store → Harvest → Slack client → workflows → Slack layer → web app —
+and starts its background work. Nothing else builds a long-lived object, and
+nothing imports this module but the entry points (`python -m bot`, gunicorn's
+`bot.runtime:wsgi()`)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
+import httpx
 from flask import Flask
 from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot import logs
+from bot import housekeeping, logs
 from bot.background import start_background
 from bot.config import ConfigError, Settings, load_settings
-from bot.services import Services, build_services
+from bot.greenhouse.harvest import Harvest
+from bot.greenhouse.ratelimit import limiter_for
+from bot.greenhouse.transport import HarvestTransport
+from bot.greenhouse.v1 import HarvestV1, V1Auth
+from bot.identity import Identity
+from bot.logs import register_secret
+from bot.services import Services
 from bot.slack.app import create_app
+from bot.slack.directory import SlackDirectory
+from bot.slack.request_messages import RequestMessages, is_public
+from bot.store import Store
 from bot.web import create_web_app
+from bot.workflows.job_view import JobViews
+from bot.workflows.reference import ReferenceLists
+from bot.workflows.requests import Requests
 
 log = logging.getLogger("bot")
+
+
+# --- settings ------------------------------------------------------------------------------
 
 
 def settings_or_exit() -> Settings:
@@ -30,7 +56,92 @@ def settings_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
-def start(mode: str) -> tuple[Services, Flask | None, App]:
+# --- the outside world: Harvest and Slack --------------------------------------------------
+
+
+def _fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+def build_harvest(settings: Settings, *, http: httpx.Client | None = None,
+                  sleep: Callable[[float], None] | None = None) -> Harvest:
+    kwargs: dict[str, Any] = {"http": http}
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    if settings.harvest_version == "v3":
+        from bot.greenhouse.v3 import build_v3
+
+        return build_v3(settings, **kwargs)
+    key = settings.greenhouse_api_key.get_secret_value()  # type: ignore[union-attr]
+    register_secret(key)
+    # Harvest v1 documents its limit per 10 seconds; the number comes from X-RateLimit-Limit.
+    limiter = limiter_for(f"v1:{_fingerprint(key)}", limit=50, window_s=10.0)
+    transport = HarvestTransport(settings.harvest_base_url, V1Auth(key), limiter, **kwargs)
+    return HarvestV1(transport)
+
+
+def build_slack_client(settings: Settings) -> WebClient:
+    token = settings.slack_bot_token.get_secret_value()
+    register_secret(token)
+    client = WebClient(token=token, base_url=settings.slack_api_url)
+    # Slack's `ratelimited` answers carry Retry-After: wait and send again (twice at most).
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+# --- the bot's own objects -----------------------------------------------------------------
+
+
+def build_services(
+    settings: Settings,
+    *,
+    slack: WebClient | None = None,
+    harvest: Harvest | None = None,
+    store: Store | None = None,
+    webhook_executor: Executor | None = None,
+) -> Services:
+    """Every long-lived object, once. Tests pass fakes for the outside world."""
+    for secret in (settings.slack_signing_secret, settings.slack_app_token, settings.greenhouse_client_secret,
+                   settings.greenhouse_webhook_secret):
+        if secret is not None:
+            register_secret(secret.get_secret_value())
+    slack = slack or build_slack_client(settings)
+    harvest = harvest or build_harvest(settings)
+    store = store or Store(settings.bot_db_path)
+    identity = Identity(
+        store, harvest, SlackDirectory(slack), admins=settings.bot_admins, ttl_s=settings.bot_identity_ttl_s
+    )
+    reference = ReferenceLists(harvest, ttl_s=settings.bot_cache_ttl_s)
+    requests = Requests(
+        store, harvest, reference,
+        ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,
+    )
+    return Services(
+        settings=settings,
+        store=store,
+        harvest=harvest,
+        identity=identity,
+        job_views=JobViews(harvest, reuse_s=settings.bot_view_cache_s),
+        slack=slack,
+        reference=reference,
+        requests=requests,
+        request_messages=RequestMessages(slack, identity, requests, settings.bot_approvals_channel),
+        webhook_executor=webhook_executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="gh-webhook"),
+    )
+
+
+# --- starting ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Running:
+    services: Services
+    app: App
+    web: Flask | None  # the HTTP app; None in Socket Mode
+    stop: threading.Event  # set it to end the background work
+
+
+def start(mode: str) -> Running:
     logs.configure()
     settings = settings_or_exit()
     services = build_services(settings)
@@ -38,20 +149,24 @@ def start(mode: str) -> tuple[Services, Flask | None, App]:
     # Harvest. The shared rate limiter, not this pool, bounds what reaches Greenhouse.
     # Its threads are not daemons, so a graceful stop (SIGTERM) lets in-flight work finish.
     app = create_app(services, listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"))
-    warn_if_public_approvals_channel(services)
+    warn_if_public_approvals_channel(settings, services.slack)
     # Settle what a previous run left executing before anything else, then keep watching.
-    from bot import housekeeping
-
     stop = threading.Event()
-    services.extra["stop"] = stop
     housekeeping.start(services, stop)
     start_background(services, stop)
     web = create_web_app(services, app) if mode == "http" else None
     log.info("bot_started mode=%s harvest=%s", mode, services.harvest.version)
-    return services, web, app
+    return Running(services=services, app=app, web=web, stop=stop)
 
 
-def warn_if_public_approvals_channel(services: Services) -> None:
-    channel = services.settings.bot_approvals_channel
-    if channel and services.request_messages.is_public(channel):
+def wsgi() -> Flask:
+    """Entry point for gunicorn (see Procfile): `gunicorn 'bot.runtime:wsgi()'`."""
+    web = start(mode="http").web
+    assert web is not None
+    return web
+
+
+def warn_if_public_approvals_channel(settings: Settings, slack: WebClient) -> None:
+    channel = settings.bot_approvals_channel
+    if channel and is_public(slack, channel):
         log.warning("approvals_channel_public channel=%s: requests name candidates; use a private channel", channel)

@@ -96,9 +96,3 @@ def _signed(verifier: SignatureVerifier, body: str, headers) -> bool:  # type: i
     except (ValueError, TypeError):  # e.g. a timestamp that is not a number
         return False
 
-
-def wsgi() -> Flask:
-    """Entry point for gunicorn (see Procfile): `gunicorn 'bot.web:wsgi()'`."""
-    from bot.runtime import start
-
-    return start(mode="http")[1]

@@ -46,7 +46,7 @@ def hire_candidate(application_id: int, job_ids: list[int]) -> dict[str, Any]:
 
 def sync_webhooks(bot: Any) -> Any:
     """Run the web hook's handed-off work inline, so a test can assert right after the POST."""
-    bot.services.extra["webhook_executor"] = SyncExecutor()
+    bot.services.webhook_executor = SyncExecutor()
     return bot
 
 

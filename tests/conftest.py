@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 from bot.config import load_settings
 from bot.greenhouse import ratelimit
-from bot.services import build_harvest, build_services
+from bot.runtime import build_harvest, build_services
 from bot.slack.app import create_app
 from bot.web import create_web_app
 from tests.fakes.greenhouse import V1_BASE, FakeGreenhouse

@@ -151,7 +151,7 @@ class HeldExecutor(Executor):
 
 def test_greenhouse_gets_its_200_before_harvest_and_slack_work(bot, slack, gh):
     held = HeldExecutor()
-    bot.services.extra["webhook_executor"] = held
+    bot.services.webhook_executor = held
     close_job(gh, JOB_ID)
     assert deliver(bot, job_updated(JOB_ID)).status_code == 200
     assert gh.calls == [] and notices(slack) == []

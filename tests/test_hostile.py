@@ -371,7 +371,7 @@ def logs():
 
 def production_bot(tmp_path, slack, gh, **overrides):
     """The bot with the production Slack client (build_slack_client), as runtime.start builds it."""
-    from bot.services import build_harvest, build_services, build_slack_client
+    from bot.runtime import build_harvest, build_services, build_slack_client
     from tests.conftest import SyncExecutor, make_settings
 
     settings = make_settings(tmp_path, slack, **overrides)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from slack_sdk.http_retry import builtin_handlers
 
-from bot.services import build_harvest, build_services, build_slack_client
+from bot.runtime import build_harvest, build_services, build_slack_client
 from tests.conftest import HM, JOB_ID, OPEN_OPENINGS, RECRUITER, RECRUITER_ID, Bot, SyncExecutor, make_settings
 
 APPROVALS = "CAPPROVALS"

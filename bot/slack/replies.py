@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.greenhouse.errors import GreenhouseError
 from bot.identity import IdentityProblem
-from bot.workflows.jobs import UserFacingError
+from bot.workflows.errors import UserFacingError
 
 log = logging.getLogger("bot.slack")
 

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.identity import Identity
-from bot.workflows.jobs import UserFacingError
+from bot.workflows.errors import UserFacingError
 from bot.workflows.requests import Request, Requests
 
 from .blocks.requests import request_message, requester_notice, thread_message
@@ -29,6 +29,14 @@ def slack_advice(exc: SlackApiError, channel: str) -> str:
     return _ADVICE.get(error, "Slack refused the message ({error}).").format(channel=channel, error=error)
 
 
+def is_public(client: WebClient, channel: str) -> bool:
+    try:
+        info = client.conversations_info(channel=channel)["channel"]
+    except SlackApiError:
+        return False  # cannot tell; no warning rather than a wrong one
+    return not (info.get("is_private") or info.get("is_im") or info.get("is_mpim"))
+
+
 class RequestMessages:
     def __init__(self, client: WebClient, identity: Identity, requests: Requests, approvals_channel: str | None) -> None:
         self.client = client
@@ -37,11 +45,7 @@ class RequestMessages:
         self.approvals_channel = approvals_channel
 
     def is_public(self, channel: str) -> bool:
-        try:
-            info = self.client.conversations_info(channel=channel)["channel"]
-        except SlackApiError:
-            return False  # cannot tell; no warning rather than a wrong one
-        return not (info.get("is_private") or info.get("is_im") or info.get("is_mpim"))
+        return is_public(self.client, channel)
 
     def approver_mentions(self, r: Request) -> list[str]:
         found = (self.identity.slack_user_for(gh) for gh in r.approver_gh_ids)

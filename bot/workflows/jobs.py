@@ -7,11 +7,9 @@ import re
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import Job
 
+from .errors import UserFacingError
+
 JOB_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
-
-
-class UserFacingError(Exception):
-    """One clear sentence for the person who asked; nothing was written."""
 
 
 def check_job_ref(ref: str) -> str:

@@ -31,7 +31,8 @@ from bot.greenhouse.harvest import Harvest
 from bot.identity import Mapping
 from bot.store import Store
 
-from .jobs import UserFacingError, find_job, may_see_candidates
+from .errors import Refused, UserFacingError
+from .jobs import find_job, may_see_candidates
 from .reference import ReferenceLists, match_by_words
 
 Kind = Literal["close_job", "reject_application"]
@@ -93,10 +94,6 @@ class Request(BaseModel):
 
     def remaining_openings(self) -> list[int]:
         return [o for o in self.opening_ids if self.results.get(str(o)) != "closed"]
-
-
-class Refused(UserFacingError):
-    """A click or command by someone not allowed to make it (nothing changed)."""
 
 
 def _executor_id() -> str:

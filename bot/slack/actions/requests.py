@@ -25,7 +25,7 @@ from bot.slack.blocks.requests import (
 )
 from bot.slack.notify import announce_if_closed
 from bot.slack.replies import run_safely
-from bot.workflows.jobs import UserFacingError
+from bot.workflows.errors import UserFacingError
 
 from .values import request_id_value
 

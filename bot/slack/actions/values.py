@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.workflows.jobs import UserFacingError
+from bot.workflows.errors import UserFacingError
 
 _PAGE_RE = re.compile(r"([0-9]{1,18}):([0-9]{1,7})")
 _REQUEST_RE = re.compile(r"req-[0-9a-f]{12,32}")

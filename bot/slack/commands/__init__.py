@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.services import Services
 from bot.slack.blocks.common import esc
 from bot.slack.replies import run_safely
-from bot.workflows.jobs import UserFacingError
+from bot.workflows.errors import UserFacingError
 
 from . import help, identity, job, requests, watch  # noqa: F401 - each module registers its subcommands
 from .parse import parse

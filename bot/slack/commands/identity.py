@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.slack.blocks.common import esc
-from bot.workflows.jobs import UserFacingError
+from bot.workflows.errors import UserFacingError
 
 from ..commands.parse import mentioned_user
 from .registry import CommandContext, subcommand

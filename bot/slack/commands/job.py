@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.slack.blocks.job import job_view_blocks
-from bot.workflows.jobs import UserFacingError, check_job_ref
+from bot.workflows.errors import UserFacingError
+from bot.workflows.jobs import check_job_ref
 
 from .registry import CommandContext, subcommand
 

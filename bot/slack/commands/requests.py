@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.slack.blocks.common import esc
 from bot.slack.blocks.requests import draft_blocks, history_blocks, pending_blocks
-from bot.workflows.jobs import UserFacingError, check_job_ref, find_job, may_see_candidates
+from bot.workflows.errors import UserFacingError
+from bot.workflows.jobs import check_job_ref, find_job, may_see_candidates
 from bot.workflows.requests import APPLICATION_ID_RE, Request
 
 from .registry import CommandContext, subcommand

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.slack.blocks.common import esc
 from bot.workflows import watches
-from bot.workflows.jobs import UserFacingError, check_job_ref, find_job, on_hiring_team
+from bot.workflows.errors import UserFacingError
+from bot.workflows.jobs import check_job_ref, find_job, on_hiring_team
 
 from .registry import CommandContext, subcommand
 
