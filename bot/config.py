@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # How long a stored Slack ⇄ Greenhouse mapping is trusted before the Greenhouse
     # user is read again (to notice a disabled user).
     bot_identity_ttl_s: float = Field(default=3600, ge=0)
+    # How often the Greenhouse user directory kept in the store is refreshed with the users
+    # changed since (bot/user_directory.py); shared by every process. 0: no directory, every
+    # person's first command looks their email up in Greenhouse.
+    bot_directory_refresh_s: float = Field(default=300, ge=0)
     # How long reference lists (close/rejection reasons, templates) and a job's
     # hiring team are cached; see docs/decisions/0003-caching.md.
     bot_cache_ttl_s: float = Field(default=300, ge=0)

@@ -1,12 +1,15 @@
 """Slack user ⇄ Greenhouse user.
 
-Forward: on first use, Slack profile email → Harvest `GET /users?email=` (which
-matches secondary emails too), stored with when and how. Admins can link by
-hand when the emails differ. A stored mapping is re-checked against Greenhouse
-after `BOT_IDENTITY_TTL_S`, so a user disabled in Greenhouse loses access.
+Forward: on first use, Slack profile email → the Greenhouse user directory kept
+in the store (bot/user_directory.py: no Harvest request), or, for a person it does
+not know yet, Harvest `GET /users?email=` (which matches secondary emails too);
+stored with when and how. Admins can link by hand when the emails differ. A stored
+mapping is re-checked after `BOT_IDENTITY_TTL_S` — against the directory while its
+refreshes succeed, else against Greenhouse — so a user disabled in Greenhouse loses access.
 
 Reverse (a job's recruiter → who to mention in Slack): the Greenhouse user's
-emails → Slack `users.lookupByEmail`, cached for the same TTL.
+emails (from the directory when it knows them) → Slack `users.lookupByEmail`,
+cached for the same TTL.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pydantic import BaseModel
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import GreenhouseUser
 from bot.store import Store
+from bot.user_directory import UserDirectory
 
 
 class Directory(Protocol):
@@ -60,6 +64,7 @@ class Identity:
         admins: Iterable[str] = (),
         ttl_s: float = 3600,
         clock: Callable[[], float] = time.time,
+        users: UserDirectory | None = None,
     ) -> None:
         self.store = store
         self.harvest = harvest
@@ -67,6 +72,7 @@ class Identity:
         self.admins = frozenset(admins)
         self.ttl_s = ttl_s
         self._clock = clock
+        self.users = users  # the Greenhouse user directory; None: every look-up reads Greenhouse
 
     # --- forward ---------------------------------------------------------------------
 
@@ -95,7 +101,7 @@ class Identity:
                 "Slack doesn't show me an email address for you, so I can't find your Greenhouse user. "
                 + self._ask_admin(f"run `/greenhouse link <@{slack_user_id}> <your Greenhouse user ID or email>`")
             )
-        user = self.harvest.find_user_by_email(email)
+        user = self._user_by_email(email)
         if user is None:
             raise IdentityProblem(
                 f"No Greenhouse user has the email {email}. "
@@ -103,8 +109,26 @@ class Identity:
             )
         return self._save(slack_user_id, user, email=email, how="email")
 
+    def _user_by_email(self, email: str) -> GreenhouseUser | None:
+        user = self.users.by_email(email) if self.users is not None else None
+        if user is None:
+            # Not in the directory (yet): the single look-up, remembered for next time.
+            user = self.harvest.find_user_by_email(email)
+            if user is not None and self.users is not None:
+                self.users.remember(user)
+        return user
+
+    def _user_by_id(self, user_id: int) -> GreenhouseUser | None:
+        """From the directory while it is being refreshed (a disabled user shows there within
+        one refresh interval); from Greenhouse if it is not, or does not know the user."""
+        if self.users is not None:
+            user = self.users.by_id(user_id)
+            if user is not None and self.users.fresh_within(self.ttl_s):
+                return user
+        return self.harvest.get_user(user_id)
+
     def _recheck(self, mapping: Mapping) -> Mapping:
-        user = self.harvest.get_user(mapping.greenhouse_user_id)
+        user = self._user_by_id(mapping.greenhouse_user_id)
         disabled = user is None or user.disabled
         updated = mapping.model_copy(
             update={"checked_at": self._clock(), "disabled": disabled, "name": user.name if user else mapping.name}
@@ -173,7 +197,7 @@ class Identity:
         if cached and self._clock() - cached.get("looked_up_at", 0) < self.ttl_s:
             return cached.get("slack_user_id")
         slack_id = None
-        user = self.harvest.get_user(greenhouse_user_id)
+        user = self._user_by_id(greenhouse_user_id)
         if user is not None and not user.disabled:
             for email in user.all_emails():
                 slack_id = self.directory.user_for_email(email)

@@ -35,6 +35,7 @@ from bot.slack.app import create_app
 from bot.slack.directory import SlackDirectory
 from bot.slack.request_messages import RequestMessages, is_public
 from bot.store import Store
+from bot.user_directory import UserDirectory
 from bot.web import create_web_app
 from bot.workflows.job_view import JobViews
 from bot.workflows.reference import ReferenceLists
@@ -108,8 +109,10 @@ def build_services(
     slack = slack or build_slack_client(settings)
     harvest = harvest or build_harvest(settings)
     store = store or Store(settings.bot_db_path)
+    users = UserDirectory(store, harvest, refresh_s=settings.bot_directory_refresh_s)
     identity = Identity(
-        store, harvest, SlackDirectory(slack), admins=settings.bot_admins, ttl_s=settings.bot_identity_ttl_s
+        store, harvest, SlackDirectory(slack), admins=settings.bot_admins, ttl_s=settings.bot_identity_ttl_s,
+        users=users if settings.bot_directory_refresh_s > 0 else None,
     )
     reference = ReferenceLists(harvest, ttl_s=settings.bot_cache_ttl_s)
     requests = Requests(

@@ -25,7 +25,8 @@ from typing import Any
 
 from sqlitedict import SqliteDict
 
-TABLES = ("mappings", "reverse", "requests", "audit", "state", "watches", "announced", "deliveries")
+TABLES = ("mappings", "reverse", "requests", "audit", "state", "watches", "announced", "deliveries",
+          "gh_users", "gh_emails")  # the Greenhouse user directory (bot/user_directory.py)
 
 
 def _encode(value: Any) -> str:

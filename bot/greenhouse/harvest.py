@@ -27,6 +27,11 @@ class Harvest(ABC):
     @abstractmethod
     def get_user(self, user_id: int) -> GreenhouseUser | None: ...
 
+    @abstractmethod
+    def list_users(self, updated_after: datetime | None = None) -> Iterator[GreenhouseUser]:
+        """Every user, disabled ones included, with all their email addresses, in pages of
+        500; only those changed at or after `updated_after` when given (the user directory)."""
+
     # jobs
     @abstractmethod
     def get_job(self, job_id: int) -> Job | None:

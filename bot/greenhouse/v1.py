@@ -64,6 +64,14 @@ class HarvestV1(HarvestOverHttp):
         body = self.t.get_or_none(f"users/{int(user_id)}")
         return user_from_v1(body) if body else None
 
+    def list_users(self, updated_after: datetime | None = None) -> Iterator[GreenhouseUser]:
+        # v1 users carry `emails[]` (primary and secondary): one list walk has everything.
+        params: dict[str, Any] = {"per_page": PER_PAGE}
+        if updated_after is not None:
+            params["updated_after"] = _iso(updated_after)
+        for body in self.t.paginate("users", params):
+            yield user_from_v1(body)
+
     # jobs -------------------------------------------------------------------------------
     def get_job(self, job_id: int) -> Job | None:
         body = self.t.get_or_none(f"jobs/{int(job_id)}")

@@ -88,6 +88,23 @@ class HarvestV3(HarvestOverHttp):
         user = self._first("users", ids=int(user_id))
         return user_from_v3(user) if user else None
 
+    def list_users(self, updated_after: datetime | None = None) -> Iterator[GreenhouseUser]:
+        """`/users` and `/user_emails` (secondary addresses are rows there), each one list
+        walk; a user whose address changed but not the user itself is read by `ids`.
+        Service accounts stay hidden (Greenhouse's default): nobody acts as one in Slack."""
+        since = {"updated_at": f"gte|{_iso(updated_after)}"} if updated_after is not None else {}
+        users = {u["id"]: u for u in self._list("users", **since)}
+        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 1 (user_emails rows `{user_id, email}`)
+        emails: dict[int, list[str]] = {}
+        for row in self._list("user_emails", **since):
+            if row.get("user_id") and row.get("email"):
+                emails.setdefault(int(row["user_id"]), []).append(row["email"])
+        users.update({u["id"]: u for u in self._batched("users", "ids", emails.keys() - users.keys())})
+        for raw in users.values():
+            user = user_from_v3(raw)
+            extra = tuple(e for e in emails.get(user.id, ()) if e not in user.emails)
+            yield user.model_copy(update={"emails": user.emails + extra}) if extra else user
+
     # --- jobs ------------------------------------------------------------------------------
 
     def get_job(self, job_id: int) -> Job | None:

@@ -176,7 +176,10 @@ class FakeGreenhouse:
             if path == "/users":
                 email = params.get("email", "").lower()
                 found = [u for u in self.users.values() if email and email in [e.lower() for e in u["emails"]]]
-                return self._page(path, params, found if "email" in params else list(self.users.values()))
+                users = found if "email" in params else list(self.users.values())
+                if "updated_after" in params:
+                    users = [u for u in users if u["updated_at"] >= params["updated_after"]]
+                return self._page(path, params, users)
             if r := m(r"/users/(\d+)", path):
                 return self._one(self.users.get(int(r[1])))
             if path == "/jobs":

@@ -157,6 +157,9 @@ class FakeGreenhouseV3:
         gh = self.gh
         resources = {
             "/users": lambda: [self._user(u) for u in gh.users.values()],
+            "/user_emails": lambda: [{"id": u["id"] * 100 + n, "user_id": u["id"], "email": e, "verified": True,
+                                      "created_at": NOW, "updated_at": u["updated_at"]}
+                                     for u in gh.users.values() for n, e in enumerate(u["emails"])],
             "/jobs": lambda: [self._job(j) for j in gh.jobs.values()],
             "/openings": lambda: [self._opening(j, o) for j in gh.jobs.values() for o in j["openings"]],
             "/job_owners": lambda: self._owners(),
