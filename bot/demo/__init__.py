@@ -1,0 +1,1 @@
+"""The demo: a fake Greenhouse (and, beside it, a Slack console) the real bot runs against."""

@@ -1,0 +1,208 @@
+"""The demo Greenhouse over real HTTP: `serve_harvest(fake)` → a server at `.url` (…/v1).
+
+A stdlib ThreadingHTTPServer on loopback in front of `FakeGreenhouse.handle`, so
+a bot in this or another process talks to it over TCP like to Harvest. On top of
+the fake's own answers it can add a delay per request (`latency_s`, like a far-away
+Harvest) and ENFORCE Harvest's rate limit (`limit` requests per `window_s`
+seconds, sliding window): `X-RateLimit-Limit` / `X-RateLimit-Remaining` on every
+answer, `429` with `Retry-After` (whole seconds) and `X-RateLimit-Reset` past it.
+Refused requests do not use the budget; they are counted (`over_limit`), as is
+everything else the benchmark reads (`snapshot()`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+from collections import Counter, deque
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+
+from bot.demo.greenhouse import FakeGreenhouse
+
+__all__ = ["HarvestServer", "RateWindow", "serve_harvest"]
+
+
+class RateWindow:
+    """At most `limit` accepted requests in any `window_s` seconds (None: no limit)."""
+
+    def __init__(self, limit: int | None, window_s: float, monotonic: Any = time.monotonic) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._monotonic = monotonic
+        self._accepted: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def admit(self) -> tuple[bool, int, float]:
+        """(accepted, remaining after this request, seconds until a slot frees)."""
+        if self.limit is None:
+            return True, 1_000_000, 0.0
+        with self._lock:
+            now = self._monotonic()
+            while self._accepted and self._accepted[0] <= now - self.window_s:
+                self._accepted.popleft()
+            if len(self._accepted) >= self.limit:
+                return False, 0, self._accepted[0] + self.window_s - now
+            self._accepted.append(now)
+            return True, self.limit - len(self._accepted), 0.0
+
+
+class HarvestServer:
+    """A running server; `url` ends in /v1. Stop with close() (or use it as a context manager)."""
+
+    def __init__(self, fake: FakeGreenhouse, host: str = "127.0.0.1", port: int = 0, *, latency_s: float = 0.0,
+                 limit: int | None = None, window_s: float = 10.0) -> None:
+        self.fake = fake
+        self.latency_s = latency_s
+        self.window = RateWindow(limit, window_s)
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.by_route: Counter[str] = Counter()
+        self.status_429 = 0
+        self.over_limit = 0
+        self.unauthorized = 0
+        self.max_in_flight = 0
+        self._in_flight = 0
+        self._httpd = _Server((host, port), _handler_for(self))
+        self._httpd.daemon_threads = True
+        bound_host, bound_port = self._httpd.server_address[:2]
+        self.host, self.port = str(bound_host), int(bound_port)
+        self.url = f"http://{self.host}:{self.port}/v1"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="demo-harvest", daemon=True)
+        self._thread.start()
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> HarvestServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- counters ------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {"requests": self.requests, "status_429": self.status_429, "over_limit": self.over_limit,
+                    "unauthorized": self.unauthorized, "max_in_flight": self.max_in_flight,
+                    "by_route": dict(self.by_route)}
+
+    @staticmethod
+    def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+        routes = Counter(after["by_route"])
+        routes.subtract(before["by_route"])
+        keys = ("requests", "status_429", "over_limit", "unauthorized")
+        return {**{k: after[k] - before[k] for k in keys}, "by_route": {k: v for k, v in routes.items() if v}}
+
+    # --- serving -------------------------------------------------------------------------
+
+    def serve(self, h: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(h.path)
+        raw = h.rfile.read(int(h.headers.get("content-length") or 0))
+        path = parts.path[len("/v1"):] if parts.path.startswith("/v1/") else parts.path
+        with self._lock:
+            self.requests += 1
+            self.by_route[route_name(h.command, path)] += 1
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            accepted, remaining, free_in = self.window.admit()
+            if self.latency_s:
+                time.sleep(self.latency_s)
+            if not accepted:
+                with self._lock:
+                    self.status_429 += 1
+                    self.over_limit += 1
+                reset = datetime.fromtimestamp(time.time() + free_in, timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+                answer = httpx.Response(429, json={"message": "Rate limit exceeded"},
+                                        headers={"Retry-After": str(max(1, math.ceil(free_in))), "X-RateLimit-Reset": reset})
+            else:
+                answer = self._answer(h, path, parts.query, raw)
+            if self.window.limit is not None:
+                answer.headers["X-RateLimit-Limit"] = str(self.window.limit)
+                answer.headers["X-RateLimit-Remaining"] = str(remaining)
+            if answer.status_code == 401:
+                with self._lock:
+                    self.unauthorized += 1
+            _reply(h, answer)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(self, h: BaseHTTPRequestHandler, path: str, query: str, raw: bytes) -> httpx.Response:
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            return httpx.Response(400, json={"message": "Request body is not valid JSON"})
+        headers = httpx.Headers(list(h.headers.items()))
+        return self.fake.handle(h.command, path, dict(parse_qsl(query, keep_blank_values=True)), headers, body,
+                                url=self.url[: -len("/v1")] + h.path, base=self.url)  # Link points back here
+
+
+def serve_harvest(fake: FakeGreenhouse, host: str = "127.0.0.1", port: int = 0, *, latency_s: float = 0.0,
+                  limit: int | None = None, window_s: float = 10.0) -> HarvestServer:
+    """Serve `fake` over HTTP (port 0: a free one); see HarvestServer."""
+    return HarvestServer(fake, host, port, latency_s=latency_s, limit=limit, window_s=window_s)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hung up mid-answer (bench/kill9.py kills the bot on purpose)
+
+
+def _handler_for(server: HarvestServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, like a real HTTPS API
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            server.serve(self)
+
+        do_POST = do_PATCH = do_PUT = do_DELETE = do_GET
+
+    return Handler
+
+
+def _reply(h: BaseHTTPRequestHandler, answer: httpx.Response) -> None:
+    payload = answer.content
+    h.send_response(answer.status_code)
+    for key, value in answer.headers.multi_items():
+        if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+            h.send_header(key, value)
+    h.send_header("Content-Length", str(len(payload)))
+    h.end_headers()
+    h.wfile.write(payload)
+
+
+_ROUTES = [(re.compile(p), name) for p, name in (
+    (r"/users/\d+", "/users/{id}"),
+    (r"/jobs/\d+", "/jobs/{id}"),
+    (r"/jobs/\d+/openings", "/jobs/{id}/openings"),
+    (r"/jobs/\d+/openings/\d+", "/jobs/{id}/openings/{id}"),
+    (r"/jobs/\d+/stages", "/jobs/{id}/stages"),
+    (r"/candidates/\d+", "/candidates/{id}"),
+    (r"/applications/\d+", "/applications/{id}"),
+    (r"/applications/\d+/(\w+)", "/applications/{id}/{action}"),
+)]
+
+
+def route_name(method: str, path: str) -> str:
+    """`GET /jobs/{id}`: requests counted by route, not by ID."""
+    for pattern, name in _ROUTES:
+        if m := pattern.fullmatch(path):
+            return f"{method} {name.replace('{action}', m[1]) if m.groups() else name}"
+    return f"{method} {path}"
