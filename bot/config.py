@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     bot_allow_self_approval: bool = False
     bot_request_ttl_hours: float = Field(default=72, gt=0)
     bot_poll_interval_s: float = Field(default=300, ge=0)
+    # An approved execution's claim: renewed by a heartbeat while it lives, taken over
+    # by housekeeping (which runs every BOT_HOUSEKEEPING_INTERVAL_S) once not renewed
+    # for this long (docs/decisions/0001-atomic-claim.md).
+    bot_claim_lease_s: float = Field(default=120, gt=0)
+    bot_housekeeping_interval_s: float = Field(default=60, gt=0)
     bot_notify_dm: bool = True
     # How long a stored Slack ⇄ Greenhouse mapping is trusted before the Greenhouse
     # user is read again (to notice a disabled user).

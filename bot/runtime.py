@@ -118,6 +118,7 @@ def build_services(
     requests = Requests(
         store, harvest, reference,
         ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,
+        lease_s=settings.bot_claim_lease_s,
     )
     return Services(
         settings=settings,
@@ -155,7 +156,7 @@ def start(mode: str) -> Running:
     warn_if_public_approvals_channel(settings, services.slack)
     # Settle what a previous run left executing before anything else, then keep watching.
     stop = threading.Event()
-    housekeeping.start(services, stop)
+    housekeeping.start(services, stop, interval_s=settings.bot_housekeeping_interval_s)
     start_background(services, stop)
     web = create_web_app(services, app) if mode == "http" else None
     log.info("bot_started mode=%s harvest=%s", mode, services.harvest.version)

@@ -7,7 +7,7 @@ Greenhouse user it acts for: `On-Behalf-Of` in v1, the token's `sub` in v3.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from .transport import HarvestTransport
 
 from .models import ActiveApplication, Application, EmailTemplate, GreenhouseUser, Job, Named, Opening, RejectionReason
+
+BeforeSend = Callable[[], None]
 
 
 class Harvest(ABC):
@@ -70,7 +72,13 @@ class Harvest(ABC):
 
     # writes
     @abstractmethod
-    def close_opening(self, job_id: int, opening_id: int, close_reason_id: int | None, *, acting_user_id: int) -> None: ...
+    def close_opening(
+        self, job_id: int, opening_id: int, close_reason_id: int | None, *, acting_user_id: int,
+        before_send: BeforeSend | None = None,
+    ) -> None:
+        """`before_send` runs immediately before each time the write goes on the wire (again
+        after a 429's wait); raising from it stops the write unsent. The approval workflow
+        uses it as its fencing check (docs/decisions/0001-atomic-claim.md)."""
 
     @abstractmethod
     def reject_application(
@@ -81,6 +89,7 @@ class Harvest(ABC):
         notes: str | None,
         email_template_id: int | None,
         acting_user_id: int,
+        before_send: BeforeSend | None = None,
     ) -> None: ...
 
     @property

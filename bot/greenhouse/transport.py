@@ -97,12 +97,18 @@ class HarvestTransport:
 
     # --- writes ------------------------------------------------------------------------
 
-    def write(self, method: str, path: str, *, json: Any, acting_user_id: int) -> httpx.Response:
+    def write(
+        self, method: str, path: str, *, json: Any, acting_user_id: int, before_send: Callable[[], None] | None = None,
+    ) -> httpx.Response:
         """A write on behalf of a Greenhouse user. The acting user is required: every
-        write is attributed to a real person in Greenhouse's audit trail."""
+        write is attributed to a real person in Greenhouse's audit trail.
+
+        `before_send` runs right before each attempt goes on the wire — after any wait
+        for the limiter or a 429's Retry-After — so a caller can check it still may
+        write (a fencing token) after a wait of any length; raising stops it unsent."""
         if not isinstance(acting_user_id, int) or acting_user_id <= 0:
             raise ValueError("a Harvest write needs the acting Greenhouse user ID")
-        return self._send(method, self._url(path), json=json, acting_user_id=acting_user_id)
+        return self._send(method, self._url(path), json=json, acting_user_id=acting_user_id, before_send=before_send)
 
     # --- internals ---------------------------------------------------------------------
 
@@ -122,6 +128,7 @@ class HarvestTransport:
         params: dict[str, Any] | None = None,
         json: Any = None,
         acting_user_id: int | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> httpx.Response:
         is_read = method == "GET"
         attempt = rate_limited = 0
@@ -130,6 +137,8 @@ class HarvestTransport:
             attempt += 1
             self.limiter.acquire()
             headers = {"Accept": "application/json", **self.auth.headers(acting_user_id)}
+            if before_send is not None:
+                before_send()
             started = time.monotonic()
             try:
                 self.requests_sent += 1

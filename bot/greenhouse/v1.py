@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from .harvest import HarvestOverHttp
+from .harvest import BeforeSend, HarvestOverHttp
 from .models import (
     ActiveApplication,
     Application,
@@ -144,9 +144,12 @@ class HarvestV1(HarvestOverHttp):
         ]
 
     # writes -------------------------------------------------------------------------------
-    def close_opening(self, job_id: int, opening_id: int, close_reason_id: int | None, *, acting_user_id: int) -> None:
+    def close_opening(
+        self, job_id: int, opening_id: int, close_reason_id: int | None, *, acting_user_id: int,
+        before_send: BeforeSend | None = None,
+    ) -> None:
         body = close_opening_body(close_reason_id)
-        self.t.write("PATCH", f"jobs/{int(job_id)}/openings/{int(opening_id)}", json=body, acting_user_id=acting_user_id)
+        self.t.write("PATCH", f"jobs/{int(job_id)}/openings/{int(opening_id)}", json=body, acting_user_id=acting_user_id, before_send=before_send)
 
     def reject_application(
         self,
@@ -156,9 +159,10 @@ class HarvestV1(HarvestOverHttp):
         notes: str | None,
         email_template_id: int | None,
         acting_user_id: int,
+        before_send: BeforeSend | None = None,
     ) -> None:
         body = reject_body(rejection_reason_id, notes, email_template_id)
-        self.t.write("POST", f"applications/{int(application_id)}/reject", json=body, acting_user_id=acting_user_id)
+        self.t.write("POST", f"applications/{int(application_id)}/reject", json=body, acting_user_id=acting_user_id, before_send=before_send)
 
 
 # --- wire → model --------------------------------------------------------------------------

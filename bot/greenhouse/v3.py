@@ -20,7 +20,7 @@ from urllib.parse import quote
 import httpx
 
 from .errors import ValidationFailed
-from .harvest import HarvestOverHttp
+from .harvest import BeforeSend, HarvestOverHttp
 from .models import (
     ActiveApplication,
     Application,
@@ -248,11 +248,14 @@ class HarvestV3(HarvestOverHttp):
 
     # --- writes (token minted with sub = acting user) ---------------------------------------
 
-    def close_opening(self, job_id: int, opening_id: int, close_reason_id: int | None, *, acting_user_id: int) -> None:
+    def close_opening(
+        self, job_id: int, opening_id: int, close_reason_id: int | None, *, acting_user_id: int,
+        before_send: BeforeSend | None = None,
+    ) -> None:
         # v3 addresses an opening by its own id; the job follows automatically (§4 row 7).
         # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 7 (body may be `open: false`)
         self.t.write("PATCH", f"openings/{int(opening_id)}", json=close_opening_body(close_reason_id),
-                     acting_user_id=acting_user_id)
+                     acting_user_id=acting_user_id, before_send=before_send)
 
     def reject_application(
         self,
@@ -262,6 +265,7 @@ class HarvestV3(HarvestOverHttp):
         notes: str | None,
         email_template_id: int | None,
         acting_user_id: int,
+        before_send: BeforeSend | None = None,
     ) -> None:
         if rejection_reason_id is None:
             # Greenhouse would answer 422; say it before sending anything.
@@ -272,7 +276,8 @@ class HarvestV3(HarvestOverHttp):
         # 204 No Content: there is no application in the answer; callers re-read. A
         # non-active application is expected to answer 422 (→ ValidationFailed).
         # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 14 (the 422 for non-active)
-        self.t.write("POST", f"applications/{int(application_id)}/reject", json=body, acting_user_id=acting_user_id)
+        self.t.write("POST", f"applications/{int(application_id)}/reject", json=body, acting_user_id=acting_user_id,
+                     before_send=before_send)
 
 
 # --- wire → model ------------------------------------------------------------------------------

@@ -12,6 +12,13 @@ The claim (requested|failed → executing) is the single point where a write can
 start; of any number of clicks, retries and processes, one wins it. While
 executing, each write is recorded before and after it is sent, so a crash
 leaves enough to reconcile by reading Greenhouse, never by writing blindly.
+
+A claim carries a generation (the fencing token). A live execution keeps its
+lease with a heartbeat however long Greenhouse makes it wait; whoever takes a
+request over (housekeeping after a crash, then Retry) bumps the generation, and
+every write is preceded, on the wire, by a compare-and-set that its generation
+is still the stored one — so a stale executor can never write
+(docs/decisions/0001-atomic-claim.md).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -39,7 +47,10 @@ Kind = Literal["close_job", "reject_application"]
 OPEN_STATES = ("draft", "requested")
 FINAL_STATES = ("done", "denied", "expired", "discarded")
 APPLICATION_ID_RE = re.compile(r"[0-9]{1,18}")  # ASCII digits only: int() refuses some str.isdigit() digits
-LEASE_S = 300  # an execution not finished (nor renewed) within this is presumed dead
+# An execution whose lease is not renewed within this is presumed dead. A live one renews
+# it every LEASE_S / HEARTBEATS_PER_LEASE seconds, whatever it is waiting for.
+LEASE_S = 120.0
+HEARTBEATS_PER_LEASE = 4
 
 
 class Request(BaseModel):
@@ -80,6 +91,7 @@ class Request(BaseModel):
     deny_reason: str | None = None
     lease_until: float | None = None
     executor: str | None = None
+    claim_generation: int = 0  # fencing token: +1 at every claim or takeover
     attempts: int = 0
     results: dict[str, str] = Field(default_factory=dict)  # opening/application id → closed|rejected|sending|error text
     error: str | None = None
@@ -94,6 +106,11 @@ class Request(BaseModel):
 
     def remaining_openings(self) -> list[int]:
         return [o for o in self.opening_ids if self.results.get(str(o)) != "closed"]
+
+
+class LostClaim(Refused):
+    """This execution's claim was taken over (its generation is no longer the stored
+    one): it must not write, nor say anything about the outcome."""
 
 
 def _executor_id() -> str:
@@ -126,6 +143,7 @@ class Requests:
         *,
         ttl_hours: float = 72,
         allow_self_approval: bool = False,
+        lease_s: float = LEASE_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -133,6 +151,7 @@ class Requests:
         self.reference = reference
         self.ttl_s = ttl_hours * 3600
         self.allow_self_approval = allow_self_approval
+        self.lease_s = lease_s
         self._clock = clock
 
     # --- reading ---------------------------------------------------------------------------
@@ -253,12 +272,14 @@ class Requests:
         allowed = ("failed",) if retry else ("requested",)
 
         def take(raw: dict[str, Any]) -> dict[str, Any] | None:
-            if raw["state"] not in allowed or (not retry and raw["expires_at"] <= now):
+            # A failed request's Retry expires with the request, like its Approve.
+            if raw["state"] not in allowed or raw["expires_at"] <= now:
                 return None
             raw.update(
                 state="executing", decided_by=approver.slack_user_id, decided_by_gh=approver.greenhouse_user_id,
-                decided_by_name=approver.name, decided_at=now, lease_until=now + LEASE_S,
+                decided_by_name=approver.name, decided_at=now, lease_until=now + self.lease_s,
                 executor=_executor_id(), attempts=raw.get("attempts", 0) + 1, error=None,
+                claim_generation=raw.get("claim_generation", 0) + 1,
             )
             return raw
 
@@ -303,40 +324,51 @@ class Requests:
     # --- executing ------------------------------------------------------------------------------
 
     def execute(self, request: Request) -> Request:
-        """Carry out a claimed request. Each write is marked `sending` first, then its
-        outcome, so that after a crash we know what may have been sent."""
+        """Carry out a claimed request. Greenhouse is read first (what is already done
+        counts as done); each write is fenced — marked `sending` by a compare-and-set
+        on this claim's generation right before it goes on the wire — and its outcome
+        is stored as soon as Greenhouse answers. Raises LostClaim if another executor
+        took the request over meanwhile (it then owns the outcome)."""
         assert request.state == "executing" and request.decided_by_gh is not None
-        try:
-            if request.kind == "close_job":
-                self._close_openings(request)
-            else:
-                self._reject(request)
-        except GreenhouseError as exc:
-            return self._finish(request.id, "failed", error=_greenhouse_words(exc))
-        job = self.harvest.get_job(request.job_id)
-        return self._finish(request.id, "done", job_status_after=job.status if job else None)
+        generation = request.claim_generation
+        with _Heartbeat(self, request.id, generation):
+            try:
+                if request.kind == "close_job":
+                    self._close_openings(request)
+                else:
+                    self._reject(request)
+            except GreenhouseError as exc:
+                return self._finish(request.id, generation, "failed", error=_greenhouse_words(exc))
+            job = self.harvest.get_job(request.job_id)
+            return self._finish(request.id, generation, "done", job_status_after=job.status if job else None)
 
     def _close_openings(self, request: Request) -> None:
         still_open = {o.id for o in self.harvest.list_openings(request.job_id) if o.is_open}
         for opening_id in request.remaining_openings():
+            key = str(opening_id)
             if opening_id not in still_open:
-                self._record(request.id, str(opening_id), "closed")  # closed meanwhile: counts as done
+                self._record(request.id, key, "closed")  # closed meanwhile (or by a lost attempt): counts as done
                 continue
-            self._record(request.id, str(opening_id), "sending")
             try:
                 self.harvest.close_opening(
-                    request.job_id, opening_id, request.close_reason_id, acting_user_id=request.decided_by_gh  # type: ignore[arg-type]
+                    request.job_id, opening_id, request.close_reason_id, acting_user_id=request.decided_by_gh,  # type: ignore[arg-type]
+                    before_send=self._fence(request.id, request.claim_generation, key),
                 )
             except GreenhouseError as exc:
-                self._record(request.id, str(opening_id), f"error: {_greenhouse_words(exc)}")
+                self._record(request.id, key, f"error: {_greenhouse_words(exc)}")
                 raise
-            self._record(request.id, str(opening_id), "closed")
+            self._record(request.id, key, "closed")
 
     def _reject(self, request: Request) -> None:
         key = str(request.application_id)
         if request.results.get(key) == "rejected":
             return
-        self._record(request.id, key, "sending")
+        # A resumed request (Retry, or after a crash) may find Greenhouse already did it.
+        if request.results.get(key) is not None or request.attempts > 1:
+            app = self.harvest.get_application(request.application_id)  # type: ignore[arg-type]
+            if app is not None and app.status == "rejected":
+                self._record(request.id, key, "rejected")
+                return
         notes = (
             f"Rejected via Slack: requested by {request.requester_name}, approved by {request.decided_by_name}."
         )
@@ -347,25 +379,72 @@ class Requests:
                 notes=notes,
                 email_template_id=request.email_template_id,
                 acting_user_id=request.decided_by_gh,  # type: ignore[arg-type]
+                before_send=self._fence(request.id, request.claim_generation, key),
             )
         except GreenhouseError as exc:
             self._record(request.id, key, f"error: {_greenhouse_words(exc)}")
             raise
         self._record(request.id, key, "rejected")
 
+    def _fence(self, request_id: str, generation: int, key: str) -> Callable[[], None]:
+        """The check the Harvest client runs right before each send of one write: the
+        claim is still this execution's (else LostClaim, and nothing is sent), and the
+        write is marked `sending` in the same compare-and-set."""
+
+        def check() -> None:
+            now = self._clock()
+
+            def mark(raw: dict[str, Any]) -> dict[str, Any] | None:
+                if not _holds(raw, generation):
+                    return None
+                raw["results"] = {**raw.get("results", {}), key: "sending"}
+                raw["lease_until"] = now + self.lease_s
+                return raw
+
+            if self.store.update("requests", request_id, mark) is None:
+                raise LostClaim("Another worker took this request over while Greenhouse kept me waiting; "
+                                "its message shows the outcome.")
+
+        return check
+
     def _record(self, request_id: str, key: str, outcome: str) -> None:
-        now = self._clock()
+        """Store what Greenhouse answered. A fact about Greenhouse is stored whoever
+        holds the claim now: it is what the next executor must not redo."""
 
         def put(raw: dict[str, Any]) -> dict[str, Any]:
             raw["results"] = {**raw.get("results", {}), key: outcome}
-            raw["lease_until"] = now + LEASE_S
             return raw
 
         self.store.update("requests", request_id, put)
 
-    def _finish(self, request_id: str, state: str, **fields: Any) -> Request:
-        return self._transition(request_id, ("executing",), state, "bot", fields.get("error") or state,
-                                finished_at=self._clock(), lease_until=None, **fields)
+    def renew(self, request_id: str, generation: int) -> bool:
+        """Extend the lease of a live execution; False once it no longer holds the claim."""
+        now = self._clock()
+
+        def extend(raw: dict[str, Any]) -> dict[str, Any] | None:
+            if not _holds(raw, generation):
+                return None
+            raw["lease_until"] = now + self.lease_s
+            return raw
+
+        return self.store.update("requests", request_id, extend) is not None
+
+    def _finish(self, request_id: str, generation: int, state: str, **fields: Any) -> Request:
+        """executing → done|failed, only by the holder of the claim."""
+        now = self._clock()
+
+        def change(raw: dict[str, Any]) -> dict[str, Any] | None:
+            if not _holds(raw, generation):
+                return None
+            raw.update(state=state, finished_at=now, lease_until=None, **fields)
+            return raw
+
+        won = self.store.update("requests", request_id, change)
+        if won is None:
+            raise LostClaim("Another worker took this request over; its message shows the outcome.")
+        request = Request(**won)
+        self._audit(request, "executing", state, "bot", fields.get("error") or state)
+        return request
 
     # --- housekeeping ----------------------------------------------------------------------------
 
@@ -383,34 +462,66 @@ class Requests:
         return [r for r in expired if r.state == "expired"]
 
     def reconcile_stuck(self) -> list[Request]:
-        """Executions whose process died: settle them by reading Greenhouse, never by writing."""
-        now = self._clock()
+        """Executions whose process died (lease not renewed, or its PID gone): take them
+        over (a new generation fences the old executor out) and settle them by reading
+        Greenhouse, never by writing."""
         settled = []
         for request in self.all():
             if request.state != "executing":
                 continue
-            if (request.lease_until or 0) > now and _pid_alive(request.executor):
+            taken = self._take_over(request)
+            if taken is None:
                 continue
-            settled.append(self._reconcile(request))
+            try:
+                settled.append(self._reconcile(taken))
+            except GreenhouseError:
+                continue  # Greenhouse unreadable now: released, the next round tries again
         return settled
 
+    def _take_over(self, request: Request) -> Request | None:
+        now = self._clock()
+
+        def take(raw: dict[str, Any]) -> dict[str, Any] | None:
+            if raw["state"] != "executing" or raw.get("claim_generation", 0) != request.claim_generation:
+                return None
+            if (raw.get("lease_until") or 0) > now and _pid_alive(raw.get("executor")):
+                return None  # alive: its heartbeat keeps the lease
+            raw.update(claim_generation=request.claim_generation + 1, executor=_executor_id(), lease_until=now + self.lease_s)
+            return raw
+
+        won = self.store.update("requests", request.id, take)
+        return Request(**won) if won else None
+
     def _reconcile(self, request: Request) -> Request:
-        if request.kind == "close_job":
-            still_open = {o.id for o in self.harvest.list_openings(request.job_id) if o.is_open}
-            for opening_id in request.opening_ids:
-                if opening_id not in still_open:
-                    self._record(request.id, str(opening_id), "closed")
-            fresh = self.get(request.id)
-            done = fresh is not None and not fresh.remaining_openings()
-        else:
-            app = self.harvest.get_application(request.application_id)  # type: ignore[arg-type]
-            done = app is not None and app.status == "rejected"
-            if done:
-                self._record(request.id, str(request.application_id), "rejected")
+        generation = request.claim_generation
+        try:
+            if request.kind == "close_job":
+                still_open = {o.id for o in self.harvest.list_openings(request.job_id) if o.is_open}
+                for opening_id in request.opening_ids:
+                    if opening_id not in still_open:
+                        self._record(request.id, str(opening_id), "closed")
+                fresh = self.get(request.id)
+                done = fresh is not None and not fresh.remaining_openings()
+            else:
+                app = self.harvest.get_application(request.application_id)  # type: ignore[arg-type]
+                done = app is not None and app.status == "rejected"
+                if done:
+                    self._record(request.id, str(request.application_id), "rejected")
+            job = self.harvest.get_job(request.job_id) if done else None
+        except GreenhouseError:
+            # Cannot read Greenhouse now: give the lease up so the next round tries again.
+            self._release(request.id, generation)
+            raise
         if done:
-            job = self.harvest.get_job(request.job_id)
-            return self._finish(request.id, "done", job_status_after=job.status if job else None)
-        return self._finish(request.id, "failed", error="The bot stopped while carrying this out; Greenhouse shows it unfinished. Use Retry.")
+            return self._finish(request.id, generation, "done", job_status_after=job.status if job else None)
+        return self._finish(request.id, generation, "failed",
+                            error="The bot stopped while carrying this out; Greenhouse shows it unfinished. Use Retry.")
+
+    def _release(self, request_id: str, generation: int) -> None:
+        def expire(raw: dict[str, Any]) -> dict[str, Any] | None:
+            return {**raw, "lease_until": 0} if _holds(raw, generation) else None
+
+        self.store.update("requests", request_id, expire)
 
     # --- listings ----------------------------------------------------------------------------------
 
@@ -474,6 +585,38 @@ class Requests:
             "application_id": request.application_id, "from": from_state, "to": to_state, "who": who,
             "detail": detail[:500], "results": request.results,
         })
+
+
+def _holds(raw: dict[str, Any], generation: int) -> bool:
+    """Does the stored record still belong to the execution with this claim generation?"""
+    return raw["state"] == "executing" and raw.get("claim_generation", 0) == generation
+
+
+class _Heartbeat:
+    """Renews a live execution's lease in the background while it waits (for the rate
+    limiter, a Retry-After, a slow answer), and stops once the claim is lost or done."""
+
+    def __init__(self, requests: Requests, request_id: str, generation: int) -> None:
+        self._renew = lambda: requests.renew(request_id, generation)
+        self._every_s = requests.lease_s / HEARTBEATS_PER_LEASE
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{request_id}", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._every_s):
+            try:
+                if not self._renew():
+                    return
+            except Exception:  # noqa: BLE001 - a store hiccup: the next beat tries again
+                continue
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
 
 
 def _greenhouse_words(exc: GreenhouseError) -> str:
