@@ -23,6 +23,7 @@ from bot.slack.app import create_app
 from bot.web import create_web_app
 from tests.fakes.greenhouse import V1_BASE, FakeGreenhouse
 from tests.fakes.slack_api import FakeSlack
+from tests.pg_cluster import Cluster, drop_schema, fresh_schema
 
 SIGNING_SECRET = "test-signing-secret-8f2a"
 BOT_TOKEN = "xoxb-test-bot-token-5551"
@@ -52,9 +53,30 @@ class SyncExecutor(Executor):
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
-        if key.startswith(("SLACK_", "GREENHOUSE_", "BOT_")) or key == "PORT":
+        if key.startswith(("SLACK_", "GREENHOUSE_", "BOT_")) or key in ("PORT", "DATABASE_URL"):
             monkeypatch.delenv(key, raising=False)
     ratelimit._registry.clear()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Any:
+    """A real PostgreSQL for the session: TEST_DATABASE_URL if given, else a throwaway
+    cluster (tests/pg_cluster.py). Never skipped: without PostgreSQL this fails."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    cluster = Cluster()
+    yield cluster.url
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Any:
+    """A DATABASE_URL whose tables live in a schema of their own, dropped after the test."""
+    schema, url = fresh_schema(pg_server)
+    yield url
+    drop_schema(pg_server, schema)
 
 
 @pytest.fixture

@@ -1,0 +1,183 @@
+"""PostgreSQL backend (DATABASE_URL): psycopg 3 with one connection pool per process.
+
+Every kind of record lives in one table, `records (kind, key, value jsonb)`.
+`add()` is `INSERT … ON CONFLICT DO NOTHING`; `update()` reads the row with
+`SELECT … FOR UPDATE` and writes it in the same transaction, so of two
+replicas (on any hosts) racing for one record, the second waits for the
+first's commit and then sees its result: the approval claim, the poller
+lease and the shared Harvest budget rest on that.
+
+The pool is created in the process that uses it (gunicorn loads the app in each
+worker after the fork), and checks a connection before lending it so a restarted
+server costs one reconnect, not an error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from bot.store import migrations
+from bot.store.base import Store, check_table, encode
+
+# Any constant shared by every process of this bot: the key of the migration lock.
+MIGRATION_LOCK_KEY = 0x6768_7362  # "ghsb"
+POOL_MAX = 8
+
+
+def _jsonb(value: Any) -> Jsonb:
+    return Jsonb(value, dumps=encode)
+
+
+class PostgresStore(Store):
+    backend = "postgres"
+
+    def __init__(self, url: str, *, migrate: bool = True, pool_max: int = POOL_MAX) -> None:
+        self.url = url
+        self.pool = ConnectionPool(
+            url, min_size=1, max_size=pool_max, kwargs={"autocommit": True},
+            check=ConnectionPool.check_connection, open=True, name="bot-store",
+        )
+        self.applied: list[int] = []
+        try:
+            with self.pool.connection() as conn:
+                self._ensure_version_table(conn)
+            if migrate:
+                self.applied = self.migrate()
+        except BaseException:
+            self.pool.close()
+            raise
+
+    # --- plain records -------------------------------------------------------------------
+
+    def get(self, table: str, key: str, default: Any = None) -> Any:
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT value FROM records WHERE kind = %s AND key = %s",
+                               (check_table(table), key)).fetchone()
+        return default if row is None else row[0]
+
+    def put(self, table: str, key: str, value: Any) -> None:
+        with self.pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO records (kind, key, value) VALUES (%s, %s, %s) "
+                "ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value",
+                (check_table(table), key, _jsonb(value)))
+
+    def delete(self, table: str, key: str) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("DELETE FROM records WHERE kind = %s AND key = %s", (check_table(table), key))
+
+    def items(self, table: str) -> Iterator[tuple[str, Any]]:
+        with self.pool.connection() as conn:
+            rows = conn.execute("SELECT key, value FROM records WHERE kind = %s ORDER BY key",
+                                (check_table(table),)).fetchall()
+        yield from rows
+
+    def count(self, table: str) -> int:
+        with self.pool.connection() as conn:
+            return conn.execute("SELECT COUNT(*) FROM records WHERE kind = %s", (check_table(table),)).fetchone()[0]
+
+    def tables(self) -> list[str]:
+        with self.pool.connection() as conn:
+            return [k for (k,) in conn.execute("SELECT DISTINCT kind FROM records ORDER BY kind")]
+
+    # --- atomic operations ---------------------------------------------------------------
+
+    def add(self, table: str, key: str, value: Any) -> bool:
+        with self.pool.connection() as conn:
+            cur = conn.execute(
+                "INSERT INTO records (kind, key, value) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                (check_table(table), key, _jsonb(value)))
+            return cur.rowcount == 1
+
+    def add_many(self, table: str, rows: Iterable[tuple[str, Any]]) -> int:
+        kind = check_table(table)
+        inserted = 0
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            for key, value in rows:
+                cur.execute("INSERT INTO records (kind, key, value) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                            (kind, key, _jsonb(value)))
+                inserted += cur.rowcount
+        return inserted
+
+    def update(self, table: str, key: str, change: Callable[[Any], Any | None]) -> Any | None:
+        kind = check_table(table)
+        with self.pool.connection() as conn, conn.transaction():
+            row = conn.execute("SELECT value FROM records WHERE kind = %s AND key = %s FOR UPDATE",
+                               (kind, key)).fetchone()
+            if row is None:
+                return None
+            new = change(row[0])
+            if new is None:
+                return None
+            conn.execute("UPDATE records SET value = %s WHERE kind = %s AND key = %s", (_jsonb(new), kind, key))
+            return new
+
+    # --- schema and health ---------------------------------------------------------------
+
+    @staticmethod
+    def _ensure_version_table(conn: psycopg.Connection) -> None:
+        # IF NOT EXISTS can still race on the catalog when two servers start together.
+        try:
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
+                         "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+            pass
+
+    def schema_version(self) -> int:
+        with self.pool.connection() as conn:
+            return conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+
+    def migrate(self) -> list[int]:
+        applied = []
+        with self.pool.connection() as conn:
+            # A session-level advisory lock: replicas starting together queue here and
+            # the ones after the first find every migration applied.
+            conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+            try:
+                self._ensure_version_table(conn)
+                done = {v for (v,) in conn.execute("SELECT version FROM schema_version")}
+                for m in migrations.POSTGRES:
+                    if m.version in done:
+                        continue
+                    with conn.transaction():
+                        for statement in m.statements:
+                            conn.execute(statement)
+                        conn.execute("INSERT INTO schema_version (version, name) VALUES (%s, %s)",
+                                     (m.version, m.name))
+                    applied.append(m.version)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+        return applied
+
+    def ping(self) -> bool:
+        with self.pool.connection() as conn:
+            if conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+                raise RuntimeError("the database is a read-only replica")
+        return True
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def describe(self) -> str:
+        parts = conninfo_to_dict(self.url)
+        return f"postgres {parts.get('user', '')}@{parts.get('host', '')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
+
+
+def wait_until_reachable(url: str, timeout_s: float = 30.0) -> None:
+    """For scripts that start a server and a bot together."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            psycopg.connect(url, connect_timeout=2).close()
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
