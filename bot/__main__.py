@@ -1,11 +1,18 @@
-"""`python -m bot`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT."""
+"""`python -m bot`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT.
+`python -m bot store …`: check, migrate or copy the store (bot/store/cli.py)."""
 
 from __future__ import annotations
+
+import sys
 
 from bot.runtime import settings_or_exit, start, wsgi
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["store"]:
+        from bot.store.cli import main as store_main
+
+        raise SystemExit(store_main(sys.argv[2:]))
     settings = settings_or_exit()
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -34,8 +34,11 @@ class Settings(BaseSettings):
     greenhouse_auth_url: str = "https://auth.greenhouse.io/token"
     greenhouse_webhook_secret: SecretStr | None = None
 
-    # The bot
+    # The store: PostgreSQL when DATABASE_URL is set (Heroku's name for it), else a SQLite file.
+    database_url: SecretStr | None = None
     bot_db_path: str = "data/bot.sqlite"
+
+    # The bot
     bot_admins: Annotated[frozenset[str], NoDecode] = frozenset()
     bot_approvals_channel: str | None = None
     bot_allow_self_approval: bool = False
@@ -109,6 +112,14 @@ class Settings(BaseSettings):
         if self.greenhouse_api_url:
             return self.greenhouse_api_url.rstrip("/")
         return f"https://harvest.greenhouse.io/{self.harvest_version}"
+
+    @property
+    def store_target(self) -> str:
+        """What `Store()` opens: the DATABASE_URL if set, else the SQLite file."""
+        from bot.store.base import target_from
+
+        url = self.database_url.get_secret_value() if self.database_url is not None else None
+        return target_from(url, self.bot_db_path)
 
     @property
     def socket_mode(self) -> bool:

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import sys
 import threading
+from urllib.parse import urlsplit
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -93,6 +94,17 @@ def build_slack_client(settings: Settings) -> WebClient:
 # --- the bot's own objects -----------------------------------------------------------------
 
 
+def build_store(settings: Settings) -> Store:
+    """PostgreSQL for DATABASE_URL, else SQLite; opening applies pending migrations."""
+    if settings.database_url is not None:
+        url = settings.database_url.get_secret_value()
+        register_secret(url)
+        register_secret(urlsplit(url).password)
+    store = Store(settings.store_target)
+    log.info("store_opened backend=%s schema_version=%s", store.backend, store.schema_version())
+    return store
+
+
 def build_services(
     settings: Settings,
     *,
@@ -108,7 +120,7 @@ def build_services(
             register_secret(secret.get_secret_value())
     slack = slack or build_slack_client(settings)
     harvest = harvest or build_harvest(settings)
-    store = store or Store(settings.bot_db_path)
+    store = store or build_store(settings)
     users = UserDirectory(store, harvest, refresh_s=settings.bot_directory_refresh_s)
     identity = Identity(
         store, harvest, SlackDirectory(slack), admins=settings.bot_admins, ttl_s=settings.bot_identity_ttl_s,
