@@ -6,17 +6,13 @@ nothing imports this module but the entry points (`python -m bot`, gunicorn's
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 import threading
 from urllib.parse import urlsplit
-from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
-import httpx
 from flask import Flask
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -25,10 +21,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot import housekeeping, logs
 from bot.background import start_background
 from bot.config import ConfigError, Settings, load_settings
+from bot.greenhouse.build import build_harvest
 from bot.greenhouse.harvest import Harvest
-from bot.greenhouse.ratelimit import limiter_for
-from bot.greenhouse.transport import HarvestTransport
-from bot.greenhouse.v1 import HarvestV1, V1Auth
 from bot.identity import Identity
 from bot.logs import register_secret
 from bot.services import Services
@@ -59,27 +53,6 @@ def settings_or_exit() -> Settings:
 
 
 # --- the outside world: Harvest and Slack --------------------------------------------------
-
-
-def _fingerprint(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()[:16]
-
-
-def build_harvest(settings: Settings, *, http: httpx.Client | None = None,
-                  sleep: Callable[[float], None] | None = None) -> Harvest:
-    kwargs: dict[str, Any] = {"http": http}
-    if sleep is not None:
-        kwargs["sleep"] = sleep
-    if settings.harvest_version == "v3":
-        from bot.greenhouse.v3 import build_v3
-
-        return build_v3(settings, **kwargs)
-    key = settings.greenhouse_api_key.get_secret_value()  # type: ignore[union-attr]
-    register_secret(key)
-    # Harvest v1 documents its limit per 10 seconds; the number comes from X-RateLimit-Limit.
-    limiter = limiter_for(f"v1:{_fingerprint(key)}", limit=50, window_s=10.0)
-    transport = HarvestTransport(settings.harvest_base_url, V1Auth(key), limiter, **kwargs)
-    return HarvestV1(transport)
 
 
 def build_slack_client(settings: Settings) -> WebClient:

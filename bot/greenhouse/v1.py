@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from .harvest import BeforeSend, HarvestOverHttp
@@ -25,6 +25,7 @@ from .models import (
     Role,
     TeamMember,
 )
+from .wire import close_opening_body, iso_utc, person_name, reject_body
 
 PER_PAGE = 500
 
@@ -84,7 +85,7 @@ class HarvestV1(HarvestOverHttp):
         return [opening_from_v1(o) for o in self.t.paginate(f"jobs/{int(job_id)}/openings", {"per_page": PER_PAGE})]
 
     def iter_jobs_updated_since(self, since: datetime) -> Iterator[Job]:
-        params = {"updated_after": _iso(since), "per_page": PER_PAGE}
+        params = {"updated_after": iso_utc(since), "per_page": PER_PAGE}
         for body in self.t.paginate("jobs", params):
             yield job_from_v1(body)
 
@@ -93,7 +94,7 @@ class HarvestV1(HarvestOverHttp):
         # /candidates?job_id= embeds each candidate's applications (all jobs), so
         # names and stages come in the same pages: nothing is fetched per candidate.
         for cand in self.t.paginate("candidates", {"job_id": int(job_id), "per_page": PER_PAGE}):
-            name = _person_name(cand)
+            name = person_name(cand)
             for app in cand.get("applications") or []:
                 if app.get("status") != "active" or app.get("prospect"):
                     continue
@@ -116,7 +117,7 @@ class HarvestV1(HarvestOverHttp):
         return Application(
             id=app["id"],
             candidate_id=app["candidate_id"],
-            candidate_name=_person_name(cand) if cand else f"candidate {app['candidate_id']}",
+            candidate_name=person_name(cand) if cand else f"candidate {app['candidate_id']}",
             status=app.get("status") or "unknown",
             prospect=bool(app.get("prospect")),
             job_id=job.get("id"),
@@ -168,43 +169,10 @@ class HarvestV1(HarvestOverHttp):
 # --- wire → model --------------------------------------------------------------------------
 
 
-def _person_name(d: dict[str, Any]) -> str:
-    name = d.get("name") or " ".join(p for p in (d.get("first_name"), d.get("last_name")) if p)
-    return name or f"#{d.get('id')}"
-
-
-def reject_body(rejection_reason_id: int | None, notes: str | None, email_template_id: int | None) -> dict[str, Any]:
-    """The reject request body; v1 and v3 take the same fields (v3 requires the reason)."""
-    body: dict[str, Any] = {}
-    if rejection_reason_id is not None:
-        body["rejection_reason_id"] = rejection_reason_id
-    if notes:
-        body["notes"] = notes
-    if email_template_id is not None:
-        # UNCONFIRMED for v3: see shared/reference/harvest-v3.md §4 row 14 (`rejection_email` fields)
-        body["rejection_email"] = {"email_template_id": email_template_id}
-    return body
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def close_opening_body(close_reason_id: int | None) -> dict[str, Any]:
-    """`{"status": "closed"}`, with the reason when one was chosen (a reason without
-    closing is an error in Greenhouse)."""
-    body: dict[str, Any] = {"status": "closed"}
-    if close_reason_id is not None:
-        body["close_reason_id"] = close_reason_id
-    return body
-
-
 def user_from_v1(d: dict[str, Any]) -> GreenhouseUser:
     return GreenhouseUser(
         id=d["id"],
-        name=_person_name(d),
+        name=person_name(d),
         primary_email=d.get("primary_email_address"),
         emails=tuple(d.get("emails") or ()),
         disabled=bool(d.get("disabled")),
@@ -239,7 +207,7 @@ def job_from_v1(d: dict[str, Any]) -> Job:
         TeamMember(
             # The job object names members by `id`; web hook payloads by `user_id`.
             user_id=m.get("id") or m.get("user_id"),
-            name=_person_name(m),
+            name=person_name(m),
             role=role,
             responsible=bool(m.get("responsible")),
         )

@@ -11,13 +11,10 @@ calls filtered by parent (`job_ids=`) and resolved by `ids=` in batches of at mo
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
-
-import httpx
 
 from .errors import ValidationFailed
 from .harvest import BeforeSend, HarvestOverHttp
@@ -33,10 +30,7 @@ from .models import (
     Role,
     TeamMember,
 )
-from .ratelimit import limiter_for
-from .transport import HarvestTransport
-from .v1 import _iso, _person_name, close_opening_body, reject_body
-from .v3_auth import V3TokenAuth
+from .wire import close_opening_body, iso_utc, person_name, reject_body
 
 PER_PAGE = 500  # v3 allows 1..500 (§2)
 IDS_PER_CALL = 50  # `ids` and parent-id filters take at most 50 values (§2)
@@ -122,7 +116,7 @@ class HarvestV3(HarvestOverHttp):
     def iter_jobs_updated_since(self, since: datetime) -> Iterator[Job]:
         # Openings and team are not needed here (see the interface), and department and
         # office names are left out too: resolving them would cost requests per page.
-        for job in self._list("jobs", updated_at=f"gte|{_iso(since)}"):
+        for job in self._list("jobs", updated_at=f"gte|{iso_utc(since)}"):
             yield job_from_v3(job)
 
     def _hydrate(self, jobs: list[dict[str, Any]]) -> list[Job]:
@@ -137,7 +131,7 @@ class HarvestV3(HarvestOverHttp):
         owners = list(self._batched("job_owners", "job_ids", ids))
         managers = list(self._batched("job_hiring_managers", "job_ids", ids))
         user_ids = [m["user_id"] for m in managers + owners if m.get("user_id")]
-        users = {u["id"]: _person_name(u) for u in self._batched("users", "ids", user_ids)}
+        users = {u["id"]: person_name(u) for u in self._batched("users", "ids", user_ids)}
         reasons = self._close_reason_names(openings)
         # /departments and /offices are ordinary v3 list endpoints taking `ids`.
         # UNCONFIRMED: see shared/reference/harvest-v3.md §2 (not in the §4 table)
@@ -196,7 +190,7 @@ class HarvestV3(HarvestOverHttp):
     def _named(self, apps: list[dict[str, Any]], names: dict[int, str]) -> Iterator[ActiveApplication]:
         missing = [a["candidate_id"] for a in apps if a["candidate_id"] not in names]
         for cand in self._batched("candidates", "ids", missing):
-            names[cand["id"]] = _person_name(cand)
+            names[cand["id"]] = person_name(cand)
         for app in apps:
             yield ActiveApplication(
                 id=app["id"],
@@ -216,7 +210,7 @@ class HarvestV3(HarvestOverHttp):
         return Application(
             id=app["id"],
             candidate_id=app["candidate_id"],
-            candidate_name=_person_name(cand) if cand else f"candidate {app['candidate_id']}",
+            candidate_name=person_name(cand) if cand else f"candidate {app['candidate_id']}",
             status="active" if status in ACTIVE_STATUSES else status,
             prospect=bool(app.get("prospect")),
             job_id=app.get("job_id"),
@@ -302,7 +296,7 @@ def user_from_v3(d: dict[str, Any]) -> GreenhouseUser:
     # UNCONFIRMED: see shared/reference/harvest-v3.md §2 (renames `deactivated`, `primary_email`)
     return GreenhouseUser(
         id=d["id"],
-        name=_person_name(d),
+        name=person_name(d),
         primary_email=d.get("primary_email"),
         emails=tuple(e for e in d.get("emails") or () if isinstance(e, str)),
         disabled=bool(d.get("deactivated")),
@@ -347,22 +341,3 @@ def job_from_v3(
         openings=tuple(openings or ()),
         hiring_team=tuple(team or ()),
     )
-
-
-# --- wiring --------------------------------------------------------------------------------------
-
-
-def build_v3(settings: Any, *, http: httpx.Client | None = None, sleep: Any = None) -> HarvestV3:
-    client_id = settings.greenhouse_client_id
-    secret = settings.greenhouse_client_secret.get_secret_value()
-    http = http or httpx.Client(timeout=20.0)
-    auth = V3TokenAuth(settings.greenhouse_auth_url, client_id, secret, settings.greenhouse_read_as_user_id, http=http)
-    # The budget is per credential, shared by every thread (keyed by a fingerprint, not the id).
-    # UNCONFIRMED: see shared/reference/harvest-v3.md §3 (30 s window; the limit is read from
-    # X-RateLimit-Limit at runtime, 50 is only the starting guess)
-    fingerprint = hashlib.sha256(client_id.encode()).hexdigest()[:16]
-    limiter = limiter_for(f"v3:{fingerprint}", limit=50, window_s=30.0)
-    kwargs: dict[str, Any] = {"http": http}
-    if sleep is not None:
-        kwargs["sleep"] = sleep
-    return HarvestV3(HarvestTransport(settings.harvest_base_url, auth, limiter, **kwargs))

@@ -10,7 +10,7 @@ import respx
 
 from bot.config import load_settings
 from bot.greenhouse.harvest import Harvest
-from bot.runtime import build_harvest
+from bot.greenhouse.build import build_harvest
 from tests.conftest import GH_KEY, seed_world
 from tests.fakes.greenhouse import V1_BASE, Call, FakeGreenhouse
 from tests.fakes.greenhouse_v3 import AUTH_URL, CLIENT_ID, CLIENT_SECRET, READER_ID, V3_BASE, FakeGreenhouseV3
