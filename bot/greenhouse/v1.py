@@ -69,7 +69,7 @@ class HarvestV1(HarvestOverHttp):
         # v1 users carry `emails[]` (primary and secondary): one list walk has everything.
         params: dict[str, Any] = {"per_page": PER_PAGE}
         if updated_after is not None:
-            params["updated_after"] = _iso(updated_after)
+            params["updated_after"] = iso_utc(updated_after)
         for body in self.t.paginate("users", params):
             yield user_from_v1(body)
 

@@ -86,7 +86,7 @@ class HarvestV3(HarvestOverHttp):
         """`/users` and `/user_emails` (secondary addresses are rows there), each one list
         walk; a user whose address changed but not the user itself is read by `ids`.
         Service accounts stay hidden (Greenhouse's default): nobody acts as one in Slack."""
-        since = {"updated_at": f"gte|{_iso(updated_after)}"} if updated_after is not None else {}
+        since = {"updated_at": f"gte|{iso_utc(updated_after)}"} if updated_after is not None else {}
         users = {u["id"]: u for u in self._list("users", **since)}
         # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 1 (user_emails rows `{user_id, email}`)
         emails: dict[int, list[str]] = {}
