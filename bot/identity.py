@@ -14,9 +14,11 @@ cached for the same TTL.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -51,6 +53,35 @@ class IdentityProblem(Exception):
     """A sentence for the Slack user: why they are not mapped, and what to ask for."""
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: built once per command or click (`Identity.caller`), then handed
+    to every workflow that decides what they may see or do."""
+
+    slack_user_id: str
+    is_admin: bool
+    mapping: Mapping | None = None
+    unmapped_because: str | None = None  # IdentityProblem's sentence, when mapping is None
+
+    @property
+    def greenhouse_user_id(self) -> int | None:
+        return self.mapping.greenhouse_user_id if self.mapping else None
+
+    def mapped(self) -> Mapping:
+        """The caller's Greenhouse user, for what acts in their name (a request, a write):
+        even admins need one. Raises IdentityProblem saying why there is none."""
+        if self.mapping is None:
+            raise IdentityProblem(self.unmapped_because or "I don't know your Greenhouse user.")
+        return self.mapping
+
+    def team_member_id(self) -> int | None:
+        """The Greenhouse user to look for on a job's hiring team. Admins see every job
+        and need none; anyone else must be mapped (raises IdentityProblem if not)."""
+        return self.greenhouse_user_id if self.is_admin else self.mapped().greenhouse_user_id
+
+
+log = logging.getLogger("bot.identity")
+
 EMAIL_RE = re.compile(r"^[^@\s<>|]+@[^@\s<>|]+\.[^@\s<>|]+$")
 
 
@@ -75,6 +106,20 @@ class Identity:
         self.users = users  # the Greenhouse user directory; None: every look-up reads Greenhouse
 
     # --- forward ---------------------------------------------------------------------
+
+    def caller(self, slack_user_id: str) -> Caller:
+        """Who is asking, resolved once. A mapping that cannot be made is not an error
+        yet: only what needs it (`Caller.mapped`) says why."""
+        is_admin = slack_user_id in self.admins
+        try:
+            return Caller(slack_user_id, is_admin, self.resolve(slack_user_id))
+        except IdentityProblem as exc:
+            return Caller(slack_user_id, is_admin, None, str(exc))
+        except Exception:
+            if is_admin:  # an admin sees as admin even while Greenhouse cannot map them
+                log.warning("admin_mapping_unavailable")
+                return Caller(slack_user_id, is_admin, None, "I can't reach Greenhouse to find your user right now.")
+            raise
 
     def stored(self, slack_user_id: str) -> Mapping | None:
         raw = self.store.get("mappings", slack_user_id)

@@ -35,6 +35,7 @@ from bot.web import create_web_app
 from bot.workflows.job_view import JobViews
 from bot.workflows.reference import ReferenceLists
 from bot.workflows.requests import Requests
+from bot.workflows.watches import Watches
 
 log = logging.getLogger("bot")
 
@@ -115,6 +116,7 @@ def build_services(
         reference=reference,
         requests=requests,
         request_messages=RequestMessages(slack, identity, requests, settings.bot_approvals_channel),
+        watches=Watches(store, harvest),
         webhook_executor=webhook_executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="gh-webhook"),
     )
 

@@ -17,6 +17,7 @@ from bot.workflows.job_view import JobViews
 from bot.workflows.reference import ReferenceLists
 from bot.workflows.request_board import RequestBoard
 from bot.workflows.requests import Requests
+from bot.workflows.watches import Watches
 
 
 @dataclass
@@ -30,8 +31,6 @@ class Services:
     reference: ReferenceLists
     requests: Requests
     request_messages: RequestBoard
+    watches: Watches
     # Runs the web hook's Harvest re-read and Slack posts after Greenhouse has its answer.
     webhook_executor: Executor
-
-    def is_admin(self, slack_user_id: str) -> bool:
-        return self.settings.is_admin(slack_user_id)

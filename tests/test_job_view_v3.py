@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import respx
 
+from bot.identity import Caller, Mapping
 from tests.conftest import HM, JOB_ID, Bot, seed_world
 from tests.fakes.greenhouse import FakeGreenhouse
 from tests.fakes.greenhouse_v3 import AUTH_URL, CLIENT_ID, CLIENT_SECRET, READER_ID, V3_BASE, FakeGreenhouseV3
@@ -69,7 +70,8 @@ def test_v3_job_view_request_count(tmp_path, slack, both, n):
     for i in range(n):
         gh.add_candidate(1000 + i, f"Bulk Person{i}", [gh.application(10_000 + i, JOB_ID)])
     bot = Bot.build(tmp_path, slack, gh, **V3_SETTINGS)
-    view = bot.services.job_views.load(str(JOB_ID), greenhouse_user_id=101, is_admin=False)
+    hannah = Mapping(slack_user_id="UHM", greenhouse_user_id=101, name="Hannah Manager", mapped_at="2026-01-01", how="email")
+    view = bot.services.job_views.load(str(JOB_ID), Caller("UHM", is_admin=False, mapping=hannah))
     assert len(view.applications) == n
     by_path: dict[str, int] = {}
     for c in gh.calls:

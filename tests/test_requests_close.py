@@ -199,8 +199,7 @@ def test_422_is_shown_in_greenhouses_words(bot, slack, gh):
 def test_restart_in_executing_reconciles_by_reading(tmp_path, slack, gh, greenhouse_did_it):
     bot = Bot.build(tmp_path, slack, gh, bot_approvals_channel="CAPPROVALS")
     r = ask_close(bot)
-    approver = bot.services.identity.resolve(RECRUITER)
-    bot.services.requests.claim(r.id, approver)
+    bot.services.requests.claim(r.id, bot.services.identity.caller(RECRUITER))
     # The process died mid-execution: a dead executor, and maybe Greenhouse got the writes.
     bot.services.store.update("requests", r.id, lambda raw: {**raw, "executor": raw["executor"].split(":")[0] + ":999999999"})
     if greenhouse_did_it:
@@ -220,7 +219,7 @@ def test_restart_in_executing_reconciles_by_reading(tmp_path, slack, gh, greenho
 
 def test_live_execution_is_not_reconciled(bot, gh):
     r = ask_close(bot)
-    bot.services.requests.claim(r.id, bot.services.identity.resolve(RECRUITER))
+    bot.services.requests.claim(r.id, bot.services.identity.caller(RECRUITER))
     assert bot.services.requests.reconcile_stuck() == []
     assert bot.services.requests.get(r.id).state == "executing"
 
@@ -261,7 +260,7 @@ def test_unpostable_request_is_not_left_half_made(bot, slack, gh):
     assert "invite me there" in bot.replies_text()
     [r] = bot.services.requests.all()
     assert r.state == "discarded"
-    assert bot.services.requests.pending_for(HM, 101, False) == []
+    assert bot.services.requests.pending_for(bot.services.identity.caller(HM)) == []
 
 
 def test_thread_post_failure_removes_the_main_message(bot, slack, gh):

@@ -10,12 +10,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot.greenhouse.errors import GreenhouseError
 from bot.identity import IdentityProblem
-from bot.workflows.errors import UserFacingError
+from bot.slack.blocks.common import esc
+from bot.workflows.errors import NotOnHiringTeam, UserFacingError
 
 log = logging.getLogger("bot.slack")
 
 
 def sentence_for(exc: BaseException) -> str | None:
+    if isinstance(exc, NotOnHiringTeam):
+        return f"Only the hiring team of {esc(exc.job_name)} ({exc.job_id}) or a bot admin can {exc.doing}."
     if isinstance(exc, UserFacingError | IdentityProblem):
         return str(exc)
     if isinstance(exc, GreenhouseError):
@@ -23,11 +26,13 @@ def sentence_for(exc: BaseException) -> str | None:
     return None
 
 
-def run_safely(work: Callable[[], None], reply: Callable[[str], None], *, what: str) -> None:
-    """Run `work`; on failure tell the user in one sentence and log without PII."""
+def run_safely(work: Callable[[], None], reply: Callable[[str], None], *, what: str | Callable[[], str]) -> None:
+    """Run `work`; on failure tell the user in one sentence and log without PII.
+    `what` names the work in the log (a function: named once the work knows itself)."""
     try:
         work()
     except Exception as exc:  # noqa: BLE001 - every failure must reach the user as a sentence
+        what = what if isinstance(what, str) else what()
         text = sentence_for(exc)
         if text is None:
             ref = uuid.uuid4().hex[:8]

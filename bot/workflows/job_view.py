@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import ActiveApplication, Job
+from bot.identity import Caller
 
 from .jobs import find_job, may_see_candidates
 
@@ -45,33 +46,34 @@ class JobViews:
         self._cache: dict[int, tuple[float, JobView]] = {}
         self._lock = threading.Lock()
 
-    def load(self, ref: str, *, greenhouse_user_id: int | None, is_admin: bool) -> JobView:
+    def load(self, ref: str, caller: Caller) -> JobView:
+        caller.team_member_id()  # who is not mapped is told so before any job is read
         if self.reuse_s > 0 and ref.isdigit():
             cached = self._fresh(int(ref), self.reuse_s)
             if cached is not None:
                 # Access is checked against the cached hiring team: at most reuse_s old.
-                if may_see_candidates(cached.job, greenhouse_user_id, is_admin):
+                if may_see_candidates(cached.job, caller):
                     return cached
                 return JobView(job=cached.job, may_see_candidates=False)
         job = find_job(self.harvest, ref)
-        return self._view(job, greenhouse_user_id, is_admin)
+        return self._view(job, caller)
 
     def _fresh(self, job_id: int, max_age: float) -> JobView | None:
         with self._lock:
             hit = self._cache.get(job_id)
         return hit[1] if hit and self._clock() - hit[0] < max_age else None
 
-    def page(self, job_id: int, *, greenhouse_user_id: int | None, is_admin: bool) -> JobView:
+    def page(self, job_id: int, caller: Caller) -> JobView:
         """For the "More" button: the cached view if fresh, else a new read."""
         cached = self._fresh(job_id, self.ttl_s)
         if cached is not None:
-            if not may_see_candidates(cached.job, greenhouse_user_id, is_admin):
+            if not may_see_candidates(cached.job, caller):
                 return JobView(job=cached.job, may_see_candidates=False)
             return cached
-        return self.load(str(job_id), greenhouse_user_id=greenhouse_user_id, is_admin=is_admin)
+        return self.load(str(job_id), caller)
 
-    def _view(self, job: Job, greenhouse_user_id: int | None, is_admin: bool) -> JobView:
-        if not may_see_candidates(job, greenhouse_user_id, is_admin):
+    def _view(self, job: Job, caller: Caller) -> JobView:
+        if not may_see_candidates(job, caller):
             return JobView(job=job, may_see_candidates=False)
         view = JobView(job=job, may_see_candidates=True, applications=tuple(self.harvest.iter_active_applications(job.id)))
         with self._lock:

@@ -1,4 +1,4 @@
-"""Finding a job by ID or requisition ID, and who may see its candidates."""
+"""Finding a job by ID or requisition ID, and who may see its candidates (the one access rule)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import re
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import Job
 
-from .errors import UserFacingError
+from bot.identity import Caller
+
+from .errors import NotOnHiringTeam, UserFacingError
 
 JOB_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 
@@ -43,6 +45,12 @@ def on_hiring_team(job: Job, greenhouse_user_id: int | None) -> bool:
     return greenhouse_user_id is not None and greenhouse_user_id in job.team_user_ids()
 
 
-def may_see_candidates(job: Job, greenhouse_user_id: int | None, is_admin: bool) -> bool:
+def may_see_candidates(job: Job, caller: Caller) -> bool:
     """The job's hiring team (any role) and the bot's admins, nobody else."""
-    return is_admin or on_hiring_team(job, greenhouse_user_id)
+    return caller.is_admin or on_hiring_team(job, caller.team_member_id())
+
+
+def hiring_team_only(job: Job, caller: Caller, doing: str) -> None:
+    """Raise NotOnHiringTeam unless the caller may see the job's candidates."""
+    if not may_see_candidates(job, caller):
+        raise NotOnHiringTeam(job.name, job.id, doing)

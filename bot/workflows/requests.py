@@ -36,11 +36,12 @@ from pydantic import BaseModel, Field
 
 from bot.greenhouse.errors import GreenhouseError, ValidationFailed
 from bot.greenhouse.harvest import Harvest
-from bot.identity import Mapping
+from bot.greenhouse.models import Job
+from bot.identity import Caller, Mapping
 from bot.store import Store
 
 from .errors import Refused, UserFacingError
-from .jobs import find_job, may_see_candidates
+from .jobs import find_job, hiring_team_only, may_see_candidates
 from .reference import ReferenceLists, match_by_words
 
 Kind = Literal["close_job", "reject_application"]
@@ -165,10 +166,10 @@ class Requests:
 
     # --- drafting (the requester) --------------------------------------------------------
 
-    def draft_close(self, actor: Mapping, is_admin: bool, ref: str, reason_words: str, channel: str) -> Request:
+    def draft_close(self, caller: Caller, ref: str, reason_words: str, channel: str) -> Request:
+        actor = caller.mapped()  # a request is made in the requester's name: even admins need a mapping
         job = find_job(self.harvest, ref)
-        if not may_see_candidates(job, actor.greenhouse_user_id, is_admin):
-            raise Refused(f"Only the hiring team of {job.name} ({job.id}) or a bot admin can ask to close it.")
+        hiring_team_only(job, caller, "ask to close it")
         openings = [o for o in job.openings if o.is_open] or [o for o in self.harvest.list_openings(job.id) if o.is_open]
         if not openings:
             raise UserFacingError(f"{job.name} ({job.id}) has no open openings; it is {job.status} already.")
@@ -185,14 +186,15 @@ class Requests:
         self._save_new(request)
         return request
 
-    def draft_reject(self, actor: Mapping, is_admin: bool, application_ref: str, reason_words: str, channel: str) -> Request:
+    def draft_reject(self, caller: Caller, application_ref: str, reason_words: str, channel: str) -> Request:
+        actor = caller.mapped()
         if not APPLICATION_ID_RE.fullmatch(application_ref):
             raise UserFacingError("Give the application ID (a number; `/greenhouse job <job>` lists them).")
         app = self.harvest.get_application(int(application_ref))
         if app is None:
             raise UserFacingError(f"I can't find application {application_ref} in Greenhouse.")
         job = self.harvest.get_job(app.job_id) if app.job_id else None
-        if job is None or not may_see_candidates(job, actor.greenhouse_user_id, is_admin):
+        if job is None or not may_see_candidates(job, caller):
             # Same answer whether or not it exists for an outsider: no candidate data leaks.
             raise Refused(f"Only the hiring team of the application's job or a bot admin can ask to reject application {application_ref}.")
         if app.status != "active":
@@ -208,8 +210,10 @@ class Requests:
         self._save_new(request)
         return request
 
-    def choose(self, request_id: str, user: str, *, reason_id: int | None = None, template_id: int | None | str = "keep") -> Request:
+    def choose(self, request_id: str, caller: Caller, *, reason_id: int | None = None,
+               template_id: int | None | str = "keep") -> Request:
         """The requester picks a reason or an email template on their draft."""
+        user = caller.slack_user_id
         request = self._draft_of(request_id, user)
         update: dict[str, Any] = {}
         if reason_id is not None:
@@ -233,8 +237,8 @@ class Requests:
                 update.update(email_template_id=tpl.id, email_template_name=tpl.name)
         return self._transition(request.id, ("draft",), "draft", user, "choose", **update)
 
-    def ready_to_post(self, request_id: str, user: str) -> Request:
-        request = self._draft_of(request_id, user)
+    def ready_to_post(self, request_id: str, caller: Caller) -> Request:
+        request = self._draft_of(request_id, caller.slack_user_id)
         if request.kind == "close_job" and request.close_reason_id is None:
             raise UserFacingError("Pick a close reason first.")
         if request.kind == "reject_application" and request.rejection_reason_id is None:
@@ -247,17 +251,25 @@ class Requests:
             channel=channel, message_ts=message_ts, thread_ts=thread_ts,
         )
 
+    def cancel(self, request_id: str, caller: Caller) -> None:
+        """The requester drops their own draft."""
+        request = self.get(request_id)
+        if request is None or request.requester != caller.slack_user_id:
+            raise Refused("Only the person who asked can cancel this draft.")
+        self.discard(request_id, "cancelled by requester")
+
     def discard(self, request_id: str, why: str) -> None:
         """A request whose message could not be posted is not left half-made."""
         self._transition(request_id, ("draft",), "discarded", "bot", why)
 
     # --- deciding (the approver) -----------------------------------------------------------
 
-    def may_decide(self, request: Request, clicker: str, clicker_gh: int | None, is_admin: bool) -> None:
-        if clicker == request.requester and not self.allow_self_approval:
+    def may_decide(self, request: Request, caller: Caller) -> None:
+        if caller.slack_user_id == request.requester and not self.allow_self_approval:
             raise Refused("You asked for this, so someone else has to approve it (a recruiter or coordinator on the job, or a bot admin).")
-        if is_admin:
+        if caller.is_admin:
             return
+        clicker_gh = caller.team_member_id()
         # Authority is the job's team in Greenhouse now, not when the request was made:
         # someone taken off the job since cannot approve.
         job = self.harvest.get_job(request.job_id)
@@ -265,9 +277,15 @@ class Requests:
         if not (clicker_gh is not None and clicker_gh in approvers):
             raise Refused(f"Only the recruiters and coordinators of {request.job_name} or a bot admin can approve or deny this request.")
 
-    def claim(self, request_id: str, approver: Mapping, *, retry: bool = False) -> Request:
+    def may_deny(self, request: Request, caller: Caller) -> None:
+        """The requester may withdraw their own request; otherwise the approvers decide."""
+        if caller.slack_user_id != request.requester:
+            self.may_decide(request, caller)
+
+    def claim(self, request_id: str, caller: Caller, *, retry: bool = False) -> Request:
         """requested (or failed, for Retry) → executing, atomically. Raises Refused
         with who got there first when the claim is lost."""
+        approver = caller.mapped()  # writes go out in the approver's name: even admins need a mapping
         now = self._clock()
         allowed = ("failed",) if retry else ("requested",)
 
@@ -304,7 +322,8 @@ class Requests:
             "discarded": "This request was never posted; ask again.",
         }.get(current.state, f"This request is {current.state}.")
 
-    def deny(self, request_id: str, clicker: str, reason: str | None) -> Request:
+    def deny(self, request_id: str, caller: Caller, reason: str | None) -> Request:
+        clicker = caller.slack_user_id
         now = self._clock()
 
         def take(raw: dict[str, Any]) -> dict[str, Any] | None:
@@ -525,7 +544,8 @@ class Requests:
 
     # --- listings ----------------------------------------------------------------------------------
 
-    def pending_for(self, slack_user: str, gh_user: int | None, is_admin: bool) -> list[Request]:
+    def pending_for(self, caller: Caller) -> list[Request]:
+        slack_user, gh_user, is_admin = caller.slack_user_id, caller.team_member_id(), caller.is_admin
         return sorted(
             (
                 r for r in self.all()
@@ -535,9 +555,13 @@ class Requests:
             key=lambda r: r.created_at,
         )
 
-    def history(self, job_id: int, limit: int = 20) -> list[dict[str, Any]]:
-        entries = [e for _, e in self.store.items("audit") if e.get("job_id") == job_id]
-        return entries[-limit:]
+    def history(self, job_ref: str, caller: Caller, limit: int = 20) -> tuple[Job, list[dict[str, Any]]]:
+        """The job and its latest audit entries: for its hiring team and bot admins."""
+        caller.team_member_id()
+        job = find_job(self.harvest, job_ref)
+        hiring_team_only(job, caller, "see its history")
+        entries = [e for _, e in self.store.items("audit") if e.get("job_id") == job.id]
+        return job, entries[-limit:]
 
     # --- internals -------------------------------------------------------------------------------
 

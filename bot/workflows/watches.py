@@ -10,7 +10,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from bot.greenhouse.harvest import Harvest
+from bot.greenhouse.models import Job
+from bot.identity import Caller
 from bot.store import Store
+
+from .errors import Refused
+from .jobs import find_job, on_hiring_team
 
 TABLE = "watches"
 
@@ -38,3 +44,32 @@ def channel_watches(store: Store, channel: str) -> list[dict[str, Any]]:
 
 def channels_watching(store: Store, job_id: int) -> list[str]:
     return sorted({w["channel"] for w in store.values(TABLE) if w.get("job_id") == int(job_id)})
+
+
+class Watches:
+    """Watching a job from a channel: for the job's hiring team and bot admins."""
+
+    def __init__(self, store: Store, harvest: Harvest) -> None:
+        self.store = store
+        self.harvest = harvest
+
+    def watch(self, caller: Caller, ref: str, channel: str) -> tuple[Job, bool]:
+        """The job, and True if this channel was not watching it yet."""
+        job = self._job_for_team(caller, ref, "watch")
+        return job, watch(self.store, job.id, job.name, channel, caller.slack_user_id)
+
+    def unwatch(self, caller: Caller, ref: str, channel: str) -> tuple[Job, bool]:
+        """The job, and True if this channel was watching it."""
+        job = self._job_for_team(caller, ref, "unwatch")
+        return job, unwatch(self.store, job.id, channel)
+
+    def of_channel(self, channel: str) -> list[dict[str, Any]]:
+        return channel_watches(self.store, channel)
+
+    def _job_for_team(self, caller: Caller, ref: str, verb: str) -> Job:
+        gh_user = caller.team_member_id()
+        job = find_job(self.harvest, ref)
+        if not caller.is_admin and not on_hiring_team(job, gh_user):
+            # Say nothing about the job itself: it may be confidential.
+            raise Refused(f"Only the job's hiring team and bot admins may {verb} a job.")
+        return job

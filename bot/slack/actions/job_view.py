@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App
 
 from bot.services import Services
 from bot.slack.blocks.job import ACTION_MORE, job_view_blocks
-from bot.slack.replies import run_safely
+from bot.slack.listeners import Event, ack_now, on_click
 
-from .values import page_value
+from .values import button_page
+
+
+@on_click("action:more", button_page)
+def more(event: Event[tuple[int, int]]) -> None:
+    job_id, offset = event.value
+    view = event.services.job_views.page(job_id, event.caller)
+    blocks, text = job_view_blocks(view, offset if view.may_see_candidates else 0)
+    event.reply(text, blocks, replace_original=False)
 
 
 def register(app: App, services: Services) -> None:
-    def ack_now(ack: Ack) -> None:
-        ack()
-
-    def more(body: dict[str, Any], respond: Respond) -> None:
-        user_id = body["user"]["id"]
-
-        def work() -> None:
-            job_id, offset = page_value(body["actions"][0].get("value", ""))
-            is_admin = services.is_admin(user_id)
-            actor = None
-            if is_admin:
-                actor = services.identity.stored(user_id)
-            else:
-                actor = services.identity.resolve(user_id)
-            view = services.job_views.page(
-                job_id, greenhouse_user_id=actor.greenhouse_user_id if actor else None, is_admin=is_admin
-            )
-            blocks, text = job_view_blocks(view, offset if view.may_see_candidates else 0)
-            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-
-        run_safely(work, lambda t: respond(text=t, response_type="ephemeral", replace_original=False), what="action:more")
-
-    app.action(ACTION_MORE)(ack=ack_now, lazy=[more])
+    app.action(ACTION_MORE)(ack=ack_now, lazy=[more.lazy(services)])

@@ -176,6 +176,11 @@ def deny_modal(r: Request) -> dict[str, Any]:
     }
 
 
+def posted_sentence(r: Request) -> str:
+    """What the requester is told once their request is in the approvals channel."""
+    return f"Your request is posted in <#{r.channel}> for approval. I'll tell you when it is decided."
+
+
 def requester_notice(r: Request) -> str:
     return f"Your request ({_plain_title(r)}): {status_line(r)}"
 

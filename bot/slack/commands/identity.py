@@ -15,9 +15,9 @@ def _ack_whoami(args: str) -> str:
 
 @subcommand("whoami", "whoami", "your Greenhouse user, as the bot maps you", _ack_whoami)
 def whoami(ctx: CommandContext) -> None:
-    m = ctx.actor()
+    m = ctx.caller.mapped()
     how = "automatically, by your Slack email" if m.how == "email" else f"by admin <@{m.how.partition(':')[2]}>"
-    admin = " You are a bot admin." if ctx.is_admin else ""
+    admin = " You are a bot admin." if ctx.caller.is_admin else ""
     ctx.reply(
         f"You are Greenhouse user *{esc(m.name)}* (ID `{m.greenhouse_user_id}`"
         + (f", {esc(m.email)}" if m.email else "")

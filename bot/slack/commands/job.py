@@ -19,9 +19,6 @@ def _ack(args: str) -> str:
 
 @subcommand("job", "job <job id | requisition id>", "a job's openings and active candidates (hiring team only)", _ack)
 def run(ctx: CommandContext) -> None:
-    actor = ctx.actor_or_none_if_admin()
-    view = ctx.services.job_views.load(
-        ctx.args.strip(), greenhouse_user_id=actor.greenhouse_user_id if actor else None, is_admin=ctx.is_admin
-    )
+    view = ctx.services.job_views.load(ctx.args.strip(), ctx.caller)
     blocks, text = job_view_blocks(view)
     ctx.reply(text, blocks)

@@ -3,51 +3,33 @@
 A subcommand has two halves. `acknowledge(args)` runs inside Slack's 3-second
 window: it only checks the input's shape and returns the "working on it" text
 (or raises UserFacingError). `run(ctx)` runs after the ack and does the
-Greenhouse work.
+Greenhouse work, with the caller already resolved (`bot/slack/listeners.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from slack_sdk import WebClient
+from bot.slack.listeners import Event
 
-from bot.identity import Mapping
-from bot.services import Services
+from .parse import ParsedCommand
 
 
-@dataclass
-class CommandContext:
-    services: Services
-    user_id: str
-    channel_id: str
-    args: str
-    respond: Callable[..., Any]
-    client: WebClient
-    body: dict[str, Any]
+class CommandContext(Event[ParsedCommand]):
+    """A subcommand's view of the command: `value` is the parsed text."""
 
     @property
-    def is_admin(self) -> bool:
-        return self.services.is_admin(self.user_id)
+    def args(self) -> str:
+        return self.value.args
 
-    def actor(self) -> Mapping:
-        """The caller's Greenhouse user (raises IdentityProblem with what to ask for)."""
-        return self.services.identity.resolve(self.user_id)
+    @property
+    def user_id(self) -> str:
+        return self.caller.slack_user_id
 
-    def actor_or_none_if_admin(self) -> Mapping | None:
-        """Admins may look without a mapping; everyone else must be mapped."""
-        if self.is_admin:
-            try:
-                return self.actor()
-            except Exception:  # noqa: BLE001 - an admin without mapping still sees as admin
-                return None
-        return self.actor()
-
-    def reply(self, text: str, blocks: list[dict[str, Any]] | None = None, **kw: Any) -> None:
-        """Ephemeral, to the person who asked only."""
-        self.respond(text=text, blocks=blocks, response_type="ephemeral", **kw)
+    @property
+    def channel_id(self) -> str:
+        return str(self.body.get("channel_id", ""))
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from bot.slack.blocks.common import esc
-from bot.slack.blocks.requests import draft_blocks, history_blocks, pending_blocks
+from bot.slack.blocks.requests import draft_blocks, history_blocks, pending_blocks, posted_sentence
 from bot.workflows.errors import UserFacingError
-from bot.workflows.jobs import check_job_ref, find_job, may_see_candidates
+from bot.workflows.jobs import check_job_ref
 from bot.workflows.requests import APPLICATION_ID_RE, Request
 
 from .registry import CommandContext, subcommand
@@ -20,8 +19,7 @@ def _ack_close(args: str) -> str:
             "ask to close a job's open openings (a recruiter approves)", _ack_close)
 def close(ctx: CommandContext) -> None:
     ref, _, words = ctx.args.strip().partition(" ")
-    actor = ctx.actor()
-    request = ctx.services.requests.draft_close(actor, ctx.is_admin, ref, words, ctx.channel_id)
+    request = ctx.services.requests.draft_close(ctx.caller, ref, words, ctx.channel_id)
     if request.close_reason_id is not None:
         _post(ctx, request)
     else:
@@ -41,22 +39,19 @@ def _ack_reject(args: str) -> str:
             "ask to reject an active application (a recruiter approves)", _ack_reject)
 def reject(ctx: CommandContext) -> None:
     ref, _, words = ctx.args.strip().partition(" ")
-    actor = ctx.actor()
-    request = ctx.services.requests.draft_reject(actor, ctx.is_admin, ref, words, ctx.channel_id)
+    request = ctx.services.requests.draft_reject(ctx.caller, ref, words, ctx.channel_id)
     # Always a draft: the requester decides whether the candidate gets an email.
     ref_lists = ctx.services.reference
     ctx.reply("Check your rejection request", draft_blocks(request, ref_lists.rejection_reasons(), ref_lists.rejection_templates()))
 
 
 def _post(ctx: CommandContext, request: Request) -> None:
-    posted = ctx.services.request_messages.post(request)
-    ctx.reply(f"Your request is posted in <#{posted.channel}> for approval. I'll tell you when it is decided.")
+    ctx.reply(posted_sentence(ctx.services.request_messages.post(request)))
 
 
 @subcommand("pending", "pending", "open requests you made or may approve", lambda args: "Looking up open requests…")
 def pending(ctx: CommandContext) -> None:
-    mapping = ctx.actor_or_none_if_admin()
-    found = ctx.services.requests.pending_for(ctx.user_id, mapping.greenhouse_user_id if mapping else None, ctx.is_admin)
+    found = ctx.services.requests.pending_for(ctx.caller)
     ctx.reply(f"{len(found)} open request(s)", pending_blocks(found))
 
 
@@ -66,9 +61,5 @@ def _ack_history(args: str) -> str:
 
 @subcommand("history", "history <job id | requisition id>", "a job's recent bot requests (hiring team only)", _ack_history)
 def history(ctx: CommandContext) -> None:
-    mapping = ctx.actor_or_none_if_admin()
-    job = find_job(ctx.services.harvest, ctx.args.strip())
-    if not may_see_candidates(job, mapping.greenhouse_user_id if mapping else None, ctx.is_admin):
-        raise UserFacingError(f"Only the hiring team of {esc(job.name)} ({job.id}) or a bot admin can see its history.")
-    entries = ctx.services.requests.history(job.id)
+    job, entries = ctx.services.requests.history(ctx.args.strip(), ctx.caller)
     ctx.reply(f"History of {job.name} ({job.id})", history_blocks(f"{job.name} ({job.id})", entries))

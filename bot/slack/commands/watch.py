@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from bot.slack.blocks.common import esc
-from bot.workflows import watches
 from bot.workflows.errors import UserFacingError
-from bot.workflows.jobs import check_job_ref, find_job, on_hiring_team
+from bot.workflows.jobs import check_job_ref
 
 from .registry import CommandContext, subcommand
 
@@ -27,29 +26,18 @@ def _ack_unwatch(args: str) -> str:
     return f"Removing the watch on job {_one_ref(args, 'unwatch')}…"
 
 
-def _job_for_team(ctx: CommandContext, verb: str):  # type: ignore[no-untyped-def]
-    """The job, if the caller may (un)watch it: its hiring team or a bot admin."""
-    actor = ctx.actor_or_none_if_admin()
-    job = find_job(ctx.services.harvest, ctx.args.strip())
-    if not ctx.is_admin and not on_hiring_team(job, actor.greenhouse_user_id if actor else None):
-        # Say nothing about the job itself: it may be confidential.
-        raise UserFacingError(f"Only the job's hiring team and bot admins may {verb} a job.")
-    return job
-
-
 @subcommand("watch", "watch [job id | requisition id]",
             "tell this channel when a job closes (hiring team only); alone: list this channel's watches", _ack_watch)
 def watch(ctx: CommandContext) -> None:
     if not ctx.args.strip():
-        found = watches.channel_watches(ctx.services.store, ctx.channel_id)
+        found = ctx.services.watches.of_channel(ctx.channel_id)
         if not found:
             ctx.reply("This channel watches no jobs. `/greenhouse watch <job>` to add one.")
             return
         lines = [f"• *{esc(w['job_name'])} ({w['job_id']})* — since <@{w['by']}>'s watch" for w in found]
         ctx.reply("This channel is told when these jobs close:\n" + "\n".join(lines))
         return
-    job = _job_for_team(ctx, "watch")
-    new = watches.watch(ctx.services.store, job.id, job.name, ctx.channel_id, ctx.user_id)
+    job, new = ctx.services.watches.watch(ctx.caller, ctx.args.strip(), ctx.channel_id)
     name = f"*{esc(job.name)} ({job.id})*"
     if not new:
         ctx.reply(f"This channel already watches {name}.")
@@ -61,7 +49,6 @@ def watch(ctx: CommandContext) -> None:
 
 @subcommand("unwatch", "unwatch <job id | requisition id>", "stop telling this channel about a job", _ack_unwatch)
 def unwatch(ctx: CommandContext) -> None:
-    job = _job_for_team(ctx, "unwatch")
-    existed = watches.unwatch(ctx.services.store, job.id, ctx.channel_id)
+    job, existed = ctx.services.watches.unwatch(ctx.caller, ctx.args.strip(), ctx.channel_id)
     name = f"*{esc(job.name)} ({job.id})*"
     ctx.reply(f"This channel no longer watches {name}." if existed else f"This channel wasn't watching {name}.")
