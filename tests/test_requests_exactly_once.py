@@ -109,7 +109,7 @@ def test_a_stale_heartbeat_does_not_revive_a_taken_over_claim(tmp_path, slack, g
     a, _ = two_workers(tmp_path, slack, gh)
     requests = a.services.requests
     r = ask_close(a)
-    claimed = requests.claim(r.id, a.services.identity.resolve(RECRUITER))
+    claimed = requests.claim(r.id, a.services.identity.caller(RECRUITER))
     assert requests.renew(r.id, claimed.claim_generation)
     requests._clock = lambda: time.time() + 3600
     [settled] = requests.reconcile_stuck()
