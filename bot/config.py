@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # How long a job view (job, hiring team, active candidates) read for one command may
     # answer another command about the same job (docs/decisions/0003-caching.md).
     bot_view_cache_s: float = Field(default=30, ge=0)
+    # When set, GET /metrics answers only requests with `Authorization: Bearer <token>`.
+    bot_metrics_token: SecretStr | None = None
     port: int = Field(default=3000, ge=1, le=65535)
 
     @field_validator("bot_admins", mode="before")

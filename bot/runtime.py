@@ -22,9 +22,10 @@ from bot import housekeeping, logs
 from bot.background import start_background
 from bot.config import ConfigError, Settings, load_settings
 from bot.greenhouse.build import build_harvest
-from bot.greenhouse.harvest import Harvest
+from bot.greenhouse.harvest import Harvest, HarvestOverHttp
 from bot.identity import Identity
 from bot.logs import register_secret
+from bot.metrics import HarvestMetrics
 from bot.services import Services
 from bot.slack.app import create_app
 from bot.slack.directory import SlackDirectory
@@ -89,11 +90,13 @@ def build_services(
 ) -> Services:
     """Every long-lived object, once. Tests pass fakes for the outside world."""
     for secret in (settings.slack_signing_secret, settings.slack_app_token, settings.greenhouse_client_secret,
-                   settings.greenhouse_webhook_secret):
+                   settings.greenhouse_webhook_secret, settings.bot_metrics_token):
         if secret is not None:
             register_secret(secret.get_secret_value())
     slack = slack or build_slack_client(settings)
     harvest = harvest or build_harvest(settings)
+    if isinstance(harvest, HarvestOverHttp):
+        harvest.t.observer = HarvestMetrics()
     store = store or build_store(settings)
     users = UserDirectory(store, harvest, refresh_s=settings.bot_directory_refresh_s)
     identity = Identity(

@@ -13,7 +13,7 @@ from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
-from bot import greenhouse_webhook
+from bot import greenhouse_webhook, metrics
 from bot.logs import event
 from bot.services import Services
 
@@ -68,6 +68,7 @@ def create_web_app(services: Services, bolt_app: App) -> Flask:
         return jsonify(ok=True, store="ok", harvest=services.harvest.version)
 
     greenhouse_webhook.register(web, services)
+    metrics.register(web, services)
     return web
 
 

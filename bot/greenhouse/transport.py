@@ -24,7 +24,7 @@ import httpx
 from bot.logs import event
 
 from .errors import GreenhouseError, NotFound, Unconfirmed, Unreachable, error_for
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, _int
 
 log = logging.getLogger("bot.harvest")
 
@@ -37,6 +37,16 @@ class Auth(Protocol):
 
     def refresh(self, acting_user_id: int | None) -> bool:
         """Called once after a 401; True if new credentials are worth one more try."""
+
+
+class TransportObserver(Protocol):
+    """Told about every request (for metrics: bot/metrics.py); must not raise."""
+
+    def harvest_request(self, method: str, path: str, status: int | None, seconds: float) -> None: ...
+
+    def limiter_waited(self, seconds: float) -> None: ...
+
+    def budget(self, limit: int | None, remaining: int | None) -> None: ...
 
 
 class HarvestTransport:
@@ -65,6 +75,7 @@ class HarvestTransport:
         self._origin = (base.scheme, base.netloc)
         self._base_path = base.path.rstrip("/")
         self.requests_sent = 0  # every HTTP request, retries included (for the benchmark)
+        self.observer: TransportObserver | None = None  # set at wiring (bot/runtime.py)
 
     # --- reads -------------------------------------------------------------------------
 
@@ -135,7 +146,10 @@ class HarvestTransport:
         refreshed = False
         while True:
             attempt += 1
+            queued = time.monotonic()
             self.limiter.acquire()
+            if self.observer is not None:
+                self.observer.limiter_waited(time.monotonic() - queued)
             headers = {"Accept": "application/json", **self.auth.headers(acting_user_id)}
             if before_send is not None:
                 before_send()
@@ -161,6 +175,9 @@ class HarvestTransport:
 
             self._log(method, url, response.status_code, started, attempt, request_id=response.headers.get("x-request-id"))
             self.limiter.observe(response.headers)
+            if self.observer is not None:
+                self.observer.budget(_int(response.headers.get("x-ratelimit-limit")),
+                                     _int(response.headers.get("x-ratelimit-remaining")))
             status = response.status_code
             if status == 429:
                 rate_limited += 1
@@ -186,6 +203,10 @@ class HarvestTransport:
         self._sleep(self.backoff_s * (2 ** (attempt - 1)) * random.uniform(0.8, 1.2))
 
     def _log(self, method: str, url: str, status: int | None, started: float, attempt: int, **extra: object) -> None:
+        if self.observer is not None:
+            path = urlsplit(url).path
+            self.observer.harvest_request(method, path[len(self._base_path):] if path.startswith(self._base_path)
+                                          else path, status, time.monotonic() - started)
         # The path only: query strings can carry emails (GET /users?email=…).
         event(
             log,

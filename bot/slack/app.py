@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import Executor
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
 from bot.services import Services
 
@@ -32,7 +33,8 @@ def create_app(services: Services, *, listener_executor: Executor | None = None)
     )
 
     @app.middleware
-    def log_request(body: dict, next_) -> None:  # type: ignore[no-untyped-def]
+    def log_request(body: dict, context: BoltContext, next_) -> None:  # type: ignore[no-untyped-def]
+        context["received_at"] = time.monotonic()  # copied to lazy listeners: answer latency (bot/metrics.py)
         kind = body.get("type") or ("slash_command" if body.get("command") else "unknown")
         actions = body.get("actions")
         first = actions[0] if isinstance(actions, list) and actions else None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
+from bot.metrics import observe_answer
 from bot.services import Services
 from bot.slack.blocks.common import esc
 from bot.slack.listeners import Event, on_command
@@ -52,4 +56,21 @@ def run(event: Event[tuple[Subcommand, ParsedCommand]]) -> None:
 
 
 def register(app: App, services: Services) -> None:
-    app.command(COMMAND)(ack=acknowledge, lazy=[run.lazy(services)])
+    app.command(COMMAND)(ack=acknowledge, lazy=[_timed(run.lazy(services))])
+
+
+def _timed(lazy_half: Callable[..., None]) -> Callable[..., None]:
+    """Answer latency (bot/metrics.py): from the request's arrival, stamped by
+    bot/slack/app.py, to the end of the lazy half, labelled with the subcommand."""
+
+    def timed(body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        try:
+            lazy_half(body, respond, client)
+        finally:
+            received = context.get("received_at")
+            found = _to_run(body)
+            if received is not None and found is not None:
+                observe_answer(found[0].name, time.monotonic() - received)
+
+    timed.__name__ = lazy_half.__name__
+    return timed
