@@ -14,7 +14,7 @@ from bot.demo.tenant import (
     ANALYST_JOB, API_KEY, APPROVALS_CHANNEL, BACKEND_JOB, BACKEND_REQUISITION, BOT_ADMINS, CHANNELS, DESIGN_JOB,
     HIRING_CHANNEL, PEOPLE, SUPPORT_JOB, sample_tenant,
 )
-from bot.runtime import build_harvest
+from bot.greenhouse.build import build_harvest
 
 BASIC = {"Authorization": "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode()}
 FIXED = 1_790_000_000.0
