@@ -1,9 +1,11 @@
-"""Background work started with the bot: for now, the Greenhouse poller.
+"""Background work started with the bot: request housekeeping and the Greenhouse
+poller, each a loop of `every()`.
 
 Daemon threads, so they never hold up shutdown; `stop` ends them at the next
 wait. With several processes (the Procfile's workers) each runs its own
-poller; a lease in the store lets about one of them list jobs per interval, and
-each closing is claimed once in the shared store anyway.
+loops: a lease in the store lets about one poller list jobs per interval, each
+closing is claimed once in the shared store anyway, and housekeeping's
+transitions are compare-and-sets.
 """
 
 from __future__ import annotations
@@ -13,14 +15,20 @@ import random
 import threading
 from collections.abc import Callable
 
+from bot import housekeeping
 from bot.poller import Poller
 from bot.services import Services
-from bot.slack.notify import announce_if_closed
 
 log = logging.getLogger("bot.background")
 
 
-def start_background(services: Services, stop: threading.Event | None = None) -> list[threading.Thread]:
+def start_housekeeping(services: Services, stop: threading.Event) -> threading.Thread:
+    """At once (settle what a previous run left executing), then every interval."""
+    return every("housekeeping", lambda: housekeeping.run_once(services),
+                 services.settings.bot_housekeeping_interval_s, stop, jitter_s=0)
+
+
+def start_poller(services: Services, stop: threading.Event | None = None) -> list[threading.Thread]:
     stop = stop or threading.Event()
     interval = services.settings.bot_poll_interval_s
     if interval <= 0:
@@ -28,21 +36,26 @@ def start_background(services: Services, stop: threading.Event | None = None) ->
         return []
     # The lease is shorter than the interval, so whichever process comes next after it
     # ends polls: about one listing per interval however many processes run.
-    poller = Poller(services.store, services.harvest, lambda job_id: announce_if_closed(services, job_id),
-                    lease_s=interval * 0.8)
-    thread = threading.Thread(target=_every, args=(poller.run_once, interval, stop),
-                              name="greenhouse-poller", daemon=True)
-    thread.start()
+    poller = Poller(services.store, services.harvest, services.autoclose.announce_if_closed, lease_s=interval * 0.8)
+    # A little jitter so that several workers don't hit Harvest in the same second.
+    thread = every("greenhouse-poller", poller.run_once, interval, stop, jitter_s=min(5.0, interval / 10))
     log.info("poller_started interval_s=%s", interval)
     return [thread]
 
 
-def _every(work: Callable[[], object], interval: float, stop: threading.Event) -> None:
-    # A little jitter so that several workers don't hit Harvest in the same second.
-    while not stop.wait(random.uniform(0, min(5.0, interval / 10))):
-        try:
-            work()
-        except Exception:  # noqa: BLE001 - a Greenhouse outage must not end the loop
-            log.exception("background_work_failed")
-        if stop.wait(interval):
-            return
+def every(name: str, work: Callable[[], object], interval_s: float, stop: threading.Event, *,
+          jitter_s: float) -> threading.Thread:
+    """Run `work` after up to `jitter_s`, then again every `interval_s`, until `stop`."""
+
+    def loop() -> None:
+        while not stop.wait(random.uniform(0, jitter_s) if jitter_s else 0):
+            try:
+                work()
+            except Exception:  # noqa: BLE001 - a Greenhouse outage must not end the loop; the next round retries
+                log.exception("background_work_failed work=%s", name)
+            if stop.wait(interval_s):
+                return
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    return thread

@@ -21,7 +21,6 @@ from typing import Any
 from flask import Flask, jsonify, request
 
 from bot.services import Services
-from bot.slack.notify import announce_if_closed
 from bot.workflows.autoclose import HINT_HIRE
 
 log = logging.getLogger("bot.webhook")
@@ -108,7 +107,7 @@ def _check(services: Services, action: str, job_ids: list[int], application_id: 
             app = services.harvest.get_application(application_id)
             job_ids = [app.job_id] if app and app.job_id else []
         for job_id in job_ids:
-            announce_if_closed(services, job_id, hint)
+            services.autoclose.announce_if_closed(job_id, hint)
     except Exception:  # noqa: BLE001 - off the request thread: log, the poller is the safety net
         log.exception("greenhouse_webhook_work_failed action=%s", action)
 

@@ -4,7 +4,6 @@ executions whose process died (by reading Greenhouse, never by writing)."""
 from __future__ import annotations
 
 import logging
-import threading
 
 from bot.services import Services
 
@@ -19,16 +18,3 @@ def run_once(services: Services) -> None:
         log.info("request_expired request=%s", request.id)
         services.request_messages.settle(request)
 
-
-def start(services: Services, stop: threading.Event, interval_s: float = 60.0) -> threading.Thread:
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                run_once(services)
-            except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
-                log.exception("housekeeping_failed")
-            stop.wait(interval_s)
-
-    thread = threading.Thread(target=loop, name="housekeeping", daemon=True)
-    thread.start()
-    return thread

@@ -18,8 +18,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot import housekeeping, logs
-from bot.background import start_background
+from bot import logs
+from bot.background import start_housekeeping, start_poller
 from bot.config import ConfigError, Settings, load_settings
 from bot.greenhouse.build import build_harvest
 from bot.greenhouse.harvest import Harvest, HarvestOverHttp
@@ -28,11 +28,13 @@ from bot.logs import register_secret
 from bot.metrics import HarvestMetrics
 from bot.services import Services
 from bot.slack.app import create_app
+from bot.slack.closing_notices import SlackClosingNotices
 from bot.slack.directory import SlackDirectory
 from bot.slack.request_messages import RequestMessages, is_public
 from bot.store import Store
 from bot.user_directory import UserDirectory
 from bot.web import create_web_app
+from bot.workflows.autoclose import AutoClose
 from bot.workflows.job_view import JobViews
 from bot.workflows.reference import ReferenceLists
 from bot.workflows.requests import Requests
@@ -109,6 +111,9 @@ def build_services(
         ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,
         lease_s=settings.bot_claim_lease_s,
     )
+    watches = Watches(store, harvest)
+    autoclose = AutoClose(store, harvest, requests, watches,
+                          SlackClosingNotices(slack, identity, dm=settings.bot_notify_dm))
     return Services(
         settings=settings,
         store=store,
@@ -119,7 +124,8 @@ def build_services(
         reference=reference,
         requests=requests,
         request_messages=RequestMessages(slack, identity, requests, settings.bot_approvals_channel),
-        watches=Watches(store, harvest),
+        watches=watches,
+        autoclose=autoclose,
         webhook_executor=webhook_executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="gh-webhook"),
     )
 
@@ -146,8 +152,8 @@ def start(mode: str) -> Running:
     warn_if_public_approvals_channel(settings, services.slack)
     # Settle what a previous run left executing before anything else, then keep watching.
     stop = threading.Event()
-    housekeeping.start(services, stop, interval_s=settings.bot_housekeeping_interval_s)
-    start_background(services, stop)
+    start_housekeeping(services, stop)
+    start_poller(services, stop)
     web = create_web_app(services, app) if mode == "http" else None
     log.info("bot_started mode=%s harvest=%s", mode, services.harvest.version)
     return Running(services=services, app=app, web=web, stop=stop)

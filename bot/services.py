@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.greenhouse.harvest import Harvest
 from bot.identity import Identity
 from bot.store import Store
+from bot.workflows.autoclose import AutoClose
 from bot.workflows.job_view import JobViews
 from bot.workflows.reference import ReferenceLists
 from bot.workflows.request_board import RequestBoard
@@ -32,5 +33,6 @@ class Services:
     requests: Requests
     request_messages: RequestBoard
     watches: Watches
+    autoclose: AutoClose  # one service for the web hook, the poller and the Approve click
     # Runs the web hook's Harvest re-read and Slack posts after Greenhouse has its answer.
     webhook_executor: Executor

@@ -6,9 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.background import start_background
+from bot.background import start_poller
 from bot.poller import CURSOR_KEY, Poller
-from bot.slack.notify import announce_if_closed
 from tests.autoclose_support import WEBHOOK_SECRET, ago, deliver, job_updated, notices, sync_webhooks
 from tests.conftest import JOB_ID, Bot
 from tests.fakes.greenhouse import close_job, reopen_job
@@ -21,7 +20,7 @@ def settings_overrides():
 
 def poller_for(bot) -> Poller:
     services = bot.services
-    return Poller(services.store, services.harvest, lambda job_id: announce_if_closed(services, job_id))
+    return Poller(services.store, services.harvest, services.autoclose.announce_if_closed)
 
 
 def test_first_run_records_statuses_and_announces_nothing(bot, slack, gh):
@@ -113,11 +112,11 @@ def test_failed_announcement_is_retried_next_run(bot, slack, gh):
 
 def test_background_poller_is_off_at_zero_and_stops_on_its_event(tmp_path, slack, gh):
     off = Bot.build(tmp_path, slack, gh, bot_poll_interval_s=0)
-    assert start_background(off.services) == []
+    assert start_poller(off.services) == []
 
     on = Bot.build(tmp_path, slack, gh, bot_poll_interval_s=3600)
     stop = threading.Event()
-    [thread] = start_background(on.services, stop)
+    [thread] = start_poller(on.services, stop)
     assert thread.daemon and thread.is_alive()
     stop.set()
     thread.join(timeout=2)
@@ -146,7 +145,7 @@ def test_concurrent_announcers_in_two_processes_notify_once(tmp_path, slack, gh)
 
     def race(bot):
         barrier.wait()
-        announce_if_closed(bot.services, JOB_ID)
+        bot.services.autoclose.announce_if_closed(JOB_ID)
 
     threads = [threading.Thread(target=race, args=(bots[i % 2],)) for i in range(6)]
     for t in threads:

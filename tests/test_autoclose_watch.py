@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from bot.slack.notify import announce_if_closed
 from tests.autoclose_support import notices
 from tests.conftest import ADMIN, HM, JOB_ID, OUTSIDER, RECRUITER, STRANGER
 from tests.fakes.greenhouse import close_job
@@ -18,7 +17,7 @@ def test_hiring_manager_watches_then_channel_hears_of_the_closing(bot, slack, gh
     assert list(watches(bot)) == [f"{JOB_ID}:CTEAM"]
 
     close_job(gh, JOB_ID)
-    announce_if_closed(bot.services, JOB_ID)
+    bot.services.autoclose.announce_if_closed(JOB_ID)
     assert "CTEAM" in [p["channel"] for p in notices(slack)]
 
 
@@ -50,7 +49,7 @@ def test_unwatch_stops_the_notices(bot, slack, gh):
     assert watches(bot) == {}
     assert "no longer watches *Archaeologist (6404)*" in bot.replies_text()
     close_job(gh, JOB_ID)
-    announce_if_closed(bot.services, JOB_ID)
+    bot.services.autoclose.announce_if_closed(JOB_ID)
     assert "CTEAM" not in [p["channel"] for p in notices(slack)]
 
 

@@ -316,9 +316,8 @@ def test_approved_close_announces_the_auto_close_in_the_thread_once(bot, slack, 
     notices = [m for m in slack.calls_to("chat.postMessage") if "is now closed" in m.get("text", "")]
     in_thread = [m for m in notices if m.get("thread_ts") == r.message_ts]
     assert len(in_thread) == 1 and "approved request" in in_thread[0]["text"]
-    from bot.slack.notify import announce_if_closed
 
-    assert announce_if_closed(bot.services, JOB_ID) is None  # a later web hook or poll says nothing more
+    assert bot.services.autoclose.announce_if_closed(JOB_ID) is None  # a later web hook or poll says nothing more
 
 
 def test_recruiter_taken_off_the_job_since_cannot_approve(bot, slack, gh):

@@ -8,8 +8,10 @@ per closing (`<job id>:<closed_at>`), so however many sources and processes
 see the same closing, exactly one of them notifies. A job reopened and closed
 again has a new closed_at, hence a new key, and is announced again.
 
-Nothing here knows about Slack: channels and threads are plain strings read
-from the store.
+One service, built once at wiring (`bot/runtime.py`), used by all three
+sources: the web hook, the poller and the Approve click. Telling people is
+injected (`ClosingNotices`; Slack's is `bot/slack/closing_notices.py`), so nothing
+here knows about Slack: channels and threads are plain strings on the requests.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Protocol
 
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import Job, Opening, Role
 from bot.store import Store
 
-from . import watches
+from .requests import Request, Requests
+from .watches import Watches
 
 log = logging.getLogger("bot.autoclose")
 
@@ -60,11 +63,27 @@ class Announcement:
     notify_user_ids: tuple[int, ...] = ()  # Greenhouse IDs of hiring managers and recruiters
 
 
+class ClosingNotices(Protocol):
+    def deliver(self, announcement: Announcement) -> int:
+        """Tell everyone the announcement names; returns how many were told."""
+
+
 class AutoClose:
-    def __init__(self, store: Store, harvest: Harvest, *, clock: Callable[[], float] = time.time) -> None:
-        self.store = store
+    def __init__(self, store: Store, harvest: Harvest, requests: Requests, watches: Watches,
+                 notices: ClosingNotices, *, clock: Callable[[], float] = time.time) -> None:
+        self.store = store  # only for the insert-once announcement key
         self.harvest = harvest
+        self.requests = requests
+        self.watches = watches
+        self.notices = notices
         self._clock = clock
+
+    def announce_if_closed(self, job_id: int, hint: str | None = None) -> Announcement | None:
+        """Re-read the job; if it closed and this process won the claim, tell everyone."""
+        announcement = self.check(job_id, hint)
+        if announcement is not None:
+            self.notices.deliver(announcement)
+        return announcement
 
     def check(self, job_id: int, hint: str | None = None) -> Announcement | None:
         """The announcement to make if the job is closed and nobody announced this
@@ -88,45 +107,43 @@ class AutoClose:
     # --- what the announcement says and to whom ------------------------------------------
 
     def _build(self, job: Job, hint: str | None) -> Announcement:
-        requests = [r for r in self.store.values("requests") if r.get("job_id") == job.id]
+        requests = [r for r in self.requests.all() if r.job_id == job.id]
         return Announcement(
             job_id=job.id,
             job_name=job.name,
             closed_at=job.closed_at,
             cause=self._cause(job, requests, hint),
             threads=self._threads(requests),
-            watch_channels=tuple(watches.channels_watching(self.store, job.id)),
+            watch_channels=tuple(self.watches.channels_watching(job.id)),
             notify_user_ids=tuple(sorted(job.team_user_ids(Role.HIRING_MANAGER, Role.RECRUITER))),
         )
 
-    def _cause(self, job: Job, requests: list[dict[str, Any]], hint: str | None) -> Cause:
+    def _cause(self, job: Job, requests: list[Request], hint: str | None) -> Cause:
         now = self._clock()
         # "executing" counts too: Greenhouse's job_updated can arrive while the approved
         # request is still closing the job's other openings or reading it back.
         done = [
             r for r in requests
-            if r.get("kind") == "close_job" and (
-                r.get("state") == "executing"
-                or (r.get("state") == "done" and now - (r.get("finished_at") or 0) <= REQUEST_CAUSE_WINDOW_S))
+            if r.kind == "close_job" and (
+                r.state == "executing"
+                or (r.state == "done" and now - (r.finished_at or 0) <= REQUEST_CAUSE_WINDOW_S))
         ]
         if done:
-            latest = max(done, key=lambda r: r.get("finished_at") or now)
-            return Cause("request", approved_by=latest.get("decided_by"))
+            latest = max(done, key=lambda r: r.finished_at or now)
+            return Cause("request", approved_by=latest.decided_by)
         last = _last_closed(job.openings)
         if hint == HINT_HIRE or (last is not None and last.application_id):
             return Cause("hire")
         return Cause("greenhouse", close_reason=last.close_reason.name if last and last.close_reason else None)
 
-    def _threads(self, requests: list[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    def _threads(self, requests: list[Request]) -> tuple[tuple[str, str], ...]:
         now = self._clock()
         seen: list[tuple[str, str]] = []
-        for r in sorted(requests, key=lambda r: str(r.get("id"))):
-            finished = r.get("finished_at")
-            if finished is not None and now - finished > THREAD_WINDOW_S:
+        for r in sorted(requests, key=lambda r: r.id):
+            if r.finished_at is not None and now - r.finished_at > THREAD_WINDOW_S:
                 continue
-            where = (r.get("channel"), r.get("message_ts"))
-            if all(where) and where not in seen:
-                seen.append(where)  # type: ignore[arg-type]
+            if r.channel and r.message_ts and (r.channel, r.message_ts) not in seen:
+                seen.append((r.channel, r.message_ts))
         return tuple(seen)
 
 

@@ -66,6 +66,9 @@ class Watches:
     def of_channel(self, channel: str) -> list[dict[str, Any]]:
         return channel_watches(self.store, channel)
 
+    def channels_watching(self, job_id: int) -> list[str]:
+        return channels_watching(self.store, job_id)
+
     def _job_for_team(self, caller: Caller, ref: str, verb: str) -> Job:
         gh_user = caller.team_member_id()
         job = find_job(self.harvest, ref)

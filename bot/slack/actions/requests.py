@@ -22,7 +22,6 @@ from bot.slack.blocks.requests import (
     posted_sentence,
 )
 from bot.slack.listeners import Event, ack_now, on_click, tell_in_dm
-from bot.slack.notify import announce_if_closed
 from bot.workflows.errors import UserFacingError
 
 from .values import button_request_id, modal_reason, modal_request_id, selected_choice
@@ -89,7 +88,7 @@ def decide(event: Event[str], *, retry: bool) -> None:
     if finished.kind == "close_job" and finished.job_status_after == "closed":
         # Tell everyone now rather than at the next web hook or poll; the
         # announcement is claimed once, so those will not repeat it.
-        announce_if_closed(services, finished.job_id, hint="bot_request")
+        services.autoclose.announce_if_closed(finished.job_id, hint="bot_request")
 
 
 @on_click("action:approve", button_request_id)
