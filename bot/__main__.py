@@ -1,5 +1,6 @@
 """`python -m bot`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT.
-`python -m bot store …`: check, migrate or copy the store (bot/store/cli.py)."""
+`python -m bot store …`: check, migrate or copy the store (bot/store/cli.py).
+`python -m bot demo`: the bot against a demo Slack and Greenhouse, in the browser (bot/demo/)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ def main() -> None:
         from bot.store.cli import main as store_main
 
         raise SystemExit(store_main(sys.argv[2:]))
+    if sys.argv[1:2] == ["demo"]:
+        from bot.demo.run import main as demo
+
+        raise SystemExit(demo(sys.argv[2:]))
     settings = settings_or_exit()
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -141,9 +141,10 @@ class Running:
     stop: threading.Event  # set it to end the background work
 
 
-def start(mode: str) -> Running:
+def start(mode: str, settings: Settings | None = None) -> Running:
+    """`settings` given (the demo builds its own) are used instead of the environment's."""
     logs.configure()
-    settings = settings_or_exit()
+    settings = settings or settings_or_exit()
     services = build_services(settings)
     # Bolt's default pool has 5 threads: too few when a burst of commands each wait on
     # Harvest. The shared rate limiter, not this pool, bounds what reaches Greenhouse.
