@@ -39,6 +39,8 @@ def test_request_posted_with_thread_and_no_write_before_approval(bot, slack, gh)
     assert main["channel"] == "CAPPROVALS"
     text = json.dumps(main["blocks"])
     assert "2 open openings will be closed with reason *On Hold*; 3 active candidates stay active on the closed job" in text
+    # The posted request says it is waiting, not the "draft" it was a moment before posting.
+    assert "Waiting for approval" in text and "draft" not in text
     assert thread["thread_ts"] == r.message_ts and thread["channel"] == "CAPPROVALS"
     assert "<@URC>" in json.dumps(thread["blocks"]) and "<@UCO>" in json.dumps(thread["blocks"])
     b = buttons(thread["blocks"])

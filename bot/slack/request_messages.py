@@ -57,10 +57,13 @@ class RequestMessages:
         channel = self.approvals_channel or r.origin_channel
         main_ts = None
         try:
-            blocks, text = request_message(r, public_channel=self.is_public(channel))
+            # Both messages show the request as it will be once posted ("Waiting for approval"),
+            # not the draft it still is in the store until mark_posted.
+            shown = r.model_copy(update={"state": "requested"})
+            blocks, text = request_message(shown, public_channel=self.is_public(channel))
             main = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
             main_ts, channel = main["ts"], main["channel"] or channel
-            tblocks, ttext = thread_message(r.model_copy(update={"state": "requested"}), self.approver_mentions(r))
+            tblocks, ttext = thread_message(shown, self.approver_mentions(r))
             thread = self.client.chat_postMessage(channel=channel, thread_ts=main_ts, text=ttext, blocks=tblocks)
         except SlackApiError as exc:
             log.warning("request_post_failed request=%s error=%s", r.id, exc.response.get("error"))
