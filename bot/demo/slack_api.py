@@ -43,7 +43,11 @@ class Workspace:
     """What the people of a workspace would see, built from the bot's Web API calls
     and from what the console adds (people's own messages, acknowledgements)."""
 
-    def __init__(self, users: dict[str, dict[str, Any]], channels: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, users: dict[str, dict[str, Any]], channels: dict[str, dict[str, Any]], *,
+                 real_time: bool = False) -> None:
+        # Timestamps: the tests' fixed sequence (1700000001.000100, …) or, for the demo, the clock.
+        self.real_time = real_time
+        self._last_ts = 0.0
         self.users = users  # shared with FakeSlack: slack id -> {"email", "name", "title", ...}
         self.channels = channels  # channel id -> {"name", "is_private", "members"}
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> messages, in order
@@ -60,6 +64,10 @@ class Workspace:
     # --- ids ------------------------------------------------------------------------------
 
     def new_ts(self) -> str:
+        if self.real_time:
+            # Slack's ts: epoch seconds with microseconds, unique within a channel.
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            return f"{self._last_ts:.6f}"
         return f"{1700000000 + next(self._ts)}.000100"
 
     def _bump(self) -> None:
@@ -321,7 +329,7 @@ class FakeSlack:
         self.channels: dict[str, dict[str, Any]] = {}  # channel id -> {"is_private": bool, "name": ...}
         self.fail: dict[str, str | tuple[int, dict[str, str]]] = {}
         self.handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
-        self.workspace = Workspace(self.users, self.channels)
+        self.workspace = Workspace(self.users, self.channels, real_time=strict)
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         fake = self

@@ -1,0 +1,125 @@
+"""End to end in a real browser: people use the console, the real bot answers, the demo
+Greenhouse records what was written. Every check is on what a person sees on the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+JOB = "6404"  # Archaeologist: two open openings, candidates in several stages
+CANDIDATE = "Ada Lovelace"
+
+
+def say(page: Any, text: str) -> None:
+    page.fill("#compose-text", text)
+    page.press("#compose-text", "Enter")
+
+
+def go(page: Any, conversation: str) -> None:
+    page.locator("#sidebar .conv", has_text=conversation).click()
+
+
+def message(page: Any, text: str, where: str = "#messages") -> Any:
+    return page.locator(f"{where} .msg", has_text=text).last
+
+
+def open_thread(page: Any, parent_text: str) -> Any:
+    message(page, parent_text).locator(".replies").click()
+    return page.locator("#thread-messages")
+
+
+def test_close_flow_from_request_to_greenhouse_and_the_auto_close_notice(demo: Any, open_as: Any) -> None:
+    hm, recruiter = demo.person("hiring manager"), demo.person("recruiter")
+    hannah = open_as(hm)
+
+    say(hannah, f"/greenhouse job {JOB}")
+    view = message(hannah, "Active candidates")
+    expect(view).to_contain_text(CANDIDATE)
+    expect(view).to_contain_text("Only visible to you")
+
+    say(hannah, f"/greenhouse close {JOB} on hold")
+    expect(message(hannah, "for approval")).to_contain_text("#approvals")
+
+    rita = open_as(recruiter)
+    go(rita, "approvals")
+    expect(message(rita, "Close job")).to_contain_text("Waiting for approval")
+    thread = open_thread(rita, "Close job")
+    expect(thread).to_contain_text(f"@{demo.name(recruiter)}")  # the approvers are mentioned
+    thread.get_by_role("button", name="Approve").click()
+    dialog = rita.get_by_role("alertdialog", name="Close these openings?")
+    expect(dialog).to_contain_text("2 open openings will be closed")
+    dialog.get_by_role("button", name="Close openings").click()
+
+    # The request and its thread are updated in place: decided, buttons gone.
+    expect(message(rita, "Close job")).to_contain_text(f"Approved by @{demo.name(recruiter)}")
+    expect(message(rita, "Close job")).to_contain_text("(edited)")
+    expect(thread.get_by_role("button", name="Approve")).to_have_count(0)
+
+    # Greenhouse: one PATCH per open opening, on behalf of the recruiter who approved.
+    writes = rita.locator("#gh-writes .gh-write")
+    expect(writes).to_have_count(2)
+    for i in range(2):
+        expect(writes.nth(i)).to_contain_text(f"PATCH /v1/jobs/{JOB}/openings/")
+        expect(writes.nth(i)).to_contain_text(f"On-Behalf-Of: {demo.name(recruiter)}")
+        expect(writes.nth(i)).to_contain_text('"status": "closed"')
+    expect(rita.locator(f"#gh-jobs [data-job='{JOB}'] .gh-status")).to_have_text("closed")
+
+    # Greenhouse closed the job itself: the notice lands in the request's thread and as a DM.
+    expect(thread).to_contain_text("is now closed")
+    go(hannah, "greenhouse")
+    expect(hannah.locator("#messages")).to_contain_text(f"Archaeologist ({JOB}) is now closed")
+    expect(hannah.locator("#messages")).to_contain_text("Approved by")  # her request's outcome, by DM
+
+
+def test_hire_in_greenhouse_auto_closes_and_notifies_watchers(demo: Any, open_as: Any) -> None:
+    hm = demo.person("hiring manager")
+    hannah = open_as(hm)
+    say(hannah, "/greenhouse watch 7001")
+    expect(message(hannah, "7001")).to_be_visible()
+
+    card = hannah.locator("#gh-jobs [data-job='7001']")
+    card.get_by_role("button", name="Hire the last candidate").click()
+    expect(card.locator(".gh-status")).to_have_text("closed")
+    # The signed web hook reached the bot, which re-read the job and told the channel and the team.
+    expect(hannah.locator("#messages")).to_contain_text("is now closed")
+    expect(hannah.locator("#messages")).to_contain_text("after a hire")
+    go(hannah, "greenhouse")
+    expect(hannah.locator("#messages")).to_contain_text("after a hire")
+
+
+def test_reject_denied_with_a_reason(demo: Any, open_as: Any) -> None:
+    hm, recruiter = demo.person("hiring manager"), demo.person("recruiter")
+    hannah = open_as(hm)
+    say(hannah, "/greenhouse reject 11")
+    draft = message(hannah, "Reject application")
+    draft.get_by_role("combobox", name="Pick a reason").select_option(label="Missing resume")
+    expect(draft).to_contain_text("rejected with reason Missing resume")
+    draft.get_by_role("button", name="Request approval").click()
+    expect(message(hannah, "for approval")).to_be_visible()
+
+    rita = open_as(recruiter)
+    go(rita, "approvals")
+    thread = open_thread(rita, "Reject application")
+    thread.get_by_role("button", name="Deny").click()
+    modal = rita.get_by_role("dialog", name="Deny request")
+    modal.get_by_label("Reason").fill("Let's <b>talk</b> to them first")
+    modal.get_by_role("button", name="Deny").click()
+    expect(modal).to_have_count(0)
+
+    decided = message(rita, "Reject application")
+    expect(decided).to_contain_text(f"Denied by @{demo.name(recruiter)}")
+    expect(decided).to_contain_text("Let's <b>talk</b> to them first")  # shown as typed, not as HTML
+    expect(rita.locator("#messages b", has_text="talk")).to_have_count(0)
+    expect(rita.locator("#gh-writes .gh-write")).to_have_count(0)  # nothing reached Greenhouse
+    go(hannah, "greenhouse")
+    expect(hannah.locator("#messages")).to_contain_text("Denied by")
+
+
+def test_an_outsider_sees_the_job_but_no_candidate_and_not_the_approvals_channel(demo: Any, open_as: Any) -> None:
+    olly = open_as(demo.person("outsider"))
+    say(olly, f"/greenhouse job {JOB}")
+    view = message(olly, "Candidates are shown only")
+    expect(view).to_contain_text(f"Archaeologist ({JOB})")
+    expect(olly.locator("#messages")).not_to_contain_text(CANDIDATE)
+    expect(olly.locator("#sidebar .conv", has_text="approvals")).to_have_count(0)
