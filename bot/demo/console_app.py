@@ -55,7 +55,7 @@ def create_console(slack: FakeSlack, greenhouse: DemoGreenhouse, sender: SlackSe
         return {"jobs": greenhouse.jobs(), "writes": writes}
 
     def version() -> str:
-        return f"{ws.version}.{len(greenhouse.writes())}.{sum(j['open_openings'] for j in greenhouse.jobs())}"
+        return str(ws.version)  # Greenhouse's changes touch the workspace too (see run.py)
 
     @web.get("/")
     def index():  # type: ignore[no-untyped-def]
@@ -83,7 +83,7 @@ def create_console(slack: FakeSlack, greenhouse: DemoGreenhouse, sender: SlackSe
         known = request.args.get("v", "")
         deadline = time.monotonic() + min(float(request.args.get("wait", LONG_POLL_S)), LONG_POLL_S)
         while version() == known and time.monotonic() < deadline:
-            ws.wait_for_change(ws.version, 0.2)
+            ws.wait_for_change(ws.version, max(0.0, deadline - time.monotonic()))
         state = ws.seen_by(user)
         state["version"] = version()
         state["greenhouse"] = greenhouse_state()
@@ -153,7 +153,6 @@ def create_console(slack: FakeSlack, greenhouse: DemoGreenhouse, sender: SlackSe
             abort(400, "job_id")
         except LookupError as exc:
             return jsonify(ok=False, error=str(exc)), 409
-        ws.touch()
         return jsonify(ok=True, hired=result)
 
     return web

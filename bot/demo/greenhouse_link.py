@@ -1,26 +1,18 @@
 """The demo's one seam to the demo Greenhouse: start it, read its writes and jobs,
 hire in it. The console and the runner use only `DemoGreenhouse`.
 
-INTERIM: until the demo tenant and Harvest server (bot/demo/greenhouse.py,
-bot/demo/tenant.py) land, this serves tests/fakes/greenhouse.py's fake over a
-small local HTTP server, with a sample tenant of its own.
+The Greenhouse is the project's one fake (bot/demo/greenhouse.py), served over
+HTTP by bot/demo/harvest_server.py, sending its signed web hooks to the bot.
+INTERIM: the sample tenant below stands in until bot/demo/tenant.py lands.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-import threading
-import urllib.request
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
-
-from tests.fakes.greenhouse import FakeGreenhouse
+from .greenhouse import FakeGreenhouse
+from .harvest_server import HarvestServer, serve_harvest
 
 HIRING_CHANNEL = "C0HIRING"
 APPROVALS_CHANNEL = "C0APPROVALS"
@@ -48,29 +40,26 @@ PEOPLE = (
 @dataclass
 class DemoGreenhouse:
     fake: FakeGreenhouse
-    base_url: str
+    server: HarvestServer
     people: tuple[Person, ...]
     channels: dict[str, dict[str, Any]]
-    _server: ThreadingHTTPServer
-    _webhook: tuple[str, str] | None = None
-    _seen_status: dict[int, str] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    changed: list[Any] = field(default_factory=list)  # called after each write or hire
+
+    @property
+    def base_url(self) -> str:
+        return self.server.url
 
     def writes(self) -> list[dict[str, Any]]:
         """Every Harvest write, oldest first: method, path, acting user, body, answer."""
-        out = []
-        for i, call in enumerate(self.fake.writes()):
-            acting = call.headers.get("on-behalf-of")
-            out.append({"seq": i + 1, "method": call.method, "path": "/v1" + call.path,
-                        "acting_user_id": int(acting) if acting and acting.isdigit() else None,
-                        "body": call.body, "status": getattr(call, "status", None)})
-        return out
+        return [{"seq": i + 1, **c.as_dict(), "path": "/v1" + c.as_dict()["path"]}
+                for i, c in enumerate(self.fake.writes())]
 
     def jobs(self) -> list[dict[str, Any]]:
         out = []
-        for job in self.fake.jobs.values():
-            active = sum(1 for c in self.fake.candidates.values() for a in c["applications"]
-                         if a["status"] == "active" and any(j["id"] == job["id"] for j in a["jobs"]))
+        for job in list(self.fake.jobs.values()):
+            active = sum(1 for c in list(self.fake.candidates.values()) for a in c["applications"]
+                         if a["status"] == "active" and not a.get("prospect")
+                         and any(j["id"] == job["id"] for j in a["jobs"]))
             out.append({"id": job["id"], "name": job["name"], "status": job["status"],
                         "open_openings": sum(1 for o in job["openings"] if o["status"] == "open"),
                         "openings": len(job["openings"]), "active_candidates": active,
@@ -78,103 +67,33 @@ class DemoGreenhouse:
         return out
 
     def hire_last_candidate(self, job_id: int) -> dict[str, Any]:
-        with self._lock:
-            job = self.fake.jobs.get(job_id)
-            if job is None:
-                raise LookupError(f"no job {job_id}")
-            opening = next((o for o in reversed(job["openings"]) if o["status"] == "open"), None)
-            if opening is None:
-                raise LookupError(f"job {job_id} has no open opening")
-            active = [a for c in self.fake.candidates.values() for a in c["applications"]
-                      if a["status"] == "active" and any(j["id"] == job_id for j in a["jobs"])]
-            if not active:
-                raise LookupError(f"job {job_id} has no active candidate")
-            app = active[-1]
-            stamp = self.fake.stamp()
-            app.update(status="hired")
-            opening.update(status="closed", closed_at=stamp, application_id=app["id"])
-            if all(o["status"] == "closed" for o in job["openings"]):
-                job.update(status="closed", closed_at=stamp, updated_at=stamp)
-        self._after_change()
-        return {"application_id": app["id"], "opening_id": opening["id"], "job_id": job_id, "job_status": job["status"]}
+        result = self.fake.hire_last_candidate(job_id)
+        self._changed()
+        return result
 
-    def _after_change(self) -> None:
-        """Greenhouse sends a signed Job Updated web hook when a job's status changes."""
-        for job in list(self.fake.jobs.values()):
-            before = self._seen_status.get(job["id"])
-            self._seen_status[job["id"]] = job["status"]
-            if before is not None and before != job["status"] and self._webhook:
-                url, secret = self._webhook
-                body = json.dumps({"action": "job_updated", "payload": {"job": {"id": job["id"], "status": job["status"]}}}).encode()
-                sig = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-                request = urllib.request.Request(url, data=body, method="POST", headers={
-                    "content-type": "application/json", "Signature": f"sha256 {sig}"})
-                threading.Thread(target=_post_quietly, args=(request,), daemon=True).start()
+    def _changed(self, *_: Any) -> None:
+        for fn in list(self.changed):
+            fn()
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-def _post_quietly(request: urllib.request.Request) -> None:
-    try:
-        urllib.request.urlopen(request, timeout=10).close()
-    except OSError:
-        pass
+        self.server.close()
+        for hook in list(self.fake.webhooks):
+            hook.close()
 
 
 def start_greenhouse(*, api_key: str, webhook_url: str | None = None, webhook_secret: str | None = None) -> DemoGreenhouse:
-    fake = FakeGreenhouse()
+    fake = FakeGreenhouse(api_key=api_key)
     _seed(fake)
-    expected = "Basic " + base64.b64encode(f"{api_key}:".encode()).decode()
-    holder: dict[str, DemoGreenhouse] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            if self.headers.get("authorization") != expected:
-                self._send(httpx.Response(401, json={"message": "Invalid Basic Auth credentials"}))
-                return
-            request = httpx.Request(self.command, fake.base.rsplit("/v1", 1)[0] + self.path, headers=dict(self.headers.items()),
-                                    content=body)
-            with holder["gh"]._lock:
-                response = fake._handle_v1(request)
-            if self.command != "GET":
-                fake.calls[-1].status = response.status_code  # type: ignore[attr-defined]
-            self._send(response)
-            if self.command != "GET":
-                holder["gh"]._after_change()
-
-        def _send(self, response: httpx.Response) -> None:
-            payload = response.content
-            self.send_response(response.status_code)
-            for key, value in response.headers.items():
-                if key.lower() not in ("content-length",):
-                    self.send_header(key, value)
-            self.send_header("content-length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    fake.base = base_url
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    server = serve_harvest(fake, host="127.0.0.1", port=0)
+    if webhook_url and webhook_secret:
+        fake.webhook_to(webhook_url, webhook_secret, retry_delays_s=(1.0, 3.0))
     channels = {
         HIRING_CHANNEL: {"name": "hiring", "is_private": False, "members": None},
         APPROVALS_CHANNEL: {"name": "approvals", "is_private": True,
                             "members": {p.slack_id for p in PEOPLE if p.role in ("recruiter", "coordinator") or p.admin}},
     }
-    gh = DemoGreenhouse(fake, base_url, PEOPLE, channels, server,
-                        (webhook_url, webhook_secret) if webhook_url and webhook_secret else None)
-    gh._seen_status = {j["id"]: j["status"] for j in fake.jobs.values()}
-    holder["gh"] = gh
+    gh = DemoGreenhouse(fake, server, PEOPLE, channels)
+    fake.on_write.append(gh._changed)
     return gh
 
 

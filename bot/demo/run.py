@@ -42,7 +42,7 @@ class Demo:
     url: str
     slack: FakeSlack
     greenhouse: DemoGreenhouse
-    services: Any
+    running: Any  # bot.runtime.Running: the bot's services, Bolt app, web app, stop event
     server: BaseWSGIServer
 
     def serve_forever(self) -> None:
@@ -50,9 +50,7 @@ class Demo:
 
     def stop(self) -> None:
         self.server.shutdown()
-        stop = self.services.extra.get("stop")
-        if stop is not None:
-            stop.set()
+        self.running.stop.set()
         self.slack.stop()
         self.greenhouse.stop()
 
@@ -93,6 +91,7 @@ def start_demo(*, host: str = "127.0.0.1", port: int = DEFAULT_PORT, db_path: Pa
     for p in greenhouse.people:
         slack.users[p.slack_id] = {"email": p.email, "name": p.name, "title": p.role}
     slack.channels.update(greenhouse.channels)
+    greenhouse.changed.append(slack.workspace.touch)  # the console's panel follows Greenhouse live
 
     reset_store(db_path)
     settings = load_settings(
@@ -113,10 +112,10 @@ def start_demo(*, host: str = "127.0.0.1", port: int = DEFAULT_PORT, db_path: Pa
         bot_poll_interval_s=0,  # Greenhouse's web hooks reach the bot here; no polling needed
         port=server.server_port,
     )
-    services, bot_web, _ = start("http", settings=settings)
-    dispatch.bot = bot_web
+    running = start("http", settings=settings)
+    dispatch.bot = running.web
     dispatch.console = create_console(slack, greenhouse, SlackSender(slack, url, signing_secret))
-    return Demo(url, slack, greenhouse, services, server)
+    return Demo(url, slack, greenhouse, running, server)
 
 
 def main(argv: list[str] | None = None) -> int:
