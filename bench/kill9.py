@@ -9,6 +9,14 @@ round passes when every opening was closed and no opening got two PATCHes.
 
     python bench/kill9.py --rounds 20
 
+`--slow`: Greenhouse is slow instead. Two bot processes (two workers) share one
+database, with a 1 s claim lease and housekeeping every 0.3 s; Greenhouse answers
+the first PATCH with 429 and `Retry-After: 3` (three leases). While the first
+worker waits, the recruiter clicks Retry on the second; in half the rounds the
+first worker is also SIGKILLed during its wait (the second then takes the
+request over, reads Greenhouse and is retried). The round passes when every
+opening was closed and Greenhouse accepted exactly one PATCH per opening.
+
 Loopback only; every loop is bounded; prints a summary and exits non-zero on a violation.
 """
 
@@ -32,6 +40,7 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +59,7 @@ class FakeHarvest:
 
     def __init__(self, write_delay_s: float = 0.25) -> None:
         self.write_delay_s = write_delay_s
+        self.first_patch_429_s: float | None = None  # --slow: the first PATCH of a round gets 429 + Retry-After
         self.lock = threading.Lock()
         self.reset()
         fake = self
@@ -67,9 +77,11 @@ class FakeHarvest:
                 time.sleep(fake.write_delay_s)
                 self._reply(*fake.patch(urlsplit(self.path).path, body, self.headers.get("on-behalf-of")))
 
-            def _reply(self, status, body):  # type: ignore[no-untyped-def]
+            def _reply(self, status, body, headers=None):  # type: ignore[no-untyped-def]
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
@@ -87,7 +99,8 @@ class FakeHarvest:
     def reset(self) -> None:
         with self.lock:
             self.openings = {o: "open" for o in OPENINGS}
-            self.patches: dict[int, int] = {o: 0 for o in OPENINGS}
+            self.patches: dict[int, int] = {o: 0 for o in OPENINGS}  # PATCHes accepted (200)
+            self.refused_429 = 0
 
     def _job(self) -> dict:
         team = {"hiring_managers": [{"id": 101, "name": USERS[101][0]}], "recruiters": [{"id": 102, "name": USERS[102][0]}],
@@ -121,6 +134,9 @@ class FakeHarvest:
         if not m or acting != "102":
             return 403, {"message": "You do not have access to that record"}
         with self.lock:
+            if self.first_patch_429_s is not None and self.refused_429 == 0:
+                self.refused_429 += 1
+                return 429, {"message": "Rate limit exceeded"}, {"Retry-After": str(self.first_patch_429_s)}
             oid = int(m[1])
             self.patches[oid] += 1
             self.openings[oid] = body.get("status", self.openings[oid])
@@ -177,10 +193,14 @@ def click(bot: BotProcess, slack: FakeSlack, action_id: str, request_id: str, us
     bot.post(urlencode({"payload": json.dumps(payload)}))
 
 
-def request_state(db: str, request_id: str) -> str:
+def request_field(db: str, request_id: str, field: str) -> Any:
     with sqlite3.connect(db) as conn:
         row = conn.execute('SELECT value FROM "requests" WHERE key = ?', (request_id,)).fetchone()
-    return json.loads(row[0])["state"] if row else "missing"
+    return json.loads(row[0])[field] if row else None
+
+
+def request_state(db: str, request_id: str) -> str:
+    return request_field(db, request_id, "state") or "missing"
 
 
 def wait_until(check, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
@@ -192,10 +212,11 @@ def wait_until(check, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped
     return False
 
 
-def fresh_start(harvest: FakeHarvest, slack: FakeSlack, db: str) -> tuple[dict[str, str], int]:
+def fresh_start(harvest: FakeHarvest, slack: FakeSlack, db: str, *, reset: bool = True) -> tuple[dict[str, str], int]:
     """Reset the fakes; the bot's environment and port for a round on database `db`."""
-    harvest.reset()
-    slack.reset()
+    if reset:
+        harvest.reset()
+        slack.reset()
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GREENHOUSE_", "BOT_"))},
            "SLACK_BOT_TOKEN": "xoxb-kill9", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.base_url,
@@ -244,6 +265,44 @@ def one_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int, max
             "retried": retried, "patches": patches, "lost": not all_closed, "doubled": any(c > 1 for c in patches.values())}
 
 
+def slow_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int, retry_after_s: float, kill: bool) -> dict:
+    """Two workers on one database; Greenhouse keeps the first worker waiting three leases."""
+    db = str(workdir / f"slow{n}.sqlite")
+    env_a, port_a = fresh_start(harvest, slack, db)
+    env_b, port_b = fresh_start(harvest, slack, db, reset=False)
+    timing = {"BOT_CLAIM_LEASE_S": "1", "BOT_HOUSEKEEPING_INTERVAL_S": "0.3"}
+    a = BotProcess({**env_a, **timing}, port_a)
+    b = BotProcess({**env_b, **timing}, port_b)
+    try:
+        request_id = ask_and_approve(a, slack)
+        assert wait_until(lambda: harvest.refused_429 > 0, 30), \
+            f"no PATCH reached Greenhouse: request {request_state(db, request_id)}, replies {slack.responses()}"
+        time.sleep(random.uniform(0, retry_after_s * 0.5))
+        if kill:
+            a.kill()  # mid-wait: the second worker must take over, read Greenhouse, and be retried
+        waited_until = time.monotonic() + retry_after_s * 0.5
+        while time.monotonic() < waited_until:
+            if request_state(db, request_id) == "executing":
+                click(b, slack, "request_retry", request_id, "URC")
+            time.sleep(0.25)
+        wait_until(lambda: request_state(db, request_id) in ("done", "failed"), retry_after_s * 4)
+        if request_state(db, request_id) == "failed":
+            click(b, slack, "request_retry", request_id, "URC")
+            wait_until(lambda: request_state(db, request_id) == "done", 10)
+        time.sleep(retry_after_s if not kill else 0.1)  # a stale first worker would PATCH after its wait: let it
+        final = request_state(db, request_id)
+        retried = request_field(db, request_id, "attempts") > 1
+        retries_refused = sum("being carried out now" in json.dumps(r) for r in slack.responses())
+    finally:
+        a.kill()
+        b.kill()
+    with harvest.lock:
+        patches = dict(harvest.patches)
+        all_closed = all(s == "closed" for s in harvest.openings.values())
+    return {"round": n, "killed": kill, "final": final, "retried": retried, "retry_clicks_while_live": retries_refused,
+            "patches": patches, "lost": not all_closed, "doubled": any(c > 1 for c in patches.values())}
+
+
 def graceful_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int) -> dict:
     """SIGTERM (a deploy) right after the click: the execution in flight must finish
     before the process exits, with no restart needed."""
@@ -270,9 +329,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--max-delay", type=float, default=1.0, help="kill within this many seconds of the click")
     parser.add_argument("--graceful", action="store_true", help="SIGTERM instead: in-flight work must finish")
+    parser.add_argument("--slow", action="store_true", help="429 with Retry-After of 3 leases, two workers (see above)")
     args = parser.parse_args()
     harvest, slack = FakeHarvest(), FakeSlack()
     slack.users.update({"UHM": {"email": "hannah@acme.test"}, "URC": {"email": "rita@acme.test"}})
+    if args.slow:
+        return slow_main(harvest, slack, args.rounds)
     if args.graceful:
         with tempfile.TemporaryDirectory() as tmp:
             rounds = [graceful_round(harvest, slack, Path(tmp), n) for n in range(1, args.rounds + 1)]
@@ -297,6 +359,29 @@ def main() -> int:
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "kill9.json").write_text(json.dumps(results, indent=1))
+    return 1 if lost or doubled else 0
+
+
+def slow_main(harvest: FakeHarvest, slack: FakeSlack, rounds: int) -> int:
+    retry_after_s = 3.0
+    harvest.first_patch_429_s = retry_after_s
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(1, rounds + 1):
+            results.append(slow_round(harvest, slack, Path(tmp), n, retry_after_s, kill=n % 2 == 0))
+            r = results[-1]
+            print(f"round {n:3d}: first worker {'killed' if r['killed'] else 'alive ':<6} during Retry-After → {r['final']:<6} "
+                  f"retried={r['retried']!s:<5} Retry refused while live={r['retry_clicks_while_live']} "
+                  f"accepted PATCHes={sorted(r['patches'].values())}", flush=True)
+    slack.stop()
+    lost = sum(r["lost"] for r in results)
+    doubled = sum(r["doubled"] for r in results)
+    killed = sum(r["killed"] for r in results)
+    print(f"\n{len(results)} rounds with Retry-After = 3 leases ({killed} with the waiting worker killed): "
+          f"writes lost in {lost}, doubled in {doubled}")
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "kill9-slow.json").write_text(json.dumps(results, indent=1))
     return 1 if lost or doubled else 0
 
 

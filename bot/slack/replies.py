@@ -40,7 +40,9 @@ def run_safely(work: Callable[[], None], reply: Callable[[str], None], *, what: 
                 log.error("slack_api_error what=%s error=%s ref=%s", what, exc.response.get("error"), ref)
             else:
                 log.exception("unexpected_error what=%s ref=%s", what, ref)
-            text = f"Something went wrong on my side (reference `{ref}`); nothing was changed in Greenhouse by this step."
+            # Not "nothing was changed": this may come after a write (the request's own
+            # message says what Greenhouse did); a reference lets an admin find the log line.
+            text = f"Something went wrong on my side (reference `{ref}`)."
         else:
             log.info("user_error what=%s kind=%s", what, type(exc).__name__)
         try:

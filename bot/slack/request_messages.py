@@ -4,6 +4,8 @@ date with the state, and tell the requester."""
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -15,6 +17,7 @@ from bot.workflows.requests import Request, Requests
 from .blocks.requests import request_message, requester_notice, thread_message
 
 log = logging.getLogger("bot.slack")
+RETRY_PAUSE_S = 0.5  # before a failed update of a request message is sent again
 
 _ADVICE = {
     "channel_not_found": "I can't find the channel <#{channel}>: ask an admin to check BOT_APPROVALS_CHANNEL.",
@@ -52,8 +55,10 @@ class RequestMessages:
         return list(dict.fromkeys(s for s in found if s))
 
     def post(self, r: Request) -> Request:
-        """draft → requested, with both messages posted; or discarded, with nothing
-        left behind, and a sentence for the requester saying what to do."""
+        """draft → posting → requested, with both messages posted; or discarded, with
+        nothing left behind, and a sentence for the requester saying what to do. Only
+        the first of several clicks on *Request approval* posts (the draft → posting claim)."""
+        r = self.requests.begin_posting(r.id)
         channel = self.approvals_channel or r.origin_channel
         main_ts = None
         try:
@@ -65,37 +70,51 @@ class RequestMessages:
             main_ts, channel = main["ts"], main["channel"] or channel
             tblocks, ttext = thread_message(shown, self.approver_mentions(r))
             thread = self.client.chat_postMessage(channel=channel, thread_ts=main_ts, text=ttext, blocks=tblocks)
-        except SlackApiError as exc:
-            log.warning("request_post_failed request=%s error=%s", r.id, exc.response.get("error"))
+        except Exception as exc:  # noqa: BLE001 - a Slack error or no answer at all: nothing half-made either way
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("request_post_failed request=%s error=%s", r.id, error)
             if main_ts:
                 try:
                     self.client.chat_delete(channel=channel, ts=main_ts)
-                except SlackApiError:
+                except Exception:  # noqa: BLE001
                     log.warning("request_post_cleanup_failed request=%s", r.id)
-            self.requests.discard(r.id, f"post failed: {exc.response.get('error')}")
-            raise UserFacingError(slack_advice(exc, channel) + " Your request was not posted.") from None
+            self.requests.discard(r.id, f"post failed: {error}", posting=True)
+            advice = slack_advice(exc, channel) if isinstance(exc, SlackApiError) else "Slack did not answer in time."
+            raise UserFacingError(advice + " Your request was not posted.") from None
         return self.requests.mark_posted(r.id, channel, main_ts, thread["ts"])
 
     def refresh(self, r: Request) -> None:
-        """Bring both messages in line with the request's state (buttons go once decided)."""
+        """Bring both messages in line with the request's state (buttons go once decided).
+        Never raises: a failed update is tried again, and for a decided request then
+        replaced by a new reply in the thread, so nobody is left reading an old state."""
         if not (r.channel and r.message_ts):
             return
         blocks, text = request_message(r)
         tblocks, ttext = thread_message(r, self.approver_mentions(r))
         for ts, b, t in ((r.message_ts, blocks, text), (r.thread_ts, tblocks, ttext)):
-            if not ts:
+            if not ts or self._send("chat_update", r.id, channel=r.channel, ts=ts, text=t, blocks=b):
                 continue
-            try:
-                self.client.chat_update(channel=r.channel, ts=ts, text=t, blocks=b)
-            except SlackApiError as exc:
-                log.warning("request_update_failed request=%s error=%s", r.id, exc.response.get("error"))
+            if r.state == "executing":
+                continue  # a passing state: the next update says how it ended
+            new = self._send("chat_postMessage", r.id, channel=r.channel, thread_ts=r.message_ts, text=t, blocks=b)
+            if new is not None and ts == r.thread_ts:
+                self.requests.move_thread_message(r.id, new["ts"])  # later updates go to the replacement
 
     def tell_requester(self, r: Request) -> None:
-        try:
-            self.client.chat_postMessage(channel=r.requester, text=requester_notice(r))
-        except SlackApiError as exc:
-            log.warning("requester_notice_failed request=%s error=%s", r.id, exc.response.get("error"))
+        self._send("chat_postMessage", r.id, channel=r.requester, text=requester_notice(r))
 
     def settle(self, r: Request) -> None:
         self.refresh(r)
         self.tell_requester(r)
+
+    def _send(self, method: str, request_id: str, **params: object) -> Any:
+        """One Web API call, tried twice; the answer, or None (logged) if Slack refused or did not answer."""
+        for attempt in (1, 2):
+            try:
+                return getattr(self.client, method)(**params)
+            except Exception as exc:  # noqa: BLE001 - SlackApiError, or a network error that is not one
+                error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+                log.warning("request_message_failed request=%s method=%s attempt=%d error=%s", request_id, method, attempt, error)
+                if attempt == 1:
+                    time.sleep(RETRY_PAUSE_S)
+        return None

@@ -3,10 +3,11 @@ only after an allowed approver's click, exactly once.
 
 State machine (every transition is a compare-and-set in the store, and an audit entry):
 
-    draft ──post──▶ requested ──claim──▶ executing ──▶ done
-      │                │                    │
-      └─(expired)      ├──▶ denied          └──▶ failed ──retry (claim)──▶ executing
-                       └──▶ expired
+    draft ──submit──▶ posting ──posted──▶ requested ──claim──▶ executing ──▶ done
+      │                 │                   │                    │
+      └──▶ discarded ◀──┘ (cancel, post     ├──▶ denied          └──▶ failed ──Retry (claim)──▶ executing
+           failed, TTL)                     └──▶ expired ◀──TTL──────────┤
+                                                                         └──deny──▶ denied
 
 The claim (requested|failed → executing) is the single point where a write can
 start; of any number of clicks, retries and processes, one wins it. While
@@ -23,6 +24,7 @@ is still the stored one — so a stale executor can never write
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -34,7 +36,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.greenhouse.errors import GreenhouseError, ValidationFailed
+from bot.greenhouse.errors import (
+    AuthenticationError,
+    GreenhouseError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    Unconfirmed,
+    Unreachable,
+)
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import Job
 from bot.identity import Caller, Mapping
@@ -44,8 +55,11 @@ from .errors import Refused, UserFacingError
 from .jobs import find_job, hiring_team_only, may_see_candidates
 from .reference import ReferenceLists, match_by_words
 
+log = logging.getLogger("bot.requests")
+ALREADY_POSTED = "This request is already posted for approval (once is enough)."
+
 Kind = Literal["close_job", "reject_application"]
-OPEN_STATES = ("draft", "requested")
+OPEN_STATES = ("draft", "posting", "requested")
 FINAL_STATES = ("done", "denied", "expired", "discarded")
 APPLICATION_ID_RE = re.compile(r"[0-9]{1,18}")  # ASCII digits only: int() refuses some str.isdigit() digits
 # An execution whose lease is not renewed within this is presumed dead. A live one renews
@@ -107,6 +121,14 @@ class Request(BaseModel):
 
     def remaining_openings(self) -> list[int]:
         return [o for o in self.opening_ids if self.results.get(str(o)) != "closed"]
+
+    def closed_openings(self) -> list[int]:
+        return [o for o in self.opening_ids if self.results.get(str(o)) == "closed"]
+
+    @property
+    def wrote_something(self) -> bool:
+        """Did Greenhouse accept any of this request's writes?"""
+        return any(v in ("closed", "rejected") for v in self.results.values())
 
 
 class LostClaim(Refused):
@@ -238,6 +260,9 @@ class Requests:
         return self._transition(request.id, ("draft",), "draft", user, "choose", **update)
 
     def ready_to_post(self, request_id: str, caller: Caller) -> Request:
+        current = self.get(request_id)
+        if current is not None and current.requester == caller.slack_user_id and current.state in ("posting", "requested"):
+            raise Refused(ALREADY_POSTED)
         request = self._draft_of(request_id, caller.slack_user_id)
         if request.kind == "close_job" and request.close_reason_id is None:
             raise UserFacingError("Pick a close reason first.")
@@ -245,9 +270,20 @@ class Requests:
             raise UserFacingError("Pick a rejection reason first.")
         return request
 
+    def begin_posting(self, request_id: str) -> Request:
+        """draft → posting, atomically: of any number of clicks on *Request approval*
+        (or a command and a click), one posts the request; the others are told."""
+        try:
+            return self._transition(request_id, ("draft",), "posting", "bot", "posting")
+        except Refused:
+            current = self.get(request_id)
+            if current is not None and current.state in ("posting", "requested"):
+                raise Refused(ALREADY_POSTED) from None
+            raise
+
     def mark_posted(self, request_id: str, channel: str, message_ts: str, thread_ts: str) -> Request:
         return self._transition(
-            request_id, ("draft",), "requested", "bot", "posted",
+            request_id, ("posting",), "requested", "bot", "posted",
             channel=channel, message_ts=message_ts, thread_ts=thread_ts,
         )
 
@@ -258,9 +294,13 @@ class Requests:
             raise Refused("Only the person who asked can cancel this draft.")
         self.discard(request_id, "cancelled by requester")
 
-    def discard(self, request_id: str, why: str) -> None:
-        """A request whose message could not be posted is not left half-made."""
-        self._transition(request_id, ("draft",), "discarded", "bot", why)
+    def move_thread_message(self, request_id: str, thread_ts: str) -> None:
+        """The thread message was replaced by a new one (its update failed): follow it."""
+        self.store.update("requests", request_id, lambda raw: {**raw, "thread_ts": thread_ts})
+
+    def discard(self, request_id: str, why: str, *, posting: bool = False) -> None:
+        """A draft cancelled, or a request whose message could not be posted: not left half-made."""
+        self._transition(request_id, ("posting",) if posting else ("draft",), "discarded", "bot", why)
 
     # --- deciding (the approver) -----------------------------------------------------------
 
@@ -320,6 +360,7 @@ class Requests:
             "denied": f"Already denied by {who}.",
             "expired": "This request has expired; ask again if it is still needed.",
             "discarded": "This request was never posted; ask again.",
+            "posting": "This request is being posted for approval.",
         }.get(current.state, f"This request is {current.state}.")
 
     def deny(self, request_id: str, caller: Caller, reason: str | None) -> Request:
@@ -358,8 +399,21 @@ class Requests:
                     self._reject(request)
             except GreenhouseError as exc:
                 return self._finish(request.id, generation, "failed", error=_greenhouse_words(exc))
-            job = self.harvest.get_job(request.job_id)
-            return self._finish(request.id, generation, "done", job_status_after=job.status if job else None)
+            except LostClaim:
+                raise
+            except Exception:  # noqa: BLE001 - a bug must not leave the request stuck `executing`
+                log.exception("request_execution_crashed request=%s", request.id)
+                return self._finish(request.id, generation, "failed", error=(
+                    "The bot hit an internal error while carrying this out. Retry reads Greenhouse first."))
+            return self._finish(request.id, generation, "done", job_status_after=self._job_status(request.job_id))
+
+    def _job_status(self, job_id: int) -> str | None:
+        """The job's status after the writes, for the message; unknown if Greenhouse cannot say now."""
+        try:
+            job = self.harvest.get_job(job_id)
+        except GreenhouseError:
+            return None
+        return job.status if job else None
 
     def _close_openings(self, request: Request) -> None:
         still_open = {o.id for o in self.harvest.list_openings(request.job_id) if o.is_open}
@@ -468,12 +522,13 @@ class Requests:
     # --- housekeeping ----------------------------------------------------------------------------
 
     def expire_due(self) -> list[Request]:
-        """Requests nobody acted on within the TTL → expired (drafts → discarded)."""
+        """Requests not done within the TTL → expired: undecided ones, and failed ones, whose
+        Retry expires with the request (drafts → discarded)."""
         now = self._clock()
         expired = []
         for request in self.all():
-            if request.state in OPEN_STATES and request.expires_at <= now:
-                new_state = "expired" if request.state == "requested" else "discarded"
+            if request.state in (*OPEN_STATES, "failed") and request.expires_at <= now:
+                new_state = "expired" if request.state in ("requested", "failed") else "discarded"
                 try:
                     expired.append(self._transition(request.id, (request.state,), new_state, "bot", "ttl"))
                 except Refused:
@@ -644,6 +699,20 @@ class _Heartbeat:
 
 
 def _greenhouse_words(exc: GreenhouseError) -> str:
-    if isinstance(exc, ValidationFailed):
-        return exc.details() or exc.message
-    return exc.user_message()
+    """One voice for what Greenhouse did with a write: "Greenhouse refused: <its words>."
+    when it answered with an error, and plain words when it did not answer at all."""
+    if isinstance(exc, Unconfirmed | Unreachable):
+        return exc.user_message()
+    if isinstance(exc, AuthenticationError):
+        return "Greenhouse refused: the bot's credentials (401). An admin should check the Harvest API credentials."
+    if isinstance(exc, RateLimited):
+        return "Greenhouse refused: too many requests (429), even after waiting. Retry in a minute."
+    if isinstance(exc, ServerError) or (exc.status or 0) >= 500:
+        return f"Greenhouse refused: a server error ({exc.status}). Retry in a few minutes."
+    words = exc.details() or exc.message or "no reason given"
+    if isinstance(exc, PermissionDenied):
+        return (f"Greenhouse refused: {words} (403). The acting Greenhouse user may not change this record, "
+                "or the bot's credentials lack permission.")
+    if isinstance(exc, NotFound):
+        return f"Greenhouse refused: {words} (404)."
+    return f"Greenhouse refused: {words}" + ("" if words.endswith(".") else ".")

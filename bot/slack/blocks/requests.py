@@ -29,17 +29,25 @@ def _when(epoch: float | None) -> str:
     return f"<!date^{int(epoch)}^{{date_short_pretty}} {{time}}|{moment.strftime('%Y-%m-%d %H:%M UTC')}>"
 
 
-def what_will_happen(r: Request) -> str:
-    """The request, counted, in the words the approver confirms."""
+def _short(text: object, limit: int | None) -> str:
+    """Untrusted text, shortened (before escaping, so no entity is cut) and escaped."""
+    text = str(text)
+    if limit is not None and len(text) > limit:
+        text = text[: max(limit - 1, 1)] + "…"
+    return esc(text)
+
+
+def what_will_happen(r: Request, names: int | None = None) -> str:
+    """The request, counted, in the words the approver confirms (names cut to `names` characters)."""
     if r.kind == "close_job":
-        n = len(r.remaining_openings()) if r.results else len(r.opening_ids)
-        reason = f" with reason *{esc(r.close_reason_name)}*" if r.close_reason_name else " (no close reason chosen yet)"
+        n = len(r.remaining_openings())
+        reason = f" with reason *{_short(r.close_reason_name, names)}*" if r.close_reason_name else " (no close reason chosen yet)"
         stay = f"; {r.active_candidates} active candidate{'s' if r.active_candidates != 1 else ''} stay active on the closed job" \
             if r.active_candidates is not None else ""
         return f"{n} open opening{'s' if n != 1 else ''} will be closed{reason}{stay}."
-    reason = f"*{esc(r.rejection_reason_name)}*" if r.rejection_reason_name else "(no reason chosen yet)"
+    reason = f"*{_short(r.rejection_reason_name, names)}*" if r.rejection_reason_name else "(no reason chosen yet)"
     email = (
-        f"The rejection email *{esc(r.email_template_name)}* WILL be sent to the candidate."
+        f"The rejection email *{_short(r.email_template_name, names)}* WILL be sent to the candidate."
         if r.email_template_id else "No email will be sent to the candidate."
     )
     return f"The application will be rejected with reason {reason}. {email}"
@@ -98,65 +106,86 @@ def request_message(r: Request, *, public_channel: bool = False) -> tuple[list[d
 
 
 def status_line(r: Request) -> str:
+    """The request's state in one line, always saying what was written to Greenhouse."""
     who = f"<@{r.decided_by}>" if r.decided_by else ""
     if r.state == "requested":
         return f":hourglass_flowing_sand: Waiting for approval (expires {_when(r.expires_at)})."
     if r.state == "executing":
         return f":gear: Approved by {who} {_when(r.decided_at)}; writing to Greenhouse…"
     if r.state == "done":
-        return f":white_check_mark: Approved by {who} {_when(r.decided_at)}. {esc(outcome_summary(r))}"
+        return f":white_check_mark: Approved by {who} {_when(r.decided_at)}. {outcome_summary(r)}"
     if r.state == "failed":
-        return (f":warning: Approved by {who} {_when(r.decided_at)}, but it did not complete: {esc(outcome_summary(r))} "
-                f"Greenhouse said: {esc(r.error or 'unknown error')}")
+        return (f":warning: Approved by {who} {_when(r.decided_at)}, but it did not complete. {outcome_summary(r)} "
+                f"{esc(r.error or 'Greenhouse gave no reason.')}")
+    written = f"Written to Greenhouse before that: {outcome_summary(r)}" if r.wrote_something \
+        else "Nothing was written to Greenhouse."
     if r.state == "denied":
         why = f": {esc(r.deny_reason)}" if r.deny_reason else ""
-        return f":x: Denied by {who} {_when(r.decided_at)}{why}. Nothing was written to Greenhouse."
+        return f":x: Denied by {who} {_when(r.decided_at)}{why}. {written}"
     if r.state == "expired":
-        return ":hourglass: Expired with no decision. Nothing was written to Greenhouse."
+        return f":hourglass: Expired before it was done. {written}"
     return esc(r.state)
 
 
 def outcome_summary(r: Request) -> str:
+    """What Greenhouse did: which openings closed and which remain, or whether the candidate was rejected."""
     if r.kind == "close_job":
-        closed = [o for o in r.opening_ids if r.results.get(str(o)) == "closed"]
-        left = r.remaining_openings()
+        closed, left = r.closed_openings(), r.remaining_openings()
         text = f"Closed {len(closed)} of {len(r.opening_ids)} openings" + (f" ({', '.join(map(str, closed))})" if closed else "") + "."
         if left:
             text += f" Still open: {', '.join(map(str, left))}."
         if r.job_status_after:
-            text += f" The job is now {r.job_status_after}."
+            text += f" The job is now {esc(r.job_status_after)}."
         return text
-    done = r.results.get(str(r.application_id)) == "rejected"
-    email = f" Email '{r.email_template_name}' sent." if done and r.email_template_id else ""
-    return ("The application was rejected." + email) if done else "The application was not rejected."
+    who = f"{esc(r.candidate_name)} (application {r.application_id})"
+    if r.results.get(str(r.application_id)) != "rejected":
+        return f"{who} was not rejected."
+    email = f" The email *{esc(r.email_template_name)}* was sent." if r.email_template_id else ""
+    return f"{who} was rejected.{email}"
 
 
 def thread_message(r: Request, approvers: list[str]) -> tuple[list[dict[str, Any]], str]:
-    """The thread reply that mentions the approvers and holds the buttons (while undecided)."""
+    """The thread reply that mentions the approvers and holds the buttons while a decision
+    is wanted; once decided it asks nothing any more and says how it went."""
     mentions = " ".join(f"<@{a}>" for a in approvers) or "No recruiter or coordinator of this job is on Slack; a bot admin can approve."
-    blocks = [section(f"{mentions}\nPlease approve or deny: {what_will_happen(r)}")]
     if r.state == "requested":
-        blocks.append(actions(
+        blocks = [section(f"{mentions}\nPlease approve or deny: {what_will_happen(r)}"), actions(
             button("Approve", ACTION_APPROVE, r.id, style="primary", confirm=approve_confirm(r)),
             button("Deny", ACTION_DENY, r.id),
             block_id="decision",
-        ))
+        )]
+        text = f"Approval needed: {_plain_title(r)}"
     elif r.state == "failed":
-        blocks.append(actions(
+        blocks = [section(f"{mentions}\nIt did not complete. Retry what remains or deny: {what_will_happen(r)}"), actions(
             button("Retry", ACTION_RETRY, r.id, style="primary", confirm=approve_confirm(r)),
             button("Deny", ACTION_DENY, r.id),
             block_id="decision",
-        ))
+        )]
+        text = f"Retry or deny: {_plain_title(r)}"
+    else:
+        blocks = [section("No decision needed any more.")]
+        text = f"Decided: {_plain_title(r)}"
     blocks.append(context(status_line(r)))
-    return blocks, f"Approval needed: {_plain_title(r)}"
+    return blocks, text
+
+
+CONFIRM_TEXT_MAX = 300  # Block Kit: a confirmation dialog's text holds at most 300 characters
 
 
 def approve_confirm(r: Request) -> dict[str, Any]:
+    """The dialog before a write. Its warning is never cut: names are shortened instead,
+    as far as needed to fit Slack's limit."""
+    for names in (None, 80, 40, 20, 8):
+        if r.kind == "close_job":
+            text = (f"Close {_short(r.job_name, names)} ({r.job_id}): {what_will_happen(r, names)} "
+                    "Greenhouse closes the job when its last opening closes.")
+        else:
+            warning = " This cannot be taken back." if r.email_template_id else ""
+            text = f"Reject {_short(r.candidate_name, names)} (application {r.application_id}): {what_will_happen(r, names)}{warning}"
+        if len(text) <= CONFIRM_TEXT_MAX:
+            break
     if r.kind == "close_job":
-        text = f"Close {esc(r.job_name)} ({r.job_id}): {what_will_happen(r)} Greenhouse closes the job when its last opening closes."
         return confirm_dialog("Close these openings?", text, "Close openings")
-    warning = " This cannot be taken back." if r.email_template_id else ""
-    text = f"Reject {esc(r.candidate_name)} (application {r.application_id}): {what_will_happen(r)}{warning}"
     return confirm_dialog("Reject this application?", text, "Reject", style="danger")
 
 
