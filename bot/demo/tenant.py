@@ -19,6 +19,7 @@ bot's identity mapping (`GET /users?email=`) finds them. Names are invented.
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -45,9 +46,14 @@ class Person:
         return asdict(self)
 
 
+def _email(name: str) -> str:
+    """first.last@…, in ASCII (García → garcia): work addresses rarely keep the accents."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().split()
+    return f"{ascii_name[0]}.{ascii_name[-1]}@{DOMAIN}"
+
+
 def _person(slack_id: str, name: str, role: str, uid: int, title: str) -> Person:
-    email = f"{name.split()[0].lower()}.{name.split()[-1].lower()}@{DOMAIN}"
-    return Person(slack_id, name, email, role, uid, title)
+    return Person(slack_id, name, _email(name), role, uid, title)
 
 
 HANNAH = _person("U_HANNAH", "Hannah Okafor", "hiring manager", 201, "Engineering Manager")
@@ -131,8 +137,7 @@ def sample_tenant(clock: Callable[[], float] = time.time) -> FakeGreenhouse:
     for p in PEOPLE:
         gh.add_user(p.greenhouse_user_id, p.name, p.email)["site_admin"] = p.role == "admin"
     for uid, name, _title in (KWAME, LUCIA):
-        first, last = name.split()
-        gh.add_user(uid, name, f"{first.lower()}.{last.lower()}@{DOMAIN}")
+        gh.add_user(uid, name, _email(name))
     gh.close_reasons += [dict(r) for r in CLOSE_REASONS]
     gh.rejection_reasons += [dict(r) for r in REJECTION_REASONS]
     gh.email_templates += [dict(t) for t in EMAIL_TEMPLATES]

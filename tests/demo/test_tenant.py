@@ -74,6 +74,7 @@ def test_forty_plus_candidates_across_the_interview_plan(tenant: Any) -> None:
 def test_each_person_maps_by_email_and_plays_their_role(tenant: Any) -> None:
     assert {p.role for p in PEOPLE} == {"hiring manager", "recruiter", "coordinator", "outsider", "admin"}
     assert len({p.slack_id for p in PEOPLE}) == len(PEOPLE)
+    assert all(p.email.isascii() and p.email == p.email.lower() for p in PEOPLE)
     for p in PEOPLE:
         assert [u["id"] for u in get(tenant, "/users", email=p.email.upper())] == [p.greenhouse_user_id]
     backend = tenant.jobs[BACKEND_JOB]
