@@ -32,6 +32,7 @@ from bot.slack.closing_notices import SlackClosingNotices
 from bot.slack.directory import SlackDirectory
 from bot.slack.request_messages import RequestMessages, is_public
 from bot.store import Store
+from bot.store.budget import budget_factory
 from bot.user_directory import UserDirectory
 from bot.web import create_web_app
 from bot.workflows.autoclose import AutoClose
@@ -96,10 +97,11 @@ def build_services(
         if secret is not None:
             register_secret(secret.get_secret_value())
     slack = slack or build_slack_client(settings)
-    harvest = harvest or build_harvest(settings)
+    store = store or build_store(settings)
+    # One Harvest budget for every process and host on this store, not one per process.
+    harvest = harvest or build_harvest(settings, budget_for=budget_factory(store))
     if isinstance(harvest, HarvestOverHttp):
         harvest.t.observer = HarvestMetrics()
-    store = store or build_store(settings)
     users = UserDirectory(store, harvest, refresh_s=settings.bot_directory_refresh_s)
     identity = Identity(
         store, harvest, SlackDirectory(slack), admins=settings.bot_admins, ttl_s=settings.bot_identity_ttl_s,

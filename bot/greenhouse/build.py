@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.logs import register_secret
 
 from .harvest import Harvest
-from .ratelimit import limiter_for
+from .ratelimit import BudgetFactory, limiter_for
 from .transport import HarvestTransport
 from .v1 import HarvestV1, V1Auth
 from .v3 import HarvestV3
@@ -30,9 +30,11 @@ def _fingerprint(secret: str) -> str:
 
 
 def build_harvest(
-    settings: Settings, *, http: httpx.Client | None = None, sleep: Callable[[float], None] | None = None
+    settings: Settings, *, http: httpx.Client | None = None, sleep: Callable[[float], None] | None = None,
+    budget_for: BudgetFactory | None = None,
 ) -> Harvest:
-    """The Harvest client for `settings.harvest_version`. `http` and `sleep` are for tests."""
+    """The Harvest client for `settings.harvest_version`. `http` and `sleep` are for tests.
+    `budget_for` makes the rate-limit budget shared by every process (the store's)."""
     http = http or httpx.Client(timeout=20.0)
     kwargs: dict[str, Any] = {"http": http}
     if sleep is not None:
@@ -43,9 +45,11 @@ def build_harvest(
         auth: Any = V3TokenAuth(
             settings.greenhouse_auth_url, client_id, secret, settings.greenhouse_read_as_user_id, http=http
         )
-        limiter = limiter_for(f"v3:{_fingerprint(client_id)}", limit=V3_LIMIT, window_s=V3_WINDOW_S)
+        limiter = limiter_for(f"v3:{_fingerprint(client_id)}", limit=V3_LIMIT, window_s=V3_WINDOW_S,
+                              budget_for=budget_for)
         return HarvestV3(HarvestTransport(settings.harvest_base_url, auth, limiter, **kwargs))
     key = settings.greenhouse_api_key.get_secret_value()  # type: ignore[union-attr]
     register_secret(key)
-    limiter = limiter_for(f"v1:{_fingerprint(key)}", limit=V1_LIMIT, window_s=V1_WINDOW_S)
+    limiter = limiter_for(f"v1:{_fingerprint(key)}", limit=V1_LIMIT, window_s=V1_WINDOW_S,
+                          budget_for=budget_for)
     return HarvestV1(HarvestTransport(settings.harvest_base_url, V1Auth(key), limiter, **kwargs))

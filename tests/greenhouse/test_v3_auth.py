@@ -166,7 +166,7 @@ def test_token_endpoint_failure_is_one_attempt():
 def test_token_requests_skip_the_harvest_rate_limiter(v3):
     v3.harvest.get_user(HM_ID)
     limiter = v3.harvest.t.limiter
-    assert len(limiter._sent) == len(v3.gh.calls) == 1
+    assert limiter.budget.sent_in_window() == len(v3.gh.calls) == 1
 
 
 def test_secrets_and_tokens_never_logged(v3, caplog):
