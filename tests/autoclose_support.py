@@ -11,7 +11,7 @@ from typing import Any
 from tests.conftest import SyncExecutor
 
 WEBHOOK_SECRET = "gh-webhook-secret-4410"
-FIXTURES = Path("/work/shared/fixtures/greenhouse")
+FIXTURES = Path(__file__).parent / "fixtures" / "greenhouse"
 PING_FILES = ("zulip_zulip__zerver_webhooks_greenhouse_fixtures_ping_event.json",
               "marcantoineveilleux_greenhouse-slack__samples_ping.json")
 

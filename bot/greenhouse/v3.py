@@ -1,5 +1,5 @@
 """Harvest v3: OAuth Bearer tokens (acting user = the token's `sub`), cursor paging,
-nothing embedded. See shared/reference/harvest-v3.md (§4 is the v1 → v3 map).
+nothing embedded. See docs/harvest-v3-reference.md (§4 is the v1 → v3 map).
 
 v3 objects do not embed related objects, so a job view is assembled from list
 calls filtered by parent (`job_ids=`) and resolved by `ids=` in batches of at most
@@ -35,7 +35,7 @@ from .wire import close_opening_body, iso_utc, person_name, reject_body
 PER_PAGE = 500  # v3 allows 1..500 (§2)
 IDS_PER_CALL = 50  # `ids` and parent-id filters take at most 50 values (§2)
 # The query says `status=active`; the response says `in_process`.
-# UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 12
+# UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 12
 ACTIVE_STATUSES = frozenset({"active", "in_process"})
 _OWNER_ROLES = {"recruiter": Role.RECRUITER, "coordinator": Role.COORDINATOR, "sourcer": Role.SOURCER}
 
@@ -64,7 +64,7 @@ class HarvestV3(HarvestOverHttp):
     def _first(self, resource: str, **filters: Any) -> dict[str, Any] | None:
         # There is no GET-by-id in v3: `?ids=N` returns 0 or 1 items, so "not found" is
         # an empty list, not a 404.
-        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 (conventions: single reads via `ids`)
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 (conventions: single reads via `ids`)
         return next(iter(self._list(resource, **filters)), None)
 
     # --- users -----------------------------------------------------------------------------
@@ -72,7 +72,7 @@ class HarvestV3(HarvestOverHttp):
     def find_user_by_email(self, email: str) -> GreenhouseUser | None:
         # `primary_email` matches the primary address only. v1 also matched secondary
         # addresses; v3's way to do that (`/user_emails`, filter name unknown) is
-        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 1 — so a user known
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 1 — so a user known
         # to Greenhouse only by a secondary address is not found here, and must be
         # linked by hand (`/greenhouse link`).
         user = self._first("users", primary_email=email)
@@ -88,7 +88,7 @@ class HarvestV3(HarvestOverHttp):
         Service accounts stay hidden (Greenhouse's default): nobody acts as one in Slack."""
         since = {"updated_at": f"gte|{iso_utc(updated_after)}"} if updated_after is not None else {}
         users = {u["id"]: u for u in self._list("users", **since)}
-        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 1 (user_emails rows `{user_id, email}`)
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 1 (user_emails rows `{user_id, email}`)
         emails: dict[int, list[str]] = {}
         for row in self._list("user_emails", **since):
             if row.get("user_id") and row.get("email"):
@@ -125,7 +125,7 @@ class HarvestV3(HarvestOverHttp):
         if not jobs:
             return []
         ids = [j["id"] for j in jobs]
-        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 5 (job_owners `user_id`, `type`,
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 5 (job_owners `user_id`, `type`,
         # `responsible`; job_hiring_managers `user_id`; no v1 `active` flag)
         openings = list(self._batched("openings", "job_ids", ids))
         owners = list(self._batched("job_owners", "job_ids", ids))
@@ -134,7 +134,7 @@ class HarvestV3(HarvestOverHttp):
         users = {u["id"]: person_name(u) for u in self._batched("users", "ids", user_ids)}
         reasons = self._close_reason_names(openings)
         # /departments and /offices are ordinary v3 list endpoints taking `ids`.
-        # UNCONFIRMED: see shared/reference/harvest-v3.md §2 (not in the §4 table)
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §2 (not in the §4 table)
         dept_ids = [j["department_id"] for j in jobs if j.get("department_id")]
         office_ids = [o for j in jobs for o in j.get("office_ids") or []]
         departments = {d["id"]: d.get("name") for d in self._batched("departments", "ids", dept_ids)}
@@ -176,7 +176,7 @@ class HarvestV3(HarvestOverHttp):
         pending: list[dict[str, Any]] = []
         for app in self._list("applications", job_ids=int(job_id), status="active"):
             # `job_ids` filters on the current job and may include prospects (§4 row 12).
-            # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 12 (`job_id`, `prospect` fields)
+            # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 12 (`job_id`, `prospect` fields)
             if app.get("prospect") or app.get("status") not in ACTIVE_STATUSES:
                 continue
             if app.get("job_id") is not None and app["job_id"] != job_id:
@@ -225,14 +225,14 @@ class HarvestV3(HarvestOverHttp):
         return [Named(id=r["id"], name=r["name"]) for r in self._list("close_reasons")]
 
     def list_rejection_reasons(self) -> list[RejectionReason]:
-        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 9 (`include_defaults` on v3)
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 9 (`include_defaults` on v3)
         return [
             RejectionReason(id=r["id"], name=r["name"], type_name=(r.get("type") or {}).get("name"))
             for r in self._list("rejection_reasons", include_defaults="true")
         ]
 
     def list_rejection_email_templates(self) -> list[EmailTemplate]:
-        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 10 (the filter's name). The
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 10 (the filter's name). The
         # type is checked again here, so a filter Greenhouse ignores costs pages, not correctness.
         return [
             EmailTemplate(id=t["id"], name=t["name"])
@@ -247,7 +247,7 @@ class HarvestV3(HarvestOverHttp):
         before_send: BeforeSend | None = None,
     ) -> None:
         # v3 addresses an opening by its own id; the job follows automatically (§4 row 7).
-        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 7 (body may be `open: false`)
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 7 (body may be `open: false`)
         self.t.write("PATCH", f"openings/{int(opening_id)}", json=close_opening_body(close_reason_id),
                      acting_user_id=acting_user_id, before_send=before_send)
 
@@ -264,12 +264,12 @@ class HarvestV3(HarvestOverHttp):
         if rejection_reason_id is None:
             # Greenhouse would answer 422; say it before sending anything.
             raise ValidationFailed("a rejection reason is required to reject an application in Harvest v3")
-        # The same fields as v1. UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 14
+        # The same fields as v1. UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 14
         # (`rejection_email.email_template_id` on v3)
         body = reject_body(rejection_reason_id, notes, email_template_id)
         # 204 No Content: there is no application in the answer; callers re-read. A
         # non-active application is expected to answer 422 (→ ValidationFailed).
-        # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 14 (the 422 for non-active)
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 14 (the 422 for non-active)
         self.t.write("POST", f"applications/{int(application_id)}/reject", json=body, acting_user_id=acting_user_id,
                      before_send=before_send)
 
@@ -280,12 +280,12 @@ class HarvestV3(HarvestOverHttp):
 def _with_query(resource: str, params: dict[str, Any]) -> str:
     """The query string built by hand: `,` in id lists and `|` in date filters stay
     literal (httpx would send %2C and %7C); everything else is percent-encoded.
-    UNCONFIRMED: see shared/reference/harvest-v3.md §2 (whether %7C is accepted)."""
+    UNCONFIRMED: see docs/harvest-v3-reference.md §2 (whether %7C is accepted)."""
     return resource + "?" + "&".join(f"{k}={quote(str(v), safe=',|')}" for k, v in params.items())
 
 
 def _stage(app: dict[str, Any]) -> str | None:
-    # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 12. `stage_name` if the
+    # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 12. `stage_name` if the
     # application carries it; otherwise the stage stays unknown (shown as "No stage").
     # The documented alternative, /application_stages?application_ids=…&current=true then
     # /job_interview_stages?ids=…, would cost 2 more requests per 50 applications.
@@ -293,7 +293,7 @@ def _stage(app: dict[str, Any]) -> str | None:
 
 
 def user_from_v3(d: dict[str, Any]) -> GreenhouseUser:
-    # UNCONFIRMED: see shared/reference/harvest-v3.md §2 (renames `deactivated`, `primary_email`)
+    # UNCONFIRMED: see docs/harvest-v3-reference.md §2 (renames `deactivated`, `primary_email`)
     return GreenhouseUser(
         id=d["id"],
         name=person_name(d),
@@ -305,7 +305,7 @@ def user_from_v3(d: dict[str, Any]) -> GreenhouseUser:
 
 
 def opening_from_v3(d: dict[str, Any], reasons: dict[int, Named]) -> Opening:
-    # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 6 (`open` bool, `close_reason_id`)
+    # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 6 (`open` bool, `close_reason_id`)
     reason_id = d.get("close_reason_id")
     return Opening(
         id=d["id"],
@@ -326,7 +326,7 @@ def job_from_v3(
     departments: list[str] | None = None,
     offices: list[str] | None = None,
 ) -> Job:
-    # UNCONFIRMED: see shared/reference/harvest-v3.md §4 row 3 (`department_id`, `office_ids[]`)
+    # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 3 (`department_id`, `office_ids[]`)
     return Job(
         id=d["id"],
         name=d.get("name") or f"Job {d['id']}",

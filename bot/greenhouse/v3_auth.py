@@ -3,14 +3,14 @@
 v3 has no `On-Behalf-Of`: the acting user is fixed in the token, so writes use a
 token minted for the approver and reads use one for the configured read-as user
 (a Site Admin: v3 list endpoints return nothing to anyone else).
-See shared/reference/harvest-v3.md §1.
+See docs/harvest-v3-reference.md §1.
 
 Tokens are cached per `sub` until shortly before they expire. Minting is
 single-flight per `sub` (a lock each), so twenty threads needing the same token
 send one request. Whether a new token for one `sub` revokes the credential's
 other tokens is unknown; if it does, the other holder gets a 401, and the
 transport's refresh-once-and-retry mints it a new one.
-UNCONFIRMED: see shared/reference/harvest-v3.md §1 (one active token per client id?)
+UNCONFIRMED: see docs/harvest-v3-reference.md §1 (one active token per client id?)
 
 The token endpoint has its own rate window, so token requests
 bypass the Harvest limiter and are tried once: a failure is reported, not retried.
@@ -34,7 +34,7 @@ from .errors import AuthenticationError, GreenhouseError, RateLimited, ServerErr
 
 log = logging.getLogger("bot.harvest.auth")
 
-DEFAULT_LIFETIME_S = 3600.0  # UNCONFIRMED: see shared/reference/harvest-v3.md §1 (the documented example value)
+DEFAULT_LIFETIME_S = 3600.0  # UNCONFIRMED: see docs/harvest-v3-reference.md §1 (the documented example value)
 RENEW_BEFORE_S = 60.0
 
 
@@ -103,7 +103,7 @@ class V3TokenAuth:
 
     def _sub(self, acting_user_id: int | None) -> int:
         # Reads as the configured Site Admin: v3 list endpoints show nothing to other users.
-        # UNCONFIRMED: see shared/reference/harvest-v3.md §1 (Site Admin wording is third-party)
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §1 (Site Admin wording is third-party)
         return self.read_as_user_id if acting_user_id is None else int(acting_user_id)
 
     def _fresh(self, sub: int) -> str | None:
@@ -129,7 +129,7 @@ class V3TokenAuth:
         body = _json(response)
         if response.status_code >= 400 or not isinstance(body, dict) or not body.get("access_token"):
             raise self._error(response.status_code, body)
-        # UNCONFIRMED: see shared/reference/harvest-v3.md §1 (`access_token` in the response)
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §1 (`access_token` in the response)
         value = str(body["access_token"])
         register_secret(value)
         now = self._clock()
@@ -139,7 +139,7 @@ class V3TokenAuth:
 
     def _error(self, status: int, body: Any) -> GreenhouseError:
         # Classify by the body, not the status (see the reference's measured errors).
-        # UNCONFIRMED: see shared/reference/harvest-v3.md §1 (token-endpoint error shapes)
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §1 (token-endpoint error shapes)
         code = body.get("error") if isinstance(body, dict) else None
         message = body.get("message") if isinstance(body, dict) else None
         text = self._scrub(str(message or code or f"HTTP {status}"))
@@ -164,7 +164,7 @@ class V3TokenAuth:
 
 def _lifetime(body: dict[str, Any], now: float) -> float:
     """Seconds the token lives: `expires_in` (seconds) or `expires_at` (RFC 3339)."""
-    # UNCONFIRMED: see shared/reference/harvest-v3.md §1 (both field names are reported)
+    # UNCONFIRMED: see docs/harvest-v3-reference.md §1 (both field names are reported)
     if body.get("expires_in") is not None:
         try:
             return max(float(body["expires_in"]), 0.0)
