@@ -3,10 +3,23 @@
 Harvest allows `X-RateLimit-Limit` requests per window (v1: 10 s, v3: 30 s). We
 count what we send in a sliding window, pull our count up to what Greenhouse
 says is left (`X-RateLimit-Remaining`, which also counts other processes using
-the same key), and stop everyone for `Retry-After` after a 429. Callers block
-and queue; they never fail because the budget is spent.
+the same key), and when Greenhouse says we are out we wait for as long as *it*
+says — never longer:
 
-The limiter reads Greenhouse's headers and waits; the counting lives in a
+| the answer says                          | everyone waits                               |
+|------------------------------------------|----------------------------------------------|
+| 429 with `Retry-After` (seconds or date) | that long                                    |
+| 429 with `X-RateLimit-Reset` only        | until the reset (at least 1 s)               |
+| 429 with neither                         | one whole window (our only guess)            |
+| 200 with `Remaining: 0` and a reset      | until the reset                              |
+| 200 with `Remaining: 0`, no reset        | one whole window                             |
+
+At the moment Greenhouse named, its count starts over, so what we counted before
+it no longer holds us back. Callers block and queue; they never fail because the
+budget is spent.
+
+Who decides and who counts: `RateLimiter` makes every decision above (reading the
+headers through `ServerWord`) and does the waiting; the counting lives in a
 `Budget`. `LocalBudget` counts for this process only; a budget kept in the store
 (bot/store/budget.py) is ONE budget for every process and host sharing the
 store, so replicas together stay under Harvest's limit
@@ -15,11 +28,21 @@ store, so replicas together stay under Harvest's limit
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Protocol
+
+MAX_WAIT_S = 300.0  # a wait Greenhouse asks for is capped here (Airbyte caps Retry-After the same way)
+MIN_429_RESET_WAIT_S = 1.0  # a 429 whose reset is already due still waits this long
+# `X-RateLimit-Reset` is epoch seconds on v3 and "a timestamp" on v1; a small number
+# can only be seconds from now. Anything at or above this is read as epoch seconds.
+_EPOCH_THRESHOLD = 1_000_000_000
 
 
 class Budget(Protocol):
@@ -37,7 +60,8 @@ class Budget(Protocol):
         """Adopt Greenhouse's limit, and count as spent what it says others used."""
 
     def pause(self, seconds: float) -> None:
-        """Nobody sends for `seconds` (after a 429)."""
+        """Nobody sends for `seconds`; then Greenhouse's count starts over, so what was
+        sent before that moment no longer counts."""
 
     def sent_in_window(self) -> int: ...
 
@@ -52,12 +76,18 @@ class LocalBudget:
         self._lock = threading.Lock()
         self._sent: deque[float] = deque()
         self._blocked_until = 0.0
+        self._restart_at: float | None = None  # when Greenhouse said its count starts over
 
     @property
     def limit(self) -> int:
         return self._limit
 
     def _trim(self, now: float) -> None:
+        if self._restart_at is not None and now >= self._restart_at:
+            # Greenhouse's window turned over: what we sent before it counts no more.
+            while self._sent and self._sent[0] <= self._restart_at:
+                self._sent.popleft()
+            self._restart_at = None
         while self._sent and self._sent[0] <= now - self.window_s:
             self._sent.popleft()
 
@@ -84,12 +114,12 @@ class LocalBudget:
                 # as spent now so we slow down with them.
                 while len(self._sent) < used_by_server:
                     self._sent.append(now)
-                if remaining <= 0:
-                    self._blocked_until = max(self._blocked_until, now + self.window_s)
 
     def pause(self, seconds: float) -> None:
         with self._lock:
-            self._blocked_until = max(self._blocked_until, self._clock() + max(seconds, 0.0))
+            until = self._clock() + max(seconds, 0.0)
+            self._blocked_until = max(self._blocked_until, until)
+            self._restart_at = max(self._restart_at or 0.0, until)
 
     def sent_in_window(self) -> int:
         with self._lock:
@@ -104,12 +134,16 @@ class RateLimiter:
         window_s: float = 10.0,
         *,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         budget: Budget | None = None,
+        jitter_s: float = 0.25,
     ) -> None:
         self.budget: Budget = budget if budget is not None else LocalBudget(limit, window_s, clock=clock)
         self.window_s = self.budget.window_s
+        self._wall = wall
         self._sleep = sleep
+        self.jitter_s = jitter_s  # spreads the restart of many waiting callers (and processes)
         self.waits = 0  # how many times a caller had to wait (for the benchmark)
 
     @property
@@ -129,13 +163,105 @@ class RateLimiter:
             # Sleep in short slices so a caller re-checks after a pause is lifted.
             self._sleep(min(max(wait, 0.001), 0.5))
 
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Align with what Greenhouse reports after a response."""
-        self.budget.align(_int(headers.get("x-ratelimit-limit")), _int(headers.get("x-ratelimit-remaining")))
+    def observe(self, headers: Mapping[str, str], *, status: int = 200) -> float:
+        """Align with what Greenhouse reports after a response. Returns the seconds
+        everyone now waits because of this answer (0 when it asked for no wait)."""
+        word = ServerWord.read(headers, wall_now=self._wall())
+        self.budget.align(word.limit, word.remaining)
+        if status == 429:
+            # A reset that is already due (a skewed clock, a whole-second stamp) would
+            # have us retry at once into the next 429: wait at least a second then.
+            reset = max(word.reset_in_s, MIN_429_RESET_WAIT_S) if word.reset_in_s is not None else None
+            wait = _first_known(word.retry_after_s, reset, self.window_s)
+        elif word.remaining is not None and word.remaining <= 0:
+            wait = _first_known(word.reset_in_s, self.window_s)
+        else:
+            return 0.0
+        wait = min(max(wait, 0.0), MAX_WAIT_S)
+        self.budget.pause(wait + random.uniform(0, self.jitter_s))
+        return wait
 
-    def pause(self, seconds: float) -> None:
-        """After a 429: nobody sends until Retry-After has passed."""
-        self.budget.pause(seconds)
+
+@dataclass(frozen=True)
+class ServerWord:
+    """What one Harvest answer says about the budget, waits already in seconds from now."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    retry_after_s: float | None = None  # from `Retry-After`
+    reset_in_s: float | None = None  # from `X-RateLimit-Reset`
+
+    @classmethod
+    def read(cls, headers: Mapping[str, str], *, wall_now: float) -> ServerWord:
+        """Parse the headers. Dates are measured against the answer's own `Date` when it has
+        one (the server's clock, so our clock's skew does not matter), else `wall_now`."""
+        headers = {k.lower(): v for k, v in headers.items()}
+        server_now = _http_date(headers.get("date"))
+        now = server_now if server_now is not None else wall_now
+        return cls(
+            limit=_int(headers.get("x-ratelimit-limit")),
+            remaining=_int(headers.get("x-ratelimit-remaining")),
+            retry_after_s=_seconds_or_date(headers.get("retry-after"), now),
+            reset_in_s=_reset(headers.get("x-ratelimit-reset"), now),
+        )
+
+
+def _first_known(*values: float | None) -> float:
+    return next(v for v in values if v is not None)
+
+
+def _float(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _http_date(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def _iso_date(value: str) -> float | None:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def _seconds_or_date(value: str | None, now: float) -> float | None:
+    """`Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if value is None or not value.strip():
+        return None
+    seconds = _float(value.strip())
+    if seconds is not None:
+        return max(seconds, 0.0)
+    at = _http_date(value)
+    return max(at - now, 0.0) if at is not None else None
+
+
+def _reset(value: str | None, now: float) -> float | None:
+    """`X-RateLimit-Reset`: epoch seconds (v3), seconds from now, an HTTP date or an ISO 8601 time."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    number = _float(value)
+    if number is not None:
+        return max(number - now, 0.0) if number >= _EPOCH_THRESHOLD else max(number, 0.0)
+    at = _http_date(value)
+    if at is None:
+        at = _iso_date(value)
+    return max(at - now, 0.0) if at is not None else None
 
 
 def _int(value: str | None) -> int | None:

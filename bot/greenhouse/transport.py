@@ -28,9 +28,6 @@ from .ratelimit import RateLimiter, _int
 
 log = logging.getLogger("bot.harvest")
 
-MAX_RETRY_AFTER_S = 300.0
-
-
 class Auth(Protocol):
     def headers(self, acting_user_id: int | None) -> dict[str, str]:
         """Headers for one request; `acting_user_id` is set on writes only."""
@@ -174,15 +171,14 @@ class HarvestTransport:
                 raise Unconfirmed(f"no answer to {method} after sending it ({type(exc).__name__})") from None
 
             self._log(method, url, response.status_code, started, attempt, request_id=response.headers.get("x-request-id"))
-            self.limiter.observe(response.headers)
             if self.observer is not None:
                 self.observer.budget(_int(response.headers.get("x-ratelimit-limit")),
                                      _int(response.headers.get("x-ratelimit-remaining")))
             status = response.status_code
+            # The limiter decides how long everyone waits, from Greenhouse's own headers.
+            wait = self.limiter.observe(response.headers, status=status)
             if status == 429:
                 rate_limited += 1
-                wait = _retry_after(response.headers, default=self.limiter.window_s)
-                self.limiter.pause(wait + random.uniform(0, 0.25))
                 # A 429 was refused before any work: safe to repeat, read or write.
                 if rate_limited <= self.max_rate_limited:
                     attempt -= 1
@@ -218,13 +214,6 @@ class HarvestTransport:
             attempt=attempt,
             **{k: v for k, v in extra.items() if v},
         )
-
-
-def _retry_after(headers: httpx.Headers, *, default: float) -> float:
-    try:
-        return min(float(headers.get("retry-after", default)), MAX_RETRY_AFTER_S)
-    except ValueError:
-        return default
 
 
 def _body(response: httpx.Response) -> Any:

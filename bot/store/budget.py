@@ -49,7 +49,10 @@ class StoreBudget:
             self._ensure()  # the record was removed (e.g. a store reset): start again
 
     def _window(self, state: dict[str, Any], now: float) -> list[float]:
-        return [t for t in state.get("sent", []) if t > now - self.window_s]
+        # After the moment Greenhouse named (a pause's end), its count started over.
+        restart = state.get("paused_until", 0.0)
+        since = max(now - self.window_s, restart if restart <= now else float("-inf"))
+        return [t for t in state.get("sent", []) if t > since]
 
     @property
     def limit(self) -> int:
@@ -84,8 +87,6 @@ class StoreBudget:
                 missing = new["limit"] - remaining - len(sent)
                 if missing > 0:
                     new["sent"] = sent + [now] * missing
-                if remaining <= 0:
-                    new["paused_until"] = max(state.get("paused_until", 0.0), now + self.window_s)
             if new.get("limit") == state.get("limit") and new.get("paused_until") == state.get("paused_until") \
                     and len(new["sent"]) == len(sent):
                 return None  # nothing to say: spare the write
