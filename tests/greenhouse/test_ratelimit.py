@@ -145,3 +145,23 @@ def test_two_429s_with_retry_after_1_cost_two_seconds_through_the_transport(cloc
         transport = HarvestTransport(BASE, V1Auth("k"), lim, http=httpx.Client(), sleep=clocks.sleep)
         assert transport.get("jobs/6404") == {"id": 6404}
     assert [round(t - times[0], 6) for t in times] == [0.0, 1.0, 2.0]
+
+
+def test_the_store_shared_budget_follows_the_same_word(clocks, tmp_path):
+    """The budget shared through the store (bot/store/budget.py) waits the same way."""
+    from bot.store import Store
+    from bot.store.budget import StoreBudget
+
+    store = Store(str(tmp_path / "bot.sqlite"))
+    budget = StoreBudget(store, "v1:abc", limit=5, window_s=10.0, clock=clocks.wall)
+    lim = RateLimiter(budget=budget, wall=clocks.wall, sleep=clocks.sleep, jitter_s=0.0)
+    lim.acquire()
+    lim.observe({"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0", "Retry-After": "1"}, status=429)
+    start = clocks.mono
+    for _ in range(5):
+        lim.acquire()  # Retry-After, not a window; then the whole budget is back
+    assert clocks.mono - start == pytest.approx(1.0, abs=1e-6)
+    lim.observe({"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
+                 "X-RateLimit-Reset": str(int(clocks.wall()) + 3)})
+    assert waited_for_next(lim, clocks) == pytest.approx(3.0, abs=1e-6)
+    store.close()
