@@ -1,7 +1,7 @@
 """Clicks on requests: the requester's draft (reason, email, submit, cancel) and
 the approvers' Approve / Deny / Retry. Each click is acked at once; the work
 runs after. Buttons carry only the request ID: everything else is read from the store.
-Who may do what is decided in `bot/workflows/requests.py`, not here."""
+Who may do what is decided in `bot/workflows/requests/`, not here."""
 
 from __future__ import annotations
 

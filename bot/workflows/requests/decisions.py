@@ -1,0 +1,78 @@
+"""The approvers' side: who may decide, the claim that lets exactly one approval (or
+Retry) start writing, Deny, and what is waiting for whom."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.greenhouse.models import Job
+from bot.identity import Caller
+
+from ..errors import Refused
+from ..jobs import find_job, hiring_team_only
+from .lease import executor_id
+from .model import Request
+from .transitions import RequestRecords
+
+
+class Decisions(RequestRecords):
+    def may_decide(self, request: Request, caller: Caller) -> None:
+        if caller.slack_user_id == request.requester and not self.allow_self_approval:
+            raise Refused("You asked for this, so someone else has to approve it (a recruiter or coordinator on the job, or a bot admin).")
+        if caller.is_admin:
+            return
+        clicker_gh = caller.team_member_id()
+        # Authority is the job's team in Greenhouse now, not when the request was made:
+        # someone taken off the job since cannot approve.
+        job = self.harvest.get_job(request.job_id)
+        approvers = job.approver_user_ids() if job is not None else set()
+        if not (clicker_gh is not None and clicker_gh in approvers):
+            raise Refused(f"Only the recruiters and coordinators of {request.job_name} or a bot admin can approve or deny this request.")
+
+    def may_deny(self, request: Request, caller: Caller) -> None:
+        """The requester may withdraw their own request; otherwise the approvers decide."""
+        if caller.slack_user_id != request.requester:
+            self.may_decide(request, caller)
+
+    def claim(self, request_id: str, caller: Caller, *, retry: bool = False) -> Request:
+        """requested (or failed, for Retry) → executing, atomically: the single point where
+        writing can start. Raises Refused with who got there first when the claim is lost.
+        Each claim takes the next generation (the fencing token its writes are checked against)."""
+        approver = caller.mapped()  # writes go out in the approver's name: even admins need a mapping
+        now = self._clock()
+        return self._transition(
+            request_id, ("failed",) if retry else ("requested",), "executing",
+            approver.slack_user_id, "retry" if retry else "approved",
+            only_if=lambda raw: raw["expires_at"] > now,  # a failed request's Retry expires with it, like Approve
+            computed=lambda raw: {"attempts": raw.get("attempts", 0) + 1,
+                                  "claim_generation": raw.get("claim_generation", 0) + 1},
+            decided_by=approver.slack_user_id, decided_by_gh=approver.greenhouse_user_id, decided_by_name=approver.name,
+            decided_at=now, lease_until=now + self.lease_s, executor=executor_id(), error=None,
+        )
+
+    def deny(self, request_id: str, caller: Caller, reason: str | None) -> Request:
+        now = self._clock()
+        why = (reason or "").strip()[:500] or None
+        return self._transition(
+            request_id, ("requested", "failed"), "denied", caller.slack_user_id, why or "",
+            decided_by=caller.slack_user_id, decided_at=now, deny_reason=why, finished_at=now,
+        )
+
+    def pending_for(self, caller: Caller) -> list[Request]:
+        slack_user, gh_user, is_admin = caller.slack_user_id, caller.team_member_id(), caller.is_admin
+        return sorted(
+            (
+                r for r in self.all()
+                if r.state in ("requested", "failed")
+                and (is_admin or r.requester == slack_user or (gh_user is not None and gh_user in r.approver_gh_ids))
+            ),
+            key=lambda r: r.created_at,
+        )
+
+    def history(self, job_ref: str, caller: Caller, limit: int = 20) -> tuple[Job, list[dict[str, Any]]]:
+        """The job and its latest audit entries: for its hiring team and bot admins."""
+        caller.team_member_id()
+        job = find_job(self.harvest, job_ref)
+        hiring_team_only(job, caller, "see its history")
+        entries = [e for _, e in self.store.items("audit") if e.get("job_id") == job.id]
+        return job, entries[-limit:]

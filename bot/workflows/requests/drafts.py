@@ -1,0 +1,154 @@
+"""The requester's side: draft a close or a reject from what Greenhouse shows now,
+pick its reason and email, and hand it over for posting — once, however often
+*Request approval* is clicked (draft → posting is a compare-and-set)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from bot.identity import Caller, Mapping
+
+from ..errors import Refused, UserFacingError
+from ..jobs import find_job, hiring_team_only, may_see_candidates
+from ..reference import match_by_words
+from .model import APPLICATION_ID_RE, Kind, Request
+from .transitions import RequestRecords
+
+ALREADY_POSTED = "This request is already posted for approval (once is enough)."
+
+
+class Drafts(RequestRecords):
+    def draft_close(self, caller: Caller, ref: str, reason_words: str, channel: str) -> Request:
+        actor = caller.mapped()  # a request is made in the requester's name: even admins need a mapping
+        job = find_job(self.harvest, ref)
+        hiring_team_only(job, caller, "ask to close it")
+        openings = [o for o in job.openings if o.is_open] or [o for o in self.harvest.list_openings(job.id) if o.is_open]
+        if not openings:
+            raise UserFacingError(f"{job.name} ({job.id}) has no open openings; it is {job.status} already.")
+        active = sum(1 for _ in self.harvest.iter_active_applications(job.id))
+        request = self._new(
+            "close_job", job.id, job.name, actor, channel,
+            approver_gh_ids=sorted(job.approver_user_ids()),
+            opening_ids=[o.id for o in openings],
+            active_candidates=active,
+        )
+        matches = match_by_words(reason_words, self.reference.close_reasons(), lambda r: r.name)
+        if len(matches) == 1:
+            request.close_reason_id, request.close_reason_name = matches[0].id, matches[0].name
+        self._save_new(request)
+        return request
+
+    def draft_reject(self, caller: Caller, application_ref: str, reason_words: str, channel: str) -> Request:
+        actor = caller.mapped()
+        if not APPLICATION_ID_RE.fullmatch(application_ref):
+            raise UserFacingError("Give the application ID (a number; `/greenhouse job <job>` lists them).")
+        app = self.harvest.get_application(int(application_ref))
+        if app is None:
+            raise UserFacingError(f"I can't find application {application_ref} in Greenhouse.")
+        job = self.harvest.get_job(app.job_id) if app.job_id else None
+        if job is None or not may_see_candidates(job, caller):
+            # Same answer whether or not it exists for an outsider: no candidate data leaks.
+            raise Refused(f"Only the hiring team of the application's job or a bot admin can ask to reject application {application_ref}.")
+        if app.status != "active":
+            raise UserFacingError(f"Application {app.id} is {app.status}, not active: only active applications can be rejected.")
+        request = self._new(
+            "reject_application", job.id, job.name, actor, channel,
+            approver_gh_ids=sorted(job.approver_user_ids()),
+            application_id=app.id, candidate_name=app.candidate_name, stage=app.stage,
+        )
+        matches = match_by_words(reason_words, self.reference.rejection_reasons(), lambda r: r.name)
+        if len(matches) == 1:
+            request.rejection_reason_id, request.rejection_reason_name = matches[0].id, matches[0].name
+        self._save_new(request)
+        return request
+
+    def choose(self, request_id: str, caller: Caller, *, reason_id: int | None = None,
+               template_id: int | None | str = "keep") -> Request:
+        """The requester picks a reason or an email template on their draft."""
+        user = caller.slack_user_id
+        request = self._draft_of(request_id, user)
+        update: dict[str, Any] = {}
+        if reason_id is not None:
+            if request.kind == "close_job":
+                reason = next((r for r in self.reference.close_reasons() if r.id == reason_id), None)
+                if reason is None:
+                    raise UserFacingError("That close reason no longer exists in Greenhouse.")
+                update.update(close_reason_id=reason.id, close_reason_name=reason.name)
+            else:
+                rr = next((r for r in self.reference.rejection_reasons() if r.id == reason_id), None)
+                if rr is None:
+                    raise UserFacingError("That rejection reason no longer exists in Greenhouse.")
+                update.update(rejection_reason_id=rr.id, rejection_reason_name=rr.name)
+        if template_id != "keep" and request.kind == "reject_application":
+            if template_id is None:
+                update.update(email_template_id=None, email_template_name=None)
+            else:
+                tpl = next((t for t in self.reference.rejection_templates() if t.id == template_id), None)
+                if tpl is None:
+                    raise UserFacingError("That email template is not an organization-wide rejection template.")
+                update.update(email_template_id=tpl.id, email_template_name=tpl.name)
+        return self._transition(request.id, ("draft",), "draft", user, "choose", **update)
+
+    def ready_to_post(self, request_id: str, caller: Caller) -> Request:
+        current = self.get(request_id)
+        if current is not None and current.requester == caller.slack_user_id and current.state in ("posting", "requested"):
+            raise Refused(ALREADY_POSTED)
+        request = self._draft_of(request_id, caller.slack_user_id)
+        if request.kind == "close_job" and request.close_reason_id is None:
+            raise UserFacingError("Pick a close reason first.")
+        if request.kind == "reject_application" and request.rejection_reason_id is None:
+            raise UserFacingError("Pick a rejection reason first.")
+        return request
+
+    def begin_posting(self, request_id: str) -> Request:
+        """draft → posting, atomically: of any number of clicks on *Request approval*
+        (or a command and a click), one posts the request; the others are told."""
+        try:
+            return self._transition(request_id, ("draft",), "posting", "bot", "posting")
+        except Refused:
+            current = self.get(request_id)
+            if current is not None and current.state in ("posting", "requested"):
+                raise Refused(ALREADY_POSTED) from None
+            raise
+
+    def mark_posted(self, request_id: str, channel: str, message_ts: str, thread_ts: str) -> Request:
+        return self._transition(
+            request_id, ("posting",), "requested", "bot", "posted",
+            channel=channel, message_ts=message_ts, thread_ts=thread_ts,
+        )
+
+    def cancel(self, request_id: str, caller: Caller) -> None:
+        """The requester drops their own draft."""
+        request = self.get(request_id)
+        if request is None or request.requester != caller.slack_user_id:
+            raise Refused("Only the person who asked can cancel this draft.")
+        self.discard(request_id, "cancelled by requester")
+
+    def move_thread_message(self, request_id: str, thread_ts: str) -> None:
+        """The thread message was replaced by a new one (its update failed): follow it."""
+        self.store.update("requests", request_id, lambda raw: {**raw, "thread_ts": thread_ts})
+
+    def discard(self, request_id: str, why: str, *, posting: bool = False) -> None:
+        """A draft cancelled, or a request whose message could not be posted: not left half-made."""
+        self._transition(request_id, ("posting",) if posting else ("draft",), "discarded", "bot", why)
+
+    def _new(self, kind: Kind, job_id: int, job_name: str, actor: Mapping, channel: str, **fields: Any) -> Request:
+        now = self._clock()
+        return Request(
+            id=f"req-{uuid.uuid4().hex[:16]}", kind=kind, job_id=job_id, job_name=job_name,
+            requester=actor.slack_user_id, requester_gh=actor.greenhouse_user_id, requester_name=actor.name,
+            origin_channel=channel, created_at=now, expires_at=now + self.ttl_s, **fields,
+        )
+
+    def _save_new(self, request: Request) -> None:
+        self.store.put("requests", request.id, request.model_dump())
+        self._audit(request, "-", "draft", request.requester, "asked")
+
+    def _draft_of(self, request_id: str, user: str) -> Request:
+        request = self.get(request_id)
+        if request is None or request.state != "draft":
+            raise UserFacingError("This draft is no longer open; run the command again.")
+        if request.requester != user:
+            raise Refused("Only the person who asked can change this draft.")
+        return request

@@ -1,0 +1,84 @@
+"""What a request is: the stored record, its kinds and states, and the one error
+that tells an executor it lost its claim."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from ..errors import Refused
+
+Kind = Literal["close_job", "reject_application"]
+OPEN_STATES = ("draft", "posting", "requested")
+FINAL_STATES = ("done", "denied", "expired", "discarded")
+APPLICATION_ID_RE = re.compile(r"[0-9]{1,18}")  # ASCII digits only: int() refuses some str.isdigit() digits
+
+
+class Request(BaseModel):
+    id: str
+    kind: Kind
+    state: str = "draft"
+    job_id: int
+    job_name: str
+    requester: str  # Slack user ID
+    requester_gh: int
+    requester_name: str
+    origin_channel: str
+    approver_gh_ids: list[int] = Field(default_factory=list)
+    # close_job
+    opening_ids: list[int] = Field(default_factory=list)
+    active_candidates: int | None = None
+    close_reason_id: int | None = None
+    close_reason_name: str | None = None
+    # reject_application
+    application_id: int | None = None
+    candidate_name: str | None = None
+    stage: str | None = None
+    rejection_reason_id: int | None = None
+    rejection_reason_name: str | None = None
+    email_template_id: int | None = None
+    email_template_name: str | None = None
+    # where it lives in Slack (opaque to this module)
+    channel: str | None = None
+    message_ts: str | None = None
+    thread_ts: str | None = None
+    # lifecycle
+    created_at: float
+    expires_at: float
+    decided_by: str | None = None
+    decided_by_gh: int | None = None
+    decided_by_name: str | None = None
+    decided_at: float | None = None
+    deny_reason: str | None = None
+    lease_until: float | None = None
+    executor: str | None = None
+    claim_generation: int = 0  # fencing token: +1 at every claim or takeover
+    attempts: int = 0
+    results: dict[str, str] = Field(default_factory=dict)  # opening/application id → closed|rejected|sending|error text
+    error: str | None = None
+    job_status_after: str | None = None
+    finished_at: float | None = None
+
+    @property
+    def target(self) -> str:
+        if self.kind == "close_job":
+            return f"{self.job_name} ({self.job_id})"
+        return f"application {self.application_id} ({self.candidate_name}) on {self.job_name} ({self.job_id})"
+
+    def remaining_openings(self) -> list[int]:
+        return [o for o in self.opening_ids if self.results.get(str(o)) != "closed"]
+
+    def closed_openings(self) -> list[int]:
+        return [o for o in self.opening_ids if self.results.get(str(o)) == "closed"]
+
+    @property
+    def wrote_something(self) -> bool:
+        """Did Greenhouse accept any of this request's writes?"""
+        return any(v in ("closed", "rejected") for v in self.results.values())
+
+
+class LostClaim(Refused):
+    """This execution's claim was taken over (its generation is no longer the stored
+    one): it must not write, nor say anything about the outcome."""

@@ -1,0 +1,105 @@
+"""The stored requests and the one way their state changes: a compare-and-set on the
+record (`Store.update`) that checks the state it leaves (and anything else the caller
+asks), writes the new state with its fields, and appends one audit entry."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bot.greenhouse.harvest import Harvest
+from bot.store import Store
+
+from ..errors import Refused
+from ..reference import ReferenceLists
+from .lease import LEASE_S
+from .model import Request
+
+Raw = dict[str, Any]
+
+
+class RequestRecords:
+    """What every part of the requests workflow shares: the store, Greenhouse, the
+    settings, the clock — and `_transition`."""
+
+    def __init__(
+        self,
+        store: Store,
+        harvest: Harvest,
+        reference: ReferenceLists,
+        *,
+        ttl_hours: float = 72,
+        allow_self_approval: bool = False,
+        lease_s: float = LEASE_S,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.harvest = harvest
+        self.reference = reference
+        self.ttl_s = ttl_hours * 3600
+        self.allow_self_approval = allow_self_approval
+        self.lease_s = lease_s
+        self._clock = clock
+
+    def get(self, request_id: str) -> Request | None:
+        raw = self.store.get("requests", request_id)
+        return Request(**raw) if raw else None
+
+    def all(self) -> list[Request]:
+        return [Request(**raw) for raw in self.store.values("requests")]
+
+    def _transition(
+        self,
+        request_id: str,
+        from_states: tuple[str, ...],
+        to_state: str,
+        who: str,
+        detail: str,
+        *,
+        only_if: Callable[[Raw], bool] | None = None,
+        computed: Callable[[Raw], Raw] | None = None,
+        **fields: Any,
+    ) -> Request:
+        """from_states → to_state in one compare-and-set, then one audit entry. `only_if`
+        adds a condition on the stored record (a lease, a TTL, a claim generation);
+        `computed` derives fields from it (counters). Raises Refused, saying what the
+        request is now, when the record is not in a state this transition leaves."""
+        before: dict[str, str] = {}
+
+        def change(raw: Raw) -> Raw | None:
+            if raw["state"] not in from_states or (only_if is not None and not only_if(raw)):
+                return None
+            before["state"] = raw["state"]
+            raw.update(state=to_state, **fields, **(computed(raw) if computed else {}))
+            return raw
+
+        won = self.store.update("requests", request_id, change)
+        if won is None:
+            raise Refused(self.explain_state(request_id))
+        request = Request(**won)
+        if before["state"] != to_state or detail != "choose":
+            self._audit(request, before["state"], to_state, who, detail)
+        return request
+
+    def explain_state(self, request_id: str) -> str:
+        current = self.get(request_id)
+        if current is None:
+            return "That request no longer exists."
+        who = f"<@{current.decided_by}>" if current.decided_by else "someone"
+        return {
+            "executing": f"Already approved by {who}; it is being carried out now.",
+            "done": f"Already approved by {who} and done.",
+            "failed": f"Already approved by {who}; it failed — use Retry on the request.",
+            "denied": f"Already denied by {who}.",
+            "expired": "This request has expired; ask again if it is still needed.",
+            "discarded": "This request was never posted; ask again.",
+            "posting": "This request is being posted for approval.",
+        }.get(current.state, f"This request is {current.state}.")
+
+    def _audit(self, request: Request, from_state: str, to_state: str, who: str, detail: str) -> None:
+        self.store.append_audit({
+            "at": self._clock(), "request_id": request.id, "kind": request.kind, "job_id": request.job_id,
+            "application_id": request.application_id, "from": from_state, "to": to_state, "who": who,
+            "detail": detail[:500], "results": request.results,
+        })
