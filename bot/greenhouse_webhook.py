@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from bot.http_body import bounded_body
 from bot.services import Services
 from bot.workflows.autoclose import HINT_HIRE
 
@@ -40,22 +41,23 @@ def handle(services: Services) -> Any:
         log.error("greenhouse_webhook_refused reason=no_secret "
                   "hint='set GREENHOUSE_WEBHOOK_SECRET to the web hook secret key configured in Greenhouse'")
         return jsonify(ok=False, error="web hook secret not configured"), 503
-    if (request.content_length or 0) > MAX_BODY:
+    raw = bounded_body(MAX_BODY)
+    if raw is None:
         return jsonify(ok=False, error="too large"), 413
-    raw = request.get_data(cache=False)
     if not signature_ok(raw, request.headers.get("Signature", ""), secret.get_secret_value()):
         log.warning("greenhouse_webhook_refused reason=bad_signature")
         return jsonify(ok=False, error="invalid signature"), 401
     try:
-        body = json.loads(raw)
-        action = str(body.get("action") or "")
-        payload = body.get("payload") or {}
-    except (ValueError, AttributeError):
-        return jsonify(ok=False, error="not a JSON object"), 400
-    if action == "ping":
-        log.info("greenhouse_webhook_ping web_hook_id=%s", (payload or {}).get("web_hook_id"))
-        return jsonify(ok=True)
-    work = _job_ids_to_check(action, payload)
+        action, payload = _envelope(raw)
+        if action == "ping":
+            log.info("greenhouse_webhook_ping web_hook_id=%s", _int(payload.get("web_hook_id")))
+            return jsonify(ok=True)
+        work = _job_ids_to_check(action, payload)
+    except BadDelivery as exc:
+        # Signed, so it is from Greenhouse (or has its secret), but not a shape Greenhouse
+        # documents: say so with a 4xx rather than fail on it with a 500.
+        log.warning("greenhouse_webhook_malformed reason=%s", exc)
+        return jsonify(ok=False, error=f"malformed delivery: {exc}"), 400
     if work is None:
         return jsonify(ok=True, ignored=action[:40])
     event_id = request.headers.get("Greenhouse-Event-ID") or "sha256:" + hashlib.sha256(raw).hexdigest()
@@ -76,24 +78,55 @@ def signature_ok(raw: bytes, header: str, secret: str) -> bool:
     return hmac.compare_digest(expected, digest.strip().lower())
 
 
+class BadDelivery(ValueError):
+    """A signed delivery whose fields do not have the types Greenhouse documents."""
+
+
+def _envelope(raw: bytes) -> tuple[str, dict[str, Any]]:
+    """`{"action": "...", "payload": {...}}`, checked before anything indexes into it."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        raise BadDelivery("not JSON") from None
+    if not isinstance(body, dict):
+        raise BadDelivery("not a JSON object")
+    action = body.get("action")
+    if not isinstance(action, str):
+        raise BadDelivery("action is not a string")
+    return action, _object(body.get("payload"), "payload")
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    """A field that must be an object: absent/null reads as empty, any other type is refused."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadDelivery(f"{what} is not an object")
+    return value
+
+
 def _job_ids_to_check(action: str, payload: dict[str, Any]) -> tuple[list[int], int | None, str | None] | None:
     """(job IDs, application ID to resolve, hint) for events that may mean a job closed;
     None for everything else (accepted and ignored)."""
     if action == "job_updated":
-        job = payload.get("job") or {}
+        job = _object(payload.get("job"), "payload.job")
         # The payload's status is the job's at the event; an open job is nothing to announce.
         if job.get("status") != "closed" or not _int(job.get("id")):
             return None
         return [_int(job["id"])], None, None  # type: ignore[list-item]
     if action == "hire_candidate":
-        app = payload.get("application") or {}
+        app = _object(payload.get("application"), "payload.application")
         # `jobs[]` is current; `job` is the deprecated single form some accounts still send.
-        jobs = [j for j in (app.get("jobs") or [app.get("job")]) if isinstance(j, dict)]
+        listed = app.get("jobs")
+        if listed is not None and not isinstance(listed, list):
+            raise BadDelivery("payload.application.jobs is not a list")
+        jobs = [j for j in (listed or [_object(app.get("job"), "payload.application.job")]) if isinstance(j, dict)]
         ids = [i for i in (_int(j.get("id")) for j in jobs) if i]
         app_id = None if ids else _int(app.get("id"))
         return (ids, app_id, HINT_HIRE) if ids or app_id else None
     if action == "job_post_updated":
-        post = payload.get("job_post") or payload  # documented: the post's fields sit in payload
+        # Documented: the post's fields sit in payload; some accounts nest them in job_post.
+        post = _object(payload.get("job_post"), "payload.job_post") if "job_post" in payload else payload
         job_id = _int(post.get("job_id"))
         # A post going offline may come with its job closing; a live post says nothing.
         if job_id and post.get("live") is False:
@@ -113,8 +146,10 @@ def _check(services: Services, action: str, job_ids: list[int], application_id: 
 
 
 def _int(value: Any) -> int | None:
+    if isinstance(value, bool):  # True is not job 1
+        return None
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return number if number > 0 else None

@@ -14,10 +14,15 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
 from bot import greenhouse_webhook, metrics
+from bot.http_body import bounded_body
 from bot.logs import event
 from bot.services import Services
 
 log = logging.getLogger("bot.web")
+
+# Slack's largest requests (an interaction carrying a full 50-block message, URL-encoded)
+# stay well under this; anything larger is refused before a byte of it is read.
+SLACK_MAX_BODY = 1 << 20  # 1 MiB
 
 
 def create_web_app(services: Services, bolt_app: App) -> Flask:
@@ -42,6 +47,11 @@ def create_web_app(services: Services, bolt_app: App) -> Flask:
 
     @web.post("/slack/events")
     def slack_events():  # type: ignore[no-untyped-def]
+        # Refused before it is read or parsed: Bolt itself would read any size.
+        raw = bounded_body(SLACK_MAX_BODY)
+        if raw is None:
+            log.warning("slack_request_rejected reason=too_large")
+            return make_response("request too large", 413)
         # Bolt parses the body before it checks the signature, so a forged request with a
         # broken body (or a non-numeric timestamp) would reach its parser and end in a 500.
         # Check the signature first: anything unsigned or stale is a 401 before any work.
