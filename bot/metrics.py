@@ -217,7 +217,8 @@ def register(web: Flask, services: Any) -> None:
 
     @web.after_request
     def _ack_time(response):  # type: ignore[no-untyped-def]
-        if request.path == "/slack/events" and request.method == "POST":
+        # A 413 was refused unread (bot/http_body.py): parsing its form here would read it after all.
+        if request.path == "/slack/events" and request.method == "POST" and response.status_code != 413:
             SLACK_ACK.labels(slack_kind(request.content_type or "", request.form, _payload_type)).observe(
                 time.monotonic() - g.get("metrics_started", time.monotonic()))
         return response
