@@ -31,7 +31,7 @@ class SlackClosingNotices:
 
     def deliver(self, a: Announcement) -> int:
         """Post the notice everywhere it belongs; returns how many posts succeeded."""
-        text, blocks = closing_notice(a)
+        notice = closing_notice(a)
         targets: list[tuple[str, str, dict[str, Any]]] = []
         for channel, ts in a.threads:
             targets.append(("thread", channel, {"thread_ts": ts}))
@@ -43,7 +43,8 @@ class SlackClosingNotices:
         sent = 0
         for kind, channel, extra in targets:
             try:
-                self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False, **extra)
+                self.client.chat_postMessage(channel=channel, text=notice.text, blocks=notice.blocks, unfurl_links=False,
+                                            **extra)
                 sent += 1
             except SlackApiError as exc:
                 log.warning("autoclose_post_failed job_id=%s kind=%s channel=%s error=%s",

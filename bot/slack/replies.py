@@ -11,12 +11,16 @@ from slack_sdk.errors import SlackApiError
 from bot.greenhouse.errors import GreenhouseError
 from bot.identity import IdentityProblem
 from bot.slack.blocks.common import esc
+from bot.slack.blocks.requests import not_open_sentence
 from bot.workflows.errors import NotOnHiringTeam, UserFacingError
+from bot.workflows.requests import NotOpen
 
 log = logging.getLogger("bot.slack")
 
 
 def sentence_for(exc: BaseException) -> str | None:
+    if isinstance(exc, NotOpen):
+        return not_open_sentence(exc.request)
     if isinstance(exc, NotOnHiringTeam):
         return f"Only the hiring team of {esc(exc.job_name)} ({exc.job_id}) or a bot admin can {exc.doing}."
     if isinstance(exc, UserFacingError | IdentityProblem):

@@ -65,11 +65,13 @@ class RequestMessages:
             # Both messages show the request as it will be once posted ("Waiting for approval"),
             # not the draft it still is in the store until mark_posted.
             shown = r.model_copy(update={"state": "requested"})
-            blocks, text = request_message(shown, public_channel=self.is_public(channel))
-            main = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+            request_msg = request_message(shown, public_channel=self.is_public(channel))
+            main = self.client.chat_postMessage(channel=channel, text=request_msg.text, blocks=request_msg.blocks,
+                                                unfurl_links=False)
             main_ts, channel = main["ts"], main["channel"] or channel
-            tblocks, ttext = thread_message(shown, self.approver_mentions(r))
-            thread = self.client.chat_postMessage(channel=channel, thread_ts=main_ts, text=ttext, blocks=tblocks)
+            thread_msg = thread_message(shown, self.approver_mentions(r))
+            thread = self.client.chat_postMessage(channel=channel, thread_ts=main_ts, text=thread_msg.text,
+                                                  blocks=thread_msg.blocks)
         except Exception as exc:  # noqa: BLE001 - a Slack error or no answer at all: nothing half-made either way
             error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
             log.warning("request_post_failed request=%s error=%s", r.id, error)
@@ -89,9 +91,7 @@ class RequestMessages:
         replaced by a new reply in the thread, so nobody is left reading an old state."""
         if not (r.channel and r.message_ts):
             return
-        blocks, text = request_message(r)
-        tblocks, ttext = thread_message(r, self.approver_mentions(r))
-        for ts, b, t in ((r.message_ts, blocks, text), (r.thread_ts, tblocks, ttext)):
+        for ts, (t, b) in ((r.message_ts, request_message(r)), (r.thread_ts, thread_message(r, self.approver_mentions(r)))):
             if not ts or self._send("chat_update", r.id, channel=r.channel, ts=ts, text=t, blocks=b):
                 continue
             if r.state == "executing":

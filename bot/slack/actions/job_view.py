@@ -15,8 +15,8 @@ from .values import button_page
 def more(event: Event[tuple[int, int]]) -> None:
     job_id, offset = event.value
     view = event.services.job_views.page(job_id, event.caller)
-    blocks, text = job_view_blocks(view, offset if view.may_see_candidates else 0)
-    event.reply(text, blocks, replace_original=False)
+    page = job_view_blocks(view, offset if view.may_see_candidates else 0)
+    event.reply(page.text, page.blocks, replace_original=False)
 
 
 def register(app: App, services: Services) -> None:

@@ -106,7 +106,7 @@ def open_deny(event: Event[str]) -> None:
     requests = event.services.requests
     request = requests.get(event.value)
     if request is None or request.state not in ("requested", "failed"):
-        raise UserFacingError(requests.explain_state(event.value))
+        raise requests.not_open(event.value)
     requests.may_deny(request, event.caller)
     event.client.views_open(trigger_id=event.body["trigger_id"], view=deny_modal(request))
 

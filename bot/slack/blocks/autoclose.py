@@ -1,4 +1,4 @@
-"""The "job is now closed" notice. Pure: an Announcement in, (text, blocks) out.
+"""The "job is now closed" notice. Pure: an Announcement in, a Message out.
 
 No candidate names ever appear here: the notice goes to watching channels that
 may be wider than the hiring team.
@@ -7,11 +7,10 @@ may be wider than the hiring team.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from bot.workflows.autoclose import Announcement, Cause
 
-from .common import esc, section, slack_date
+from .common import Message, esc, section, slack_date
 
 SLACK_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -28,9 +27,9 @@ def cause_text(cause: Cause) -> str:
     return f"closed in Greenhouse{reason}"
 
 
-def closing_notice(a: Announcement) -> tuple[str, list[dict[str, Any]]]:
+def closing_notice(a: Announcement) -> Message:
     text = (
         f"*{esc(a.job_name)} ({a.job_id})* is now closed — its last opening was closed "
         f"{slack_date(a.closed_at)} ({cause_text(a.cause)})."
     )
-    return text, [section(text)]
+    return Message(text, [section(text)])

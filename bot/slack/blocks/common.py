@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
 
 SECTION_TEXT_MAX = 3000
 MAX_BLOCKS = 50
 HEADER_MAX = 150
+
+
+class Message(NamedTuple):
+    """What every builder of a whole message returns: the notification text (also what
+    screen readers and old clients show) and the blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]]
 
 
 def esc(text: object) -> str:
@@ -84,8 +92,12 @@ def day(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment else "—"
 
 
-def slack_date(moment: datetime | None) -> str:
-    """A date Slack shows in each reader's own time zone."""
-    if moment is None:
+def slack_date(moment: datetime | float | None) -> str:
+    """A moment (a datetime or epoch seconds) as Slack shows it in each reader's own
+    time zone ("today 14:05", "Nov 3 09:12"); the fallback text is UTC."""
+    if moment is None or moment == 0:
         return "—"
-    return f"<!date^{int(moment.timestamp())}^{{date_short}} {{time}}|{moment.strftime('%Y-%m-%d %H:%M UTC')}>"
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, tz=timezone.utc)
+    utc = moment.astimezone(timezone.utc) if moment.tzinfo else moment
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{utc.strftime('%Y-%m-%d %H:%M UTC')}>"

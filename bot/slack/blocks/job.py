@@ -10,7 +10,7 @@ from typing import Any
 from bot.greenhouse.models import Job, Role
 from bot.workflows.job_view import JobView
 
-from .common import MAX_BLOCKS, actions, button, chunk_lines, context, day, divider, esc, header, section
+from .common import MAX_BLOCKS, Message, actions, button, chunk_lines, context, day, divider, esc, header, section
 
 PAGE_SIZE = 100  # candidates per message
 CLOSED_OPENINGS_LISTED = 5
@@ -67,17 +67,17 @@ def openings_text(job: Job) -> str:
     return "\n".join(lines)
 
 
-def job_view_blocks(view: JobView, offset: int = 0) -> tuple[list[dict[str, Any]], str]:
+def job_view_blocks(view: JobView, offset: int = 0) -> Message:
     """Blocks for one page of the view, starting at candidate `offset`, and the
     notification text. The first page carries the job summary."""
     job = view.job
     if not view.may_see_candidates:
         if job.confidential:
             text = "This job is confidential: only its hiring team and bot admins can see it."
-            return [section(text)], text
+            return Message(text, [section(text)])
         blocks = job_summary_blocks(job)
         blocks.append(context("Candidates are shown only to this job's hiring team and to bot admins."))
-        return blocks, f"{job.name} ({job.id})"
+        return Message(f"{job.name} ({job.id})", blocks)
 
     blocks: list[dict[str, Any]] = job_summary_blocks(job) if offset == 0 else [header(job_title(job))]
     apps = view.by_stage_order
@@ -86,7 +86,7 @@ def job_view_blocks(view: JobView, offset: int = 0) -> tuple[list[dict[str, Any]
         blocks.append(divider())
     if total == 0:
         blocks.append(section("*Active candidates:* none"))
-        return blocks, f"{job_title(job)}: no active candidates"
+        return Message(f"{job_title(job)}: no active candidates", blocks)
 
     # Leave room for the heading, the "showing" line and the More button.
     budget = MAX_BLOCKS - len(blocks) - 3
@@ -115,4 +115,4 @@ def job_view_blocks(view: JobView, offset: int = 0) -> tuple[list[dict[str, Any]
     if end < total:
         blocks.append(context(f"Showing {start}–{end} of {total}. More candidates follow."))
         blocks.append(actions(button(f"More ({total - end} left)", ACTION_MORE, f"{job.id}:{end}")))
-    return blocks, f"{job_title(job)}: {total} active candidates"
+    return Message(f"{job_title(job)}: {total} active candidates", blocks)

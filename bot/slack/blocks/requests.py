@@ -3,13 +3,12 @@ approvals channel, its thread with the buttons, and every outcome."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from bot.greenhouse.models import EmailTemplate, Named, RejectionReason
 from bot.workflows.requests import Request
 
-from .common import actions, button, confirm_dialog, context, esc, plain, section
+from .common import Message, actions, button, chunk_lines, confirm_dialog, context, esc, plain, section, slack_date
 
 ACTION_APPROVE = "request_approve"
 ACTION_DENY = "request_deny"
@@ -20,13 +19,6 @@ ACTION_DRAFT_SUBMIT = "draft_submit"
 ACTION_DRAFT_CANCEL = "draft_cancel"
 DENY_MODAL = "deny_modal"
 MAX_OPTIONS = 100  # Slack's limit for a static select
-
-
-def _when(epoch: float | None) -> str:
-    if not epoch:
-        return "—"
-    moment = datetime.fromtimestamp(epoch, tz=timezone.utc)
-    return f"<!date^{int(epoch)}^{{date_short_pretty}} {{time}}|{moment.strftime('%Y-%m-%d %H:%M UTC')}>"
 
 
 def _short(text: object, limit: int | None) -> str:
@@ -96,32 +88,32 @@ def draft_blocks(r: Request, reasons: list[Named] | list[RejectionReason], templ
 # --- the request in the approvals channel --------------------------------------------------
 
 
-def request_message(r: Request, *, public_channel: bool = False) -> tuple[list[dict[str, Any]], str]:
+def request_message(r: Request, *, public_channel: bool = False) -> Message:
     blocks = [section(f"{title(r)}\nAsked by <@{r.requester}>. {what_will_happen(r)}")]
     blocks.append(context(status_line(r)))
     if public_channel:
         blocks.append(context(":warning: This channel is public and requests name candidates: "
                               "an admin should move approvals to a private channel (BOT_APPROVALS_CHANNEL)."))
-    return blocks, f"Request: {_plain_title(r)}"
+    return Message(f"Request: {_plain_title(r)}", blocks)
 
 
 def status_line(r: Request) -> str:
     """The request's state in one line, always saying what was written to Greenhouse."""
     who = f"<@{r.decided_by}>" if r.decided_by else ""
     if r.state == "requested":
-        return f":hourglass_flowing_sand: Waiting for approval (expires {_when(r.expires_at)})."
+        return f":hourglass_flowing_sand: Waiting for approval (expires {slack_date(r.expires_at)})."
     if r.state == "executing":
-        return f":gear: Approved by {who} {_when(r.decided_at)}; writing to Greenhouse…"
+        return f":gear: Approved by {who} {slack_date(r.decided_at)}; writing to Greenhouse…"
     if r.state == "done":
-        return f":white_check_mark: Approved by {who} {_when(r.decided_at)}. {outcome_summary(r)}"
+        return f":white_check_mark: Approved by {who} {slack_date(r.decided_at)}. {outcome_summary(r)}"
     if r.state == "failed":
-        return (f":warning: Approved by {who} {_when(r.decided_at)}, but it did not complete. {outcome_summary(r)} "
+        return (f":warning: Approved by {who} {slack_date(r.decided_at)}, but it did not complete. {outcome_summary(r)} "
                 f"{esc(r.error or 'Greenhouse gave no reason.')}")
     written = f"Written to Greenhouse before that: {outcome_summary(r)}" if r.wrote_something \
         else "Nothing was written to Greenhouse."
     if r.state == "denied":
         why = f": {esc(r.deny_reason)}" if r.deny_reason else ""
-        return f":x: Denied by {who} {_when(r.decided_at)}{why}. {written}"
+        return f":x: Denied by {who} {slack_date(r.decided_at)}{why}. {written}"
     if r.state == "expired":
         return f":hourglass: Expired before it was done. {written}"
     return esc(r.state)
@@ -144,7 +136,7 @@ def outcome_summary(r: Request) -> str:
     return f"{who} was rejected.{email}"
 
 
-def thread_message(r: Request, approvers: list[str]) -> tuple[list[dict[str, Any]], str]:
+def thread_message(r: Request, approvers: list[str]) -> Message:
     """The thread reply that mentions the approvers and holds the buttons while a decision
     is wanted; once decided it asks nothing any more and says how it went."""
     mentions = " ".join(f"<@{a}>" for a in approvers) or "No recruiter or coordinator of this job is on Slack; a bot admin can approve."
@@ -166,7 +158,7 @@ def thread_message(r: Request, approvers: list[str]) -> tuple[list[dict[str, Any
         blocks = [section("No decision needed any more.")]
         text = f"Decided: {_plain_title(r)}"
     blocks.append(context(status_line(r)))
-    return blocks, text
+    return Message(text, blocks)
 
 
 CONFIRM_TEXT_MAX = 300  # Block Kit: a confirmation dialog's text holds at most 300 characters
@@ -205,6 +197,22 @@ def deny_modal(r: Request) -> dict[str, Any]:
     }
 
 
+def not_open_sentence(r: Request | None) -> str:
+    """Why a click on a request came too late: its state now, and who decided."""
+    if r is None:
+        return "That request no longer exists."
+    who = f"<@{r.decided_by}>" if r.decided_by else "someone"
+    return {
+        "executing": f"Already approved by {who}; it is being carried out now.",
+        "done": f"Already approved by {who} and done.",
+        "failed": f"Already approved by {who}; it failed — use Retry on the request.",
+        "denied": f"Already denied by {who}.",
+        "expired": "This request has expired; ask again if it is still needed.",
+        "discarded": "This request was never posted; ask again.",
+        "posting": "This request is being posted for approval.",
+    }.get(r.state, f"This request is {esc(r.state)}.")
+
+
 def posted_sentence(r: Request) -> str:
     """What the requester is told once their request is in the approvals channel."""
     return f"Your request is posted in <#{r.channel}> for approval. I'll tell you when it is decided."
@@ -232,11 +240,9 @@ def history_blocks(job_label: str, entries: list[dict[str, Any]]) -> list[dict[s
     if not entries:
         return [section(f"No bot requests recorded for {esc(job_label)}.")]
     lines = [
-        f"• {_when(e.get('at'))} `{e.get('request_id')}` {e.get('kind')}: {e.get('from')} → *{e.get('to')}* "
+        f"• {slack_date(e.get('at'))} `{e.get('request_id')}` {e.get('kind')}: {e.get('from')} → *{e.get('to')}* "
         f"by {('<@' + e['who'] + '>') if str(e.get('who', '')).startswith(('U', 'W')) else esc(e.get('who'))}"
         + (f" — {esc(e.get('detail'))}" if e.get("detail") and e.get("detail") not in ("asked", "posted") else "")
         for e in entries
     ]
-    from .common import chunk_lines
-
     return [section(f"*Recent requests for {esc(job_label)}*")] + [section(c) for c in chunk_lines(lines)][:45]

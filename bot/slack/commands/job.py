@@ -20,5 +20,5 @@ def _ack(args: str) -> str:
 @subcommand("job", "job <job id | requisition id>", "a job's openings and active candidates (hiring team only)", _ack)
 def run(ctx: CommandContext) -> None:
     view = ctx.services.job_views.load(ctx.args.strip(), ctx.caller)
-    blocks, text = job_view_blocks(view)
-    ctx.reply(text, blocks)
+    page = job_view_blocks(view)
+    ctx.reply(page.text, page.blocks)

@@ -28,11 +28,11 @@ from .decisions import Decisions
 from .drafts import ALREADY_POSTED, Drafts
 from .execute import greenhouse_words
 from .lease import LEASE_S
-from .model import APPLICATION_ID_RE, FINAL_STATES, OPEN_STATES, Kind, LostClaim, Request
+from .model import APPLICATION_ID_RE, FINAL_STATES, OPEN_STATES, Kind, LostClaim, NotOpen, Request
 from .recovery import Recovery
 
 __all__ = [
-    "ALREADY_POSTED", "APPLICATION_ID_RE", "FINAL_STATES", "LEASE_S", "OPEN_STATES", "Kind", "LostClaim", "Request",
+    "ALREADY_POSTED", "APPLICATION_ID_RE", "FINAL_STATES", "LEASE_S", "OPEN_STATES", "Kind", "LostClaim", "NotOpen", "Request",
     "Requests", "greenhouse_words",
 ]
 

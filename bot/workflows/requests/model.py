@@ -79,6 +79,16 @@ class Request(BaseModel):
         return any(v in ("closed", "rejected") for v in self.results.values())
 
 
+class NotOpen(Refused):
+    """The request is no longer in a state that allows this step (decided, expired,
+    gone). Carries the request as it is now, or None; the layer that shows it words it
+    (in Slack: who decided, as a mention)."""
+
+    def __init__(self, request: Request | None) -> None:
+        self.request = request
+        super().__init__(f"This request is {request.state}." if request else "That request no longer exists.")
+
+
 class LostClaim(Refused):
     """This execution's claim was taken over (its generation is no longer the stored
     one): it must not write, nor say anything about the outcome."""

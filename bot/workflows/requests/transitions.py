@@ -11,10 +11,9 @@ from typing import Any
 from bot.greenhouse.harvest import Harvest
 from bot.store import Store
 
-from ..errors import Refused
 from ..reference import ReferenceLists
 from .lease import LEASE_S
-from .model import Request
+from .model import NotOpen, Request
 
 Raw = dict[str, Any]
 
@@ -63,7 +62,7 @@ class RequestRecords:
     ) -> Request:
         """from_states → to_state in one compare-and-set, then one audit entry. `only_if`
         adds a condition on the stored record (a lease, a TTL, a claim generation);
-        `computed` derives fields from it (counters). Raises Refused, saying what the
+        `computed` derives fields from it (counters). Raises NotOpen, carrying what the
         request is now, when the record is not in a state this transition leaves."""
         before: dict[str, str] = {}
 
@@ -76,26 +75,16 @@ class RequestRecords:
 
         won = self.store.update("requests", request_id, change)
         if won is None:
-            raise Refused(self.explain_state(request_id))
+            raise self.not_open(request_id)
         request = Request(**won)
         if before["state"] != to_state or detail != "choose":
             self._audit(request, before["state"], to_state, who, detail)
         return request
 
-    def explain_state(self, request_id: str) -> str:
-        current = self.get(request_id)
-        if current is None:
-            return "That request no longer exists."
-        who = f"<@{current.decided_by}>" if current.decided_by else "someone"
-        return {
-            "executing": f"Already approved by {who}; it is being carried out now.",
-            "done": f"Already approved by {who} and done.",
-            "failed": f"Already approved by {who}; it failed — use Retry on the request.",
-            "denied": f"Already denied by {who}.",
-            "expired": "This request has expired; ask again if it is still needed.",
-            "discarded": "This request was never posted; ask again.",
-            "posting": "This request is being posted for approval.",
-        }.get(current.state, f"This request is {current.state}.")
+    def not_open(self, request_id: str) -> NotOpen:
+        """Why a request can no longer take this step: the request as it is now
+        (the Slack layer words it, naming who decided)."""
+        return NotOpen(self.get(request_id))
 
     def _audit(self, request: Request, from_state: str, to_state: str, who: str, detail: str) -> None:
         self.store.append_audit({
