@@ -132,3 +132,17 @@ def test_a_resumed_reject_reads_the_application_before_writing(bot, slack, gh, g
     assert bot.services.requests.get(draft.id).state == "done"
     assert len(gh.writes()) == (1 if greenhouse_did_it else 2)
     assert gh.reads("/applications/11")  # read before deciding whether to write
+
+
+@pytest.mark.slow
+def test_kill9_bench_with_greenhouse_slower_than_the_claim():
+    """bench/kill9.py --slow: two bot processes, 429 with Retry-After of three leases, a kill mid-wait."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "bench/kill9.py", "--slow", "--rounds", "2"], cwd=root,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "writes lost in 0, doubled in 0" in run.stdout
