@@ -78,6 +78,9 @@ class Job(_Model):
     offices: tuple[str, ...] = ()
     openings: tuple[Opening, ...] = ()
     hiring_team: tuple[TeamMember, ...] = ()
+    # Decorations Greenhouse would not give this time ("department", "team names", …):
+    # the view says so instead of failing.
+    left_out: tuple[str, ...] = ()
 
     @property
     def open_openings(self) -> list[Opening]:

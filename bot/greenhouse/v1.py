@@ -25,7 +25,7 @@ from .models import (
     Role,
     TeamMember,
 )
-from .wire import close_opening_body, iso_utc, person_name, reject_body
+from .wire import close_opening_body, iso_utc, optional, person_name, reject_body
 
 PER_PAGE = 500
 
@@ -112,7 +112,8 @@ class HarvestV1(HarvestOverHttp):
         app = self.t.get_or_none(f"applications/{int(application_id)}")
         if not app:
             return None
-        cand = self.t.get_or_none(f"candidates/{int(app['candidate_id'])}") or {}
+        # The candidate's name only decorates (the reject draft, the audit): best-effort.
+        cand = optional("candidate name", [], lambda: self.t.get_or_none(f"candidates/{int(app['candidate_id'])}")) or {}
         job = (app.get("jobs") or [{}])[0] or {}
         return Application(
             id=app["id"],

@@ -30,7 +30,7 @@ from .models import (
     Role,
     TeamMember,
 )
-from .wire import close_opening_body, iso_utc, person_name, reject_body
+from .wire import close_opening_body, iso_utc, optional, person_name, reject_body
 
 PER_PAGE = 500  # v3 allows 1..500 (§2)
 IDS_PER_CALL = 50  # `ids` and parent-id filters take at most 50 values (§2)
@@ -110,7 +110,8 @@ class HarvestV3(HarvestOverHttp):
 
     def list_openings(self, job_id: int) -> list[Opening]:
         raw = list(self._list("openings", job_ids=int(job_id)))
-        reasons = self._close_reason_names(raw)
+        # Reason names only decorate (this is read before and after approved writes).
+        reasons = optional("close reasons", [], lambda: self._close_reason_names(raw)) or {}
         return [opening_from_v3(o, reasons) for o in raw]
 
     def iter_jobs_updated_since(self, since: datetime) -> Iterator[Job]:
@@ -131,14 +132,21 @@ class HarvestV3(HarvestOverHttp):
         owners = list(self._batched("job_owners", "job_ids", ids))
         managers = list(self._batched("job_hiring_managers", "job_ids", ids))
         user_ids = [m["user_id"] for m in managers + owners if m.get("user_id")]
-        users = {u["id"]: person_name(u) for u in self._batched("users", "ids", user_ids)}
-        reasons = self._close_reason_names(openings)
+        # Everything below only decorates the job (names): fetched best-effort, so a
+        # refused or failing look-up leaves that part out instead of sinking the view or
+        # an approved write. The job, its openings and its team's ids are required.
+        left_out: list[str] = []
+        users = optional("team names", left_out, lambda: {
+            u["id"]: person_name(u) for u in self._batched("users", "ids", user_ids)}) or {}
+        reasons = optional("close reasons", left_out, lambda: self._close_reason_names(openings)) or {}
         # /departments and /offices are ordinary v3 list endpoints taking `ids`.
         # UNCONFIRMED: see docs/harvest-v3-reference.md §2 (not in the §4 table)
         dept_ids = [j["department_id"] for j in jobs if j.get("department_id")]
         office_ids = [o for j in jobs for o in j.get("office_ids") or []]
-        departments = {d["id"]: d.get("name") for d in self._batched("departments", "ids", dept_ids)}
-        offices = {o["id"]: o.get("name") for o in self._batched("offices", "ids", office_ids)}
+        departments = optional("department", left_out, lambda: {
+            d["id"]: d.get("name") for d in self._batched("departments", "ids", dept_ids)}) or {}
+        offices = optional("office", left_out, lambda: {
+            o["id"]: o.get("name") for o in self._batched("offices", "ids", office_ids)}) or {}
 
         hydrated = []
         for job in jobs:
@@ -158,6 +166,7 @@ class HarvestV3(HarvestOverHttp):
                 team=team,
                 departments=[departments[job["department_id"]]] if departments.get(job.get("department_id")) else [],
                 offices=[offices[o] for o in job.get("office_ids") or [] if offices.get(o)],
+                left_out=left_out,
             ))
         return hydrated
 
@@ -204,8 +213,10 @@ class HarvestV3(HarvestOverHttp):
         app = self._first("applications", ids=int(application_id))
         if not app:
             return None
-        cand = self._first("candidates", ids=int(app["candidate_id"]))
-        job = self._first("jobs", ids=int(app["job_id"])) if app.get("job_id") else None
+        # The candidate's and the job's names only decorate: best-effort.
+        cand = optional("candidate name", [], lambda: self._first("candidates", ids=int(app["candidate_id"])))
+        job = optional("job name", [], lambda: self._first("jobs", ids=int(app["job_id"]))) \
+            if app.get("job_id") else None
         status = app.get("status") or "unknown"
         return Application(
             id=app["id"],
@@ -325,6 +336,7 @@ def job_from_v3(
     team: list[TeamMember] | None = None,
     departments: list[str] | None = None,
     offices: list[str] | None = None,
+    left_out: list[str] | None = None,
 ) -> Job:
     # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 3 (`department_id`, `office_ids[]`)
     return Job(
@@ -340,4 +352,5 @@ def job_from_v3(
         offices=tuple(offices or ()),
         openings=tuple(openings or ()),
         hiring_team=tuple(team or ()),
+        left_out=tuple(left_out or ()),
     )

@@ -3,8 +3,30 @@ v1 and v3 spell the same way (docs/HARVEST_V3.md §4 maps the rest)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
+
+from bot.logs import event
+
+from .errors import NotFound, PermissionDenied, ServerError, Unreachable
+
+log = logging.getLogger("bot.harvest")
+T = TypeVar("T")
+# What a best-effort look-up survives: refused (403), missing (404), broken (5xx, no answer).
+OPTIONAL_FAILURES = (PermissionDenied, NotFound, ServerError, Unreachable)
+
+
+def optional(what: str, left_out: list[str], read: Callable[[], T]) -> T | None:
+    """Run a look-up that only decorates; on a refusal or failure note `what` in
+    `left_out` and return None, so the caller shows everything else."""
+    try:
+        return read()
+    except OPTIONAL_FAILURES as exc:
+        event(log, "harvest_optional_left_out", what=what, error=type(exc).__name__, status=exc.status or "-")
+        left_out.append(what)
+        return None
 
 
 def person_name(d: dict[str, Any]) -> str:

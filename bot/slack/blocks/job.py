@@ -44,6 +44,8 @@ def job_summary_blocks(job: Job) -> list[dict[str, Any]]:
             team_lines.append(f"*{label}:* {', '.join(names)}")
     blocks.append(section("\n".join(team_lines) if team_lines else "*Hiring team:* nobody listed"))
     blocks.append(section(openings_text(job)))
+    if job.left_out:
+        blocks.append(context(f"Not shown: {esc(', '.join(job.left_out))} (Greenhouse did not give it this time)."))
     return blocks
 
 
