@@ -8,6 +8,8 @@ request by reading Greenhouse; if it is `failed`, the recruiter clicks Retry. Th
 round passes when every opening was closed and no opening got two PATCHes.
 
     python bench/kill9.py --rounds 20
+    python bench/kill9.py --rounds 50 --postgres     # the same on PostgreSQL (a throwaway cluster;
+                                                    # or --database-url URL), a fresh schema per round
 
 `--slow`: Greenhouse is slow instead. Two bot processes (two workers) share one
 database, with a 1 s claim lease and housekeeping every 0.3 s; Greenhouse answers
@@ -23,6 +25,7 @@ Loopback only; every loop is bounded; prints a summary and exits non-zero on a v
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import hmac
 import json
@@ -193,7 +196,25 @@ def click(bot: BotProcess, slack: FakeSlack, action_id: str, request_id: str, us
     bot.post(urlencode({"payload": json.dumps(payload)}))
 
 
+# --database-url / --postgres: every round on a fresh schema of this PostgreSQL instead of a new SQLite file.
+DATABASE_URL: str | None = None
+
+
+def store_for(workdir: Path, name: str) -> str:
+    if DATABASE_URL:
+        from tests.pg_cluster import fresh_schema
+
+        return fresh_schema(DATABASE_URL)[1]
+    return str(workdir / f"{name}.sqlite")
+
+
 def request_field(db: str, request_id: str, field: str) -> Any:
+    if db.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db) as conn:
+            row = conn.execute("SELECT value FROM records WHERE kind = 'requests' AND key = %s", (request_id,)).fetchone()
+        return row[0][field] if row else None
     with sqlite3.connect(db) as conn:
         row = conn.execute('SELECT value FROM "requests" WHERE key = ?', (request_id,)).fetchone()
     return json.loads(row[0])[field] if row else None
@@ -218,9 +239,11 @@ def fresh_start(harvest: FakeHarvest, slack: FakeSlack, db: str, *, reset: bool 
         harvest.reset()
         slack.reset()
     port = free_port()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GREENHOUSE_", "BOT_"))},
+    env = {**{k: v for k, v in os.environ.items()
+              if not k.startswith(("SLACK_", "GREENHOUSE_", "BOT_")) and k != "DATABASE_URL"},
            "SLACK_BOT_TOKEN": "xoxb-kill9", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.base_url,
-           "GREENHOUSE_API_KEY": "kill9-key", "GREENHOUSE_API_URL": harvest.url, "BOT_DB_PATH": db,
+           "GREENHOUSE_API_KEY": "kill9-key", "GREENHOUSE_API_URL": harvest.url,
+           ("DATABASE_URL" if db.startswith("postgresql://") else "BOT_DB_PATH"): db,
            "BOT_APPROVALS_CHANNEL": "CAPPROVALS", "BOT_POLL_INTERVAL_S": "0", "PORT": str(port)}
     return env, port
 
@@ -236,7 +259,7 @@ def ask_and_approve(bot: BotProcess, slack: FakeSlack) -> str:
 
 
 def one_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int, max_delay_s: float) -> dict:
-    db = str(workdir / f"round{n}.sqlite")
+    db = store_for(workdir, f"round{n}")
     env, port = fresh_start(harvest, slack, db)
     bot = BotProcess(env, port)
     try:
@@ -267,7 +290,7 @@ def one_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int, max
 
 def slow_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int, retry_after_s: float, kill: bool) -> dict:
     """Two workers on one database; Greenhouse keeps the first worker waiting three leases."""
-    db = str(workdir / f"slow{n}.sqlite")
+    db = store_for(workdir, f"slow{n}")
     env_a, port_a = fresh_start(harvest, slack, db)
     env_b, port_b = fresh_start(harvest, slack, db, reset=False)
     timing = {"BOT_CLAIM_LEASE_S": "1", "BOT_HOUSEKEEPING_INTERVAL_S": "0.3"}
@@ -306,7 +329,7 @@ def slow_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int, re
 def graceful_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int) -> dict:
     """SIGTERM (a deploy) right after the click: the execution in flight must finish
     before the process exits, with no restart needed."""
-    db = str(workdir / f"graceful{n}.sqlite")
+    db = store_for(workdir, f"graceful{n}")
     env, port = fresh_start(harvest, slack, db)
     bot = BotProcess(env, port)
     try:
@@ -330,7 +353,17 @@ def main() -> int:
     parser.add_argument("--max-delay", type=float, default=1.0, help="kill within this many seconds of the click")
     parser.add_argument("--graceful", action="store_true", help="SIGTERM instead: in-flight work must finish")
     parser.add_argument("--slow", action="store_true", help="429 with Retry-After of 3 leases, two workers (see above)")
+    parser.add_argument("--database-url", help="run every round on PostgreSQL (a fresh schema each) instead of SQLite")
+    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL cluster for the run")
     args = parser.parse_args()
+    global DATABASE_URL
+    if args.postgres and not args.database_url:
+        from tests.pg_cluster import Cluster
+
+        cluster = Cluster()
+        atexit.register(cluster.stop)
+        args.database_url = cluster.url
+    DATABASE_URL = args.database_url
     harvest, slack = FakeHarvest(), FakeSlack()
     slack.users.update({"UHM": {"email": "hannah@acme.test"}, "URC": {"email": "rita@acme.test"}})
     if args.slow:
@@ -355,10 +388,11 @@ def main() -> int:
     lost = sum(r["lost"] for r in results)
     doubled = sum(r["doubled"] for r in results)
     mid = sum(r["state_at_kill"] == "executing" for r in results)
-    print(f"\n{len(results)} rounds, {mid} killed mid-execution: writes lost in {lost}, doubled in {doubled}")
+    print(f"\n{len(results)} rounds on {'postgres' if DATABASE_URL else 'sqlite'}, {mid} killed mid-execution: "
+          f"writes lost in {lost}, doubled in {doubled}")
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "kill9.json").write_text(json.dumps(results, indent=1))
+    (out / f"kill9{'-postgres' if DATABASE_URL else ''}.json").write_text(json.dumps(results, indent=1))
     return 1 if lost or doubled else 0
 
 

@@ -1,0 +1,134 @@
+"""The 100-command burst against THREE bot replicas on one store (PostgreSQL by default).
+
+Three `python -m bot` processes (as three dynos) share one store and one Harvest
+credential. The fake Harvest enforces 50 requests per 10 s (sliding window, 429
+with Retry-After past it), answers in 200 ms, and counts every request that
+arrives over the limit. 20 users each run `whoami` once (warm-up), then 100
+`/greenhouse job <id>` commands on 20 jobs go out within 1 s, spread round-robin
+over the three replicas, with the job-view cache off (BOT_VIEW_CACHE_S=0), as in
+issue 10's measurement. Reported: Harvest requests, requests over the limit (goal
+0), 429s, and answers that tell a user about a rate limit (goal 0).
+
+    python bench/replicas_burst.py                      # a throwaway PostgreSQL cluster
+    python bench/replicas_burst.py --database-url URL   # a PostgreSQL you have
+    python bench/replicas_burst.py --sqlite             # three processes on one SQLite file
+
+Loopback only; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.fake_harvest import FakeHarvestServer  # noqa: E402
+from bench.replicas import bot_env, start_replicas  # noqa: E402
+from bench.run import ADMIN, GH_KEY, SIGNING_SECRET, Answers, Profile, SlackSide, build_world, summarize_commands  # noqa: E402
+from tests.fakes.slack_api import FakeSlack  # noqa: E402
+
+PROFILE = Profile(sizes=(), ack_commands=0, ack_rate_per_s=1, burst_commands=100, burst_jobs=20, burst_spread_s=1.0,
+                  users=20, small_job_apps=10)
+
+
+def send_spread(sides: list[SlackSide], plan: list[tuple[float, str, str, str]]) -> list:
+    """Each (offset, user, text, id) at its offset, to replica i % n, each on its own thread."""
+    results: list = [None] * len(plan)
+    threads = []
+    t0 = time.monotonic()
+
+    def go(i: int, user: str, text: str, bench_id: str) -> None:
+        results[i] = sides[i % len(sides)].command(user, text, bench_id)
+
+    for i, (offset, user, text, bench_id) in enumerate(plan):
+        delay = t0 + offset - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        t = threading.Thread(target=go, args=(i, user, text, bench_id), daemon=True)
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join(timeout=30)
+    return [r for r in results if r is not None]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicas", type=int, default=3)
+    parser.add_argument("--database-url")
+    parser.add_argument("--sqlite", action="store_true", help="the replicas share one SQLite file instead")
+    args = parser.parse_args()
+    p = PROFILE
+    cluster = None
+    workdir = Path(tempfile.mkdtemp(prefix="replicas-burst-"))
+    if args.sqlite:
+        store = str(workdir / "bot.sqlite")
+    else:
+        from tests.pg_cluster import Cluster, fresh_schema
+
+        if not args.database_url:
+            cluster = Cluster()
+            args.database_url = cluster.url
+        store = fresh_schema(args.database_url)[1]
+    world = build_world(p)
+    slack, answers = FakeSlack(), Answers()
+    slack.handlers["respond"] = answers.record
+    for uid, email in world.slack_users.items():
+        slack.users[uid] = {"email": email}
+    harvest = FakeHarvestServer(world.data, delay_s=p.delay_s, rate_limit=p.rate_limit, window_s=p.window_s,
+                                api_key=GH_KEY)
+    env = bot_env(secret=SIGNING_SECRET, slack_url=slack.base_url, harvest_url=harvest.base_url, harvest_key=GH_KEY,
+                  store=store, BOT_ADMINS=ADMIN, BOT_VIEW_CACHE_S="0")
+    replicas = start_replicas(args.replicas, env, secret=SIGNING_SECRET, log_dir=workdir)
+    users = list(world.slack_users)
+    try:
+        sides = [SlackSide(r.port, slack) for r in replicas]
+        ids = sides[0]
+        plan = [(i * 0.05, u, "whoami", ids.next_id("warm")) for i, u in enumerate(users)]
+        warm = send_spread(sides, plan)
+        answers.wait_all([s.bench_id for s in warm], time.monotonic() + 60)
+        time.sleep(p.window_s + 0.5)  # let the rate-limit window empty
+
+        before = harvest.snapshot()
+        spread = p.burst_spread_s / p.burst_commands
+        plan = [(i * spread, users[i % len(users)], f"job {world.small_jobs[i % p.burst_jobs]}", ids.next_id("burst"))
+                for i in range(p.burst_commands)]
+        t0 = time.monotonic()
+        sent = send_spread(sides, plan)
+        all_ok = answers.wait_all([s.bench_id for s in sent], t0 + 60 + 3 * (2 * p.burst_commands / p.rate_limit) * p.window_s)
+        t_all = time.monotonic() - t0
+        time.sleep(0.5)
+        summary = summarize_commands(sent, answers, world)
+        h = FakeHarvestServer.delta(before, harvest.snapshot())
+    finally:
+        for r in replicas:
+            r.stop()
+        harvest.stop()
+        slack.stop()
+        if cluster:
+            cluster.stop()
+    backend = "sqlite" if args.sqlite else "postgres"
+    result = {
+        "backend": backend, "replicas": args.replicas, "commands": len(sent), "all_answered": all_ok,
+        "all_answered_s": round(t_all, 1), "harvest_requests": h["requests"], "harvest_over_limit": h["over_limit"],
+        "harvest_429": h["status_429"], "rate_limit_reached_user": summary["rate_limit_reached_user"],
+        "errors_to_user": summary["errors_to_user"], "wrong_answers": summary["wrong_answers"],
+        "ack_p99_ms": summary["ack_p99_ms"], "acks_failed": summary["acks_failed"],
+        "final_p50_ms": summary["final_p50_ms"], "final_p99_ms": summary["final_p99_ms"],
+    }
+    print(json.dumps(result, indent=1))
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"replicas-burst-{backend}.json").write_text(json.dumps(result, indent=1))
+    return 0 if all_ok and h["over_limit"] == 0 and summary["rate_limit_reached_user"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
