@@ -36,6 +36,8 @@ class Settings(BaseSettings):
 
     # The store: PostgreSQL when DATABASE_URL is set (Heroku's name for it), else a SQLite file.
     database_url: SecretStr | None = None
+    # Connections each process may open to PostgreSQL (mind the plan's limit: processes × this).
+    bot_db_pool_max: int = Field(default=8, ge=1, le=100)
     bot_db_path: str = "data/bot.sqlite"
 
     # The bot

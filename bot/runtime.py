@@ -31,7 +31,7 @@ from bot.slack.app import create_app
 from bot.slack.closing_notices import SlackClosingNotices
 from bot.slack.directory import SlackDirectory
 from bot.slack.request_messages import RequestMessages, is_public
-from bot.store import Store
+from bot.store import Store, is_postgres_url
 from bot.store.budget import budget_factory
 from bot.user_directory import UserDirectory
 from bot.web import create_web_app
@@ -78,7 +78,8 @@ def build_store(settings: Settings) -> Store:
         url = settings.database_url.get_secret_value()
         register_secret(url)
         register_secret(urlsplit(url).password)
-    store = Store(settings.store_target)
+    target = settings.store_target
+    store = Store(target, pool_max=settings.bot_db_pool_max) if is_postgres_url(target) else Store(target)
     log.info("store_opened backend=%s schema_version=%s", store.backend, store.schema_version())
     return store
 
