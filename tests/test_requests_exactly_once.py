@@ -18,8 +18,8 @@ from bot import housekeeping
 from bot.greenhouse import ratelimit
 from tests.conftest import COORDINATOR, COORDINATOR_ID, HM, JOB_ID, OPEN_OPENINGS, RECRUITER, RECRUITER_ID, Bot
 
-LEASE_S = 0.4
-RETRY_AFTER_S = 2.0  # five leases
+LEASE_S = 1.0  # heartbeats every 0.25 s: a stall of a whole second under load would be needed to miss one
+RETRY_AFTER_S = 3.0  # three leases
 FIRST, SECOND = sorted(OPEN_OPENINGS)
 
 
