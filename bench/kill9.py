@@ -41,109 +41,70 @@ import tempfile
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.demo.greenhouse import FakeGreenhouse  # noqa: E402
+from bot.demo.harvest_server import serve_harvest  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
 SECRET = "kill9-signing-secret"
+GH_KEY = "kill9-key"
 JOB = 6404
 OPENINGS = (1001, 1002, 1003)
 USERS = {101: ("Hannah Manager", "hannah@acme.test"), 102: ("Rita Recruiter", "rita@acme.test")}
 
 
+def kill9_world() -> FakeGreenhouse:
+    """Hannah (hiring manager) and Rita (recruiter) on one job with three open openings."""
+    gh = FakeGreenhouse(api_key=GH_KEY)
+    for uid, (name, email) in USERS.items():
+        gh.add_user(uid, name, email)
+    gh.close_reasons.append({"id": 7, "name": "On Hold"})
+    gh.add_job(JOB, "Archaeologist", team={"hiring_managers": [101], "recruiters": [102]},
+               openings=[gh.opening(o) for o in OPENINGS])
+    return gh
+
+
 class FakeHarvest:
-    """Just what closing a job needs, with slow PATCHes so a kill lands mid-execution."""
+    """The project's fake Greenhouse (bot/demo/greenhouse.py) over HTTP, with slow writes so
+    a kill lands mid-execution: a delayed write still lands after the bot that sent it died,
+    like a request already on its way to Greenhouse."""
 
     def __init__(self, write_delay_s: float = 0.25) -> None:
-        self.write_delay_s = write_delay_s
         self.first_patch_429_s: float | None = None  # --slow: the first PATCH of a round gets 429 + Retry-After
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # the fake locks itself; kept for the callers' `with harvest.lock`
+        self.server = serve_harvest(kill9_world(), write_latency_s=write_delay_s)
+        self.url = self.server.url
         self.reset()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a):  # type: ignore[no-untyped-def]
-                pass
-
-            def do_GET(self):  # type: ignore[no-untyped-def]
-                self._reply(*fake.get(urlsplit(self.path)))
-
-            def do_PATCH(self):  # type: ignore[no-untyped-def]
-                length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                time.sleep(fake.write_delay_s)
-                self._reply(*fake.patch(urlsplit(self.path).path, body, self.headers.get("on-behalf-of")))
-
-            def _reply(self, status, body, headers=None):  # type: ignore[no-untyped-def]
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        class QuietServer(ThreadingHTTPServer):
-            def handle_error(self, request, client_address):  # type: ignore[no-untyped-def]
-                pass  # the bot was killed mid-request: expected here
-
-        self.server = QuietServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def reset(self) -> None:
-        with self.lock:
-            self.openings = {o: "open" for o in OPENINGS}
-            self.patches: dict[int, int] = {o: 0 for o in OPENINGS}  # PATCHes accepted (200)
-            self.refused_429 = 0
+        fake = kill9_world()
+        if self.first_patch_429_s is not None:
+            fake.fail("PATCH", rf"/jobs/{JOB}/openings/\d+", 429, {"message": "Rate limit exceeded"},
+                      headers={"Retry-After": str(self.first_patch_429_s)})
+        self.server.fake = fake
 
-    def _job(self) -> dict:
-        team = {"hiring_managers": [{"id": 101, "name": USERS[101][0]}], "recruiters": [{"id": 102, "name": USERS[102][0]}],
-                "coordinators": [], "sourcers": []}
-        openings = [{"id": o, "opening_id": None, "status": s, "close_reason": None} for o, s in self.openings.items()]
-        status = "closed" if all(s == "closed" for s in self.openings.values()) else "open"
-        return {"id": JOB, "name": "Archaeologist", "status": status, "hiring_team": team, "openings": openings}
+    @property
+    def patches(self) -> dict[int, int]:
+        """PATCHes accepted (200) per opening: a second one for the same opening is a doubled write."""
+        counts = {o: 0 for o in OPENINGS}
+        for call in self.server.fake.writes():
+            if call.method == "PATCH" and call.status == 200:
+                counts[int(call.path.rsplit("/", 1)[1])] += 1
+        return counts
 
-    def get(self, url):  # type: ignore[no-untyped-def]
-        path, params = url.path.removeprefix("/v1"), dict(parse_qsl(url.query))
-        with self.lock:
-            if path == "/users":
-                return 200, [{"id": i, "name": n, "primary_email_address": e, "emails": [e], "disabled": False}
-                             for i, (n, e) in USERS.items() if e == params.get("email")]
-            if m := re.fullmatch(r"/users/(\d+)", path):
-                i = int(m[1])
-                return (200, {"id": i, "name": USERS[i][0], "primary_email_address": USERS[i][1], "emails": [USERS[i][1]]}) \
-                    if i in USERS else (404, {"message": "Resource not found"})
-            if path == f"/jobs/{JOB}":
-                return 200, self._job()
-            if path == f"/jobs/{JOB}/openings":
-                return 200, self._job()["openings"]
-            if path == "/candidates":
-                return 200, []
-            if path == "/close_reasons":
-                return 200, [{"id": 7, "name": "On Hold"}]
-        return 404, {"message": "Resource not found"}
+    @property
+    def openings(self) -> dict[int, str]:
+        return {o["id"]: o["status"] for o in self.server.fake.jobs[JOB]["openings"]}
 
-    def patch(self, path, body, acting):  # type: ignore[no-untyped-def]
-        m = re.fullmatch(rf"/v1/jobs/{JOB}/openings/(\d+)", path)
-        if not m or acting != "102":
-            return 403, {"message": "You do not have access to that record"}
-        with self.lock:
-            if self.first_patch_429_s is not None and self.refused_429 == 0:
-                self.refused_429 += 1
-                return 429, {"message": "Rate limit exceeded"}, {"Retry-After": str(self.first_patch_429_s)}
-            oid = int(m[1])
-            self.patches[oid] += 1
-            self.openings[oid] = body.get("status", self.openings[oid])
-        return 200, {"success": "true"}
+    @property
+    def refused_429(self) -> int:
+        return sum(call.status == 429 for call in self.server.fake.writes())
 
 
 def free_port() -> int:
@@ -242,7 +203,7 @@ def fresh_start(harvest: FakeHarvest, slack: FakeSlack, db: str, *, reset: bool 
     env = {**{k: v for k, v in os.environ.items()
               if not k.startswith(("SLACK_", "GREENHOUSE_", "BOT_")) and k != "DATABASE_URL"},
            "SLACK_BOT_TOKEN": "xoxb-kill9", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.base_url,
-           "GREENHOUSE_API_KEY": "kill9-key", "GREENHOUSE_API_URL": harvest.url,
+           "GREENHOUSE_API_KEY": GH_KEY, "GREENHOUSE_API_URL": harvest.url,
            ("DATABASE_URL" if db.startswith("postgresql://") else "BOT_DB_PATH"): db,
            "BOT_APPROVALS_CHANNEL": "CAPPROVALS", "BOT_POLL_INTERVAL_S": "0", "PORT": str(port)}
     return env, port

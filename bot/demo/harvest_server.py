@@ -3,7 +3,7 @@
 A stdlib ThreadingHTTPServer on loopback in front of `FakeGreenhouse.handle`, so
 a bot in this or another process talks to it over TCP like to Harvest. On top of
 the fake's own answers it can add a delay per request (`latency_s`, like a far-away
-Harvest) and ENFORCE Harvest's rate limit (`limit` requests per `window_s`
+Harvest; `write_latency_s` for writes) and ENFORCE Harvest's rate limit (`limit` requests per `window_s`
 seconds, sliding window): `X-RateLimit-Limit` / `X-RateLimit-Remaining` on every
 answer, `429` with `Retry-After` (whole seconds) and `X-RateLimit-Reset` past it.
 Refused requests do not use the budget; they are counted (`over_limit`), as is
@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import socket
 import threading
 import time
 from collections import Counter, deque
@@ -58,9 +59,10 @@ class HarvestServer:
     """A running server; `url` ends in /v1. Stop with close() (or use it as a context manager)."""
 
     def __init__(self, fake: FakeGreenhouse, host: str = "127.0.0.1", port: int = 0, *, latency_s: float = 0.0,
-                 limit: int | None = None, window_s: float = 10.0) -> None:
-        self.fake = fake
+                 limit: int | None = None, window_s: float = 10.0, write_latency_s: float | None = None) -> None:
+        self.fake = fake  # may be swapped for a fresh tenant between runs (bench/kill9.py)
         self.latency_s = latency_s
+        self.write_latency_s = latency_s if write_latency_s is None else write_latency_s
         self.window = RateWindow(limit, window_s)
         self._lock = threading.Lock()
         self.requests = 0
@@ -119,8 +121,9 @@ class HarvestServer:
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
             accepted, remaining, free_in = self.window.admit()
-            if self.latency_s:
-                time.sleep(self.latency_s)
+            delay = self.latency_s if h.command == "GET" else self.write_latency_s
+            if delay:
+                time.sleep(delay)  # before the fake answers: a write lands even if the client hangs up
             if not accepted:
                 with self._lock:
                     self.status_429 += 1
@@ -152,9 +155,11 @@ class HarvestServer:
 
 
 def serve_harvest(fake: FakeGreenhouse, host: str = "127.0.0.1", port: int = 0, *, latency_s: float = 0.0,
-                  limit: int | None = None, window_s: float = 10.0) -> HarvestServer:
-    """Serve `fake` over HTTP (port 0: a free one); see HarvestServer."""
-    return HarvestServer(fake, host, port, latency_s=latency_s, limit=limit, window_s=window_s)
+                  limit: int | None = None, window_s: float = 10.0, write_latency_s: float | None = None) -> HarvestServer:
+    """Serve `fake` over HTTP (port 0: a free one); see HarvestServer. `write_latency_s`
+    (default: `latency_s`) delays writes only, e.g. so a kill lands mid-execution."""
+    return HarvestServer(fake, host, port, latency_s=latency_s, limit=limit, window_s=window_s,
+                         write_latency_s=write_latency_s)
 
 
 class _Server(ThreadingHTTPServer):
@@ -165,6 +170,11 @@ class _Server(ThreadingHTTPServer):
 def _handler_for(server: HarvestServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, like a real HTTPS API
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in two writes; without this, Nagle + delayed ACK add ~40 ms to each answer.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def log_message(self, *args: Any) -> None:
             pass
