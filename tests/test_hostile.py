@@ -324,7 +324,7 @@ def test_outsider_tries_every_command_and_button_and_learns_nothing(bot, slack, 
     sent = everything_sent(slack) + "\n".join(acks)
     for name in CANDIDATES:
         assert name not in sent
-    assert "Lovelace" not in sent and "application `11`" not in sent
+    assert "Lovelace" not in sent and "— application `11` —" not in sent  # no job view line
     assert gh.writes() == []
     # No candidate list was read for them (reject must read the one application to learn its job).
     assert not [c for c in gh.calls if c.path == "/candidates"]

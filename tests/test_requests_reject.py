@@ -114,7 +114,7 @@ def test_422_when_application_changed_before_approval(bot, slack, gh):
 def test_outsider_cannot_request_or_learn_the_candidate(bot, slack, gh):
     bot.command("reject 11 missing resume", user=OUTSIDER)
     text = bot.replies_text()
-    assert "Only the hiring team" in text and "Ada" not in text
+    assert "you are not on its job's hiring team" in text and "Ada" not in text
     bot.command("reject 999999 missing resume", user=OUTSIDER)
     assert "Ada" not in bot.replies_text()
     assert bot.services.requests.all() == []

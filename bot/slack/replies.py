@@ -12,7 +12,7 @@ from bot.greenhouse.errors import GreenhouseError
 from bot.identity import IdentityProblem
 from bot.slack.blocks.common import esc
 from bot.slack.blocks.requests import not_open_sentence
-from bot.workflows.errors import NotOnHiringTeam, UserFacingError
+from bot.workflows.errors import UserFacingError
 from bot.workflows.requests import NotOpen
 
 log = logging.getLogger("bot.slack")
@@ -21,9 +21,9 @@ log = logging.getLogger("bot.slack")
 def sentence_for(exc: BaseException) -> str | None:
     if isinstance(exc, NotOpen):
         return not_open_sentence(exc.request)
-    if isinstance(exc, NotOnHiringTeam):
-        return f"Only the hiring team of {esc(exc.job_name)} ({exc.job_id}) or a bot admin can {exc.doing}."
-    if isinstance(exc, UserFacingError | IdentityProblem):
+    if isinstance(exc, UserFacingError):
+        return exc.render(esc)  # Greenhouse's text in it (a job's name) is escaped here, once
+    if isinstance(exc, IdentityProblem):
         return str(exc)
     if isinstance(exc, GreenhouseError):
         return exc.user_message()

@@ -17,7 +17,8 @@ from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import ActiveApplication, Job
 from bot.identity import Caller
 
-from .jobs import find_job, may_see_candidates
+from .errors import NotVisible, UserFacingError
+from .jobs import find_jobs, may_see_candidates
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,19 @@ class JobViews:
                 # Access is checked against the cached hiring team: at most reuse_s old.
                 if may_see_candidates(cached.job, caller):
                     return cached
-                return JobView(job=cached.job, may_see_candidates=False)
-        job = find_job(self.harvest, ref)
-        return self._view(job, caller)
+                return _outsider_view(cached.job, ref)
+        jobs = find_jobs(self.harvest, ref)
+        seen = [j for j in jobs if may_see_candidates(j, caller)]
+        if not seen:
+            # An outsider sees a job's summary unless it is confidential; a confidential
+            # job is answered exactly as a job that does not exist.
+            seen = [j for j in jobs if not j.confidential] or jobs[:1]
+        if len(seen) > 1:
+            ids = ", ".join(str(j.id) for j in seen[:10])
+            raise UserFacingError(f"Several jobs have requisition ID `{ref}` (job IDs {ids}); use the job ID.")
+        if not seen:
+            raise NotVisible("a job with ID or requisition ID", ref, "see")
+        return self._view(seen[0], caller, ref)
 
     def _fresh(self, job_id: int, max_age: float) -> JobView | None:
         with self._lock:
@@ -68,16 +79,24 @@ class JobViews:
         cached = self._fresh(job_id, self.ttl_s)
         if cached is not None:
             if not may_see_candidates(cached.job, caller):
-                return JobView(job=cached.job, may_see_candidates=False)
+                return _outsider_view(cached.job, str(job_id))
             return cached
         return self.load(str(job_id), caller)
 
-    def _view(self, job: Job, caller: Caller) -> JobView:
+    def _view(self, job: Job, caller: Caller, ref: str) -> JobView:
         if not may_see_candidates(job, caller):
-            return JobView(job=job, may_see_candidates=False)
+            return _outsider_view(job, ref)
         view = JobView(job=job, may_see_candidates=True, applications=tuple(self.harvest.iter_active_applications(job.id)))
         with self._lock:
             now = self._clock()
             self._cache = {k: v for k, v in self._cache.items() if now - v[0] < self.ttl_s}
             self._cache[job.id] = (now, view)
         return view
+
+
+def _outsider_view(job: Job, ref: str) -> JobView:
+    """What someone off the hiring team sees: the summary of a job that is not
+    confidential; of a confidential one, the same answer as for no job at all."""
+    if job.confidential:
+        raise NotVisible("a job with ID or requisition ID", ref, "see")
+    return JobView(job=job, may_see_candidates=False)

@@ -9,7 +9,7 @@ from bot.greenhouse.models import Job
 
 from bot.identity import Caller
 
-from .errors import NotOnHiringTeam, UserFacingError
+from .errors import NotVisible, UserFacingError
 
 JOB_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 
@@ -24,21 +24,41 @@ def check_job_ref(ref: str) -> str:
     return ref
 
 
-def find_job(harvest: Harvest, ref: str) -> Job:
+def find_jobs(harvest: Harvest, ref: str) -> list[Job]:
     """A number is tried as a job ID first; anything else, or a number that is no
     job's ID, is tried as a requisition ID (those are often numbers too)."""
     ref = check_job_ref(ref)
     if ref.isdigit() and len(ref) <= 18:
         job = harvest.get_job(int(ref))
         if job is not None:
-            return job
-    jobs = harvest.find_jobs_by_requisition(ref)
+            return [job]
+    return harvest.find_jobs_by_requisition(ref)
+
+
+def find_job(harvest: Harvest, ref: str) -> Job:
+    """The one job `ref` names, whoever asks (for the bot's own work, e.g. auto-close)."""
+    jobs = find_jobs(harvest, ref)
     if len(jobs) == 1:
         return jobs[0]
     if len(jobs) > 1:
         ids = ", ".join(str(j.id) for j in jobs[:10])
         raise UserFacingError(f"Several jobs have requisition ID `{ref}` (job IDs {ids}); use the job ID.")
     raise UserFacingError(f"I can't find a job with ID or requisition ID `{ref}` in Greenhouse.")
+
+
+def find_job_for(harvest: Harvest, ref: str, caller: Caller, doing: str) -> Job:
+    """The job `ref` names, if the caller may see its candidates (its hiring team, bot
+    admins). Everyone else hears exactly what they would hear if there were no such
+    job: not its name, not whether it exists, not which jobs share a requisition ID."""
+    ref = check_job_ref(ref)
+    caller.team_member_id()  # who is not mapped is told so first, whether the job exists or not
+    jobs = [j for j in find_jobs(harvest, ref) if may_see_candidates(j, caller)]
+    if len(jobs) == 1:
+        return jobs[0]
+    if len(jobs) > 1:
+        ids = ", ".join(str(j.id) for j in jobs[:10])
+        raise UserFacingError(f"Several jobs have requisition ID `{ref}` (job IDs {ids}); use the job ID.")
+    raise NotVisible("a job with ID or requisition ID", ref, doing)
 
 
 def on_hiring_team(job: Job, greenhouse_user_id: int | None) -> bool:
@@ -48,9 +68,3 @@ def on_hiring_team(job: Job, greenhouse_user_id: int | None) -> bool:
 def may_see_candidates(job: Job, caller: Caller) -> bool:
     """The job's hiring team (any role) and the bot's admins, nobody else."""
     return caller.is_admin or on_hiring_team(job, caller.team_member_id())
-
-
-def hiring_team_only(job: Job, caller: Caller, doing: str) -> None:
-    """Raise NotOnHiringTeam unless the caller may see the job's candidates."""
-    if not may_see_candidates(job, caller):
-        raise NotOnHiringTeam(job.name, job.id, doing)

@@ -74,12 +74,10 @@ def job_view_blocks(view: JobView, offset: int = 0) -> Message:
     notification text. The first page carries the job summary."""
     job = view.job
     if not view.may_see_candidates:
-        if job.confidential:
-            text = "This job is confidential: only its hiring team and bot admins can see it."
-            return Message(text, [section(text)])
+        # (A confidential job never gets here for an outsider: JobViews answers as if it did not exist.)
         blocks = job_summary_blocks(job)
         blocks.append(context("Candidates are shown only to this job's hiring team and to bot admins."))
-        return Message(f"{job.name} ({job.id})", blocks)
+        return Message(esc(job_title(job)), blocks)
 
     blocks: list[dict[str, Any]] = job_summary_blocks(job) if offset == 0 else [header(job_title(job))]
     apps = view.by_stage_order
@@ -88,7 +86,7 @@ def job_view_blocks(view: JobView, offset: int = 0) -> Message:
         blocks.append(divider())
     if total == 0:
         blocks.append(section("*Active candidates:* none"))
-        return Message(f"{job_title(job)}: no active candidates", blocks)
+        return Message(f"{esc(job_title(job))}: no active candidates", blocks)
 
     # Leave room for the heading, the "showing" line and the More button.
     budget = MAX_BLOCKS - len(blocks) - 3
@@ -117,4 +115,4 @@ def job_view_blocks(view: JobView, offset: int = 0) -> Message:
     if end < total:
         blocks.append(context(f"Showing {start}–{end} of {total}. More candidates follow."))
         blocks.append(actions(button(f"More ({total - end} left)", ACTION_MORE, f"{job.id}:{end}")))
-    return Message(f"{job_title(job)}: {total} active candidates", blocks)
+    return Message(f"{esc(job_title(job))}: {total} active candidates", blocks)

@@ -32,7 +32,7 @@ def acknowledge(ack: Ack, command: dict[str, Any]) -> None:
     try:
         ack(sub.acknowledge(parsed.args))
     except UserFacingError as exc:
-        ack(str(exc))
+        ack(exc.render(esc))
 
 
 def _to_run(command: dict[str, Any]) -> tuple[Subcommand, ParsedCommand] | None:

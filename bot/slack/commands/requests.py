@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.slack.blocks.common import esc
 from bot.slack.blocks.requests import draft_blocks, history_blocks, pending_blocks, posted_sentence
 from bot.workflows.errors import UserFacingError
 from bot.workflows.jobs import check_job_ref
@@ -62,4 +63,4 @@ def _ack_history(args: str) -> str:
 @subcommand("history", "history <job id | requisition id>", "a job's recent bot requests (hiring team only)", _ack_history)
 def history(ctx: CommandContext) -> None:
     job, entries = ctx.services.requests.history(ctx.args.strip(), ctx.caller)
-    ctx.reply(f"History of {job.name} ({job.id})", history_blocks(f"{job.name} ({job.id})", entries))
+    ctx.reply(f"History of {esc(job.name)} ({job.id})", history_blocks(f"{job.name} ({job.id})", entries))

@@ -9,7 +9,7 @@ from bot.greenhouse.models import Job
 from bot.identity import Caller
 
 from ..errors import Refused
-from ..jobs import find_job, hiring_team_only
+from ..jobs import find_job_for
 from .lease import executor_id
 from .model import Request
 from .transitions import RequestRecords
@@ -27,7 +27,8 @@ class Decisions(RequestRecords):
         job = self.harvest.get_job(request.job_id)
         approvers = job.approver_user_ids() if job is not None else set()
         if not (clicker_gh is not None and clicker_gh in approvers):
-            raise Refused(f"Only the recruiters and coordinators of {request.job_name} or a bot admin can approve or deny this request.")
+            raise Refused("Only the recruiters and coordinators of {job} or a bot admin can approve or deny this request.",
+                          job=request.job_name)
 
     def may_deny(self, request: Request, caller: Caller) -> None:
         """The requester may withdraw their own request; otherwise the approvers decide."""
@@ -72,7 +73,6 @@ class Decisions(RequestRecords):
     def history(self, job_ref: str, caller: Caller, limit: int = 20) -> tuple[Job, list[dict[str, Any]]]:
         """The job and its latest audit entries: for its hiring team and bot admins."""
         caller.team_member_id()
-        job = find_job(self.harvest, job_ref)
-        hiring_team_only(job, caller, "see its history")
+        job = find_job_for(self.harvest, job_ref, caller, "see the history of")
         entries = [e for _, e in self.store.items("audit") if e.get("job_id") == job.id]
         return job, entries[-limit:]

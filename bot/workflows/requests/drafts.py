@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.identity import Caller, Mapping
 
-from ..errors import Refused, UserFacingError
-from ..jobs import find_job, hiring_team_only, may_see_candidates
+from ..errors import NotVisible, Refused, UserFacingError
+from ..jobs import find_job_for, may_see_candidates
 from ..reference import match_by_words
 from .model import APPLICATION_ID_RE, Kind, Request
 from .transitions import RequestRecords
@@ -21,11 +21,11 @@ ALREADY_POSTED = "This request is already posted for approval (once is enough)."
 class Drafts(RequestRecords):
     def draft_close(self, caller: Caller, ref: str, reason_words: str, channel: str) -> Request:
         actor = caller.mapped()  # a request is made in the requester's name: even admins need a mapping
-        job = find_job(self.harvest, ref)
-        hiring_team_only(job, caller, "ask to close it")
+        job = find_job_for(self.harvest, ref, caller, "ask to close")
         openings = [o for o in job.openings if o.is_open] or [o for o in self.harvest.list_openings(job.id) if o.is_open]
         if not openings:
-            raise UserFacingError(f"{job.name} ({job.id}) has no open openings; it is {job.status} already.")
+            raise UserFacingError("{job} has no open openings; it is {status} already.",
+                                  job=f"{job.name} ({job.id})", status=job.status)
         active = sum(1 for _ in self.harvest.iter_active_applications(job.id))
         request = self._new(
             "close_job", job.id, job.name, actor, channel,
@@ -44,12 +44,10 @@ class Drafts(RequestRecords):
         if not APPLICATION_ID_RE.fullmatch(application_ref):
             raise UserFacingError("Give the application ID (a number; `/greenhouse job <job>` lists them).")
         app = self.harvest.get_application(int(application_ref))
-        if app is None:
-            raise UserFacingError(f"I can't find application {application_ref} in Greenhouse.")
-        job = self.harvest.get_job(app.job_id) if app.job_id else None
-        if job is None or not may_see_candidates(job, caller):
-            # Same answer whether or not it exists for an outsider: no candidate data leaks.
-            raise Refused(f"Only the hiring team of the application's job or a bot admin can ask to reject application {application_ref}.")
+        job = self.harvest.get_job(app.job_id) if app is not None and app.job_id else None
+        if app is None or job is None or not may_see_candidates(job, caller):
+            # One answer whether or not it exists: an outsider learns nothing about it.
+            raise NotVisible("application", application_ref, "ask to reject", whose="its job's")
         if app.status != "active":
             raise UserFacingError(f"Application {app.id} is {app.status}, not active: only active applications can be rejected.")
         request = self._new(
