@@ -95,7 +95,9 @@ def _slack_shaped(body: str, content_type: str) -> bool:
     payload = json.loads(form["payload"][0])
     if not isinstance(payload, dict):
         return False
-    if any(k in payload and not isinstance(payload[k], dict) for k in _DICT_FIELDS):
+    # null is a shape Slack sends: an org-wide (Enterprise Grid) install clicks with
+    # `"team": null` beside an `enterprise` object.
+    if any(payload.get(k) is not None and not isinstance(payload[k], dict) for k in (*_DICT_FIELDS, "enterprise")):
         return False
     actions = payload.get("actions")
     return actions is None or (isinstance(actions, list) and all(isinstance(a, dict) for a in actions))

@@ -9,7 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+
+# A status Greenhouse did not send: said as such, never guessed ("open" would offer a closed
+# job's openings for closing; "closed" would announce a closing that did not happen).
+UNKNOWN_STATUS = "unknown"
 
 
 class _Model(BaseModel):
@@ -24,14 +29,20 @@ class Named(_Model):
 class GreenhouseUser(_Model):
     id: int
     name: str
-    primary_email: str | None = None
+    # Greenhouse's own name for it; `primary_email` (how records stored before were spelt) is read too.
+    primary_email_address: str | None = Field(
+        default=None, validation_alias=AliasChoices("primary_email_address", "primary_email"))
     emails: tuple[str, ...] = ()
     disabled: bool = False
     site_admin: bool = False
 
+    @property
+    def primary_email(self) -> str | None:
+        return self.primary_email_address
+
     def all_emails(self) -> list[str]:
         seen: list[str] = []
-        for email in (self.primary_email, *self.emails):
+        for email in (self.primary_email_address, *self.emails):
             if email and email.lower() not in (e.lower() for e in seen):
                 seen.append(email)
         return seen
@@ -98,7 +109,7 @@ class ActiveApplication(_Model):
     """One active application on a job, with what the job view shows."""
 
     id: int
-    candidate_id: int
+    candidate_id: int | None
     candidate_name: str
     stage: str | None = None
     last_activity_at: datetime | None = None
@@ -106,7 +117,7 @@ class ActiveApplication(_Model):
 
 class Application(_Model):
     id: int
-    candidate_id: int
+    candidate_id: int | None  # None: Greenhouse named no candidate (neither candidate_id nor person_id)
     candidate_name: str
     status: str  # "active" | "rejected" | "hired" | "converted"
     prospect: bool = False

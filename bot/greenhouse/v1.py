@@ -25,7 +25,7 @@ from .models import (
     Role,
     TeamMember,
 )
-from .wire import close_opening_body, iso_utc, optional, person_name, reject_body
+from .wire import candidate_id_of, close_opening_body, iso_utc, optional, person_name, reject_body, status_of
 
 PER_PAGE = 500
 
@@ -113,13 +113,15 @@ class HarvestV1(HarvestOverHttp):
         if not app:
             return None
         # The candidate's name only decorates (the reject draft, the audit): best-effort.
-        cand = optional("candidate name", [], lambda: self.t.get_or_none(f"candidates/{int(app['candidate_id'])}")) or {}
+        candidate_id = candidate_id_of(app)
+        cand = (optional("candidate name", [], lambda: self.t.get_or_none(f"candidates/{candidate_id}")) or {}) \
+            if candidate_id else {}
         job = (app.get("jobs") or [{}])[0] or {}
         return Application(
             id=app["id"],
-            candidate_id=app["candidate_id"],
-            candidate_name=person_name(cand) if cand else f"candidate {app['candidate_id']}",
-            status=app.get("status") or "unknown",
+            candidate_id=candidate_id,
+            candidate_name=person_name(cand) if cand else f"candidate {candidate_id or '?'}",
+            status=status_of(app),
             prospect=bool(app.get("prospect")),
             job_id=job.get("id"),
             job_name=job.get("name"),
@@ -186,7 +188,7 @@ def opening_from_v1(d: dict[str, Any]) -> Opening:
     return Opening(
         id=d["id"],
         opening_id=d.get("opening_id"),
-        status=d.get("status") or "open",
+        status=status_of(d),
         opened_at=d.get("opened_at"),
         closed_at=d.get("closed_at"),
         close_reason=Named(id=reason["id"], name=reason["name"]) if reason else None,
@@ -219,7 +221,7 @@ def job_from_v1(d: dict[str, Any]) -> Job:
     return Job(
         id=d["id"],
         name=d.get("name") or f"Job {d['id']}",
-        status=d.get("status") or "open",
+        status=status_of(d),
         requisition_id=d.get("requisition_id"),
         confidential=bool(d.get("confidential")),
         opened_at=d.get("opened_at"),

@@ -30,7 +30,7 @@ from .models import (
     Role,
     TeamMember,
 )
-from .wire import close_opening_body, iso_utc, optional, person_name, reject_body
+from .wire import candidate_id_of, close_opening_body, iso_utc, optional, person_name, reject_body, status_of
 
 PER_PAGE = 500  # v3 allows 1..500 (§2)
 IDS_PER_CALL = 50  # `ids` and parent-id filters take at most 50 values (§2)
@@ -191,20 +191,20 @@ class HarvestV3(HarvestOverHttp):
             if app.get("job_id") is not None and app["job_id"] != job_id:
                 continue
             pending.append(app)
-            if len({a["candidate_id"] for a in pending} - names.keys()) >= IDS_PER_CALL:
+            if len({candidate_id_of(a) for a in pending} - names.keys()) >= IDS_PER_CALL:
                 yield from self._named(pending, names)
                 pending = []
         yield from self._named(pending, names)
 
     def _named(self, apps: list[dict[str, Any]], names: dict[int, str]) -> Iterator[ActiveApplication]:
-        missing = [a["candidate_id"] for a in apps if a["candidate_id"] not in names]
+        missing = [c for c in {candidate_id_of(a) for a in apps} if c is not None and c not in names]
         for cand in self._batched("candidates", "ids", missing):
             names[cand["id"]] = person_name(cand)
         for app in apps:
             yield ActiveApplication(
                 id=app["id"],
-                candidate_id=app["candidate_id"],
-                candidate_name=names.get(app["candidate_id"], f"candidate {app['candidate_id']}"),
+                candidate_id=candidate_id_of(app),
+                candidate_name=names.get(candidate_id_of(app) or 0, f"candidate {candidate_id_of(app) or '?'}"),
                 stage=_stage(app),
                 last_activity_at=app.get("last_activity_at"),
             )
@@ -214,14 +214,16 @@ class HarvestV3(HarvestOverHttp):
         if not app:
             return None
         # The candidate's and the job's names only decorate: best-effort.
-        cand = optional("candidate name", [], lambda: self._first("candidates", ids=int(app["candidate_id"])))
+        candidate_id = candidate_id_of(app)
+        cand = optional("candidate name", [], lambda: self._first("candidates", ids=candidate_id)) \
+            if candidate_id else None
         job = optional("job name", [], lambda: self._first("jobs", ids=int(app["job_id"]))) \
             if app.get("job_id") else None
-        status = app.get("status") or "unknown"
+        status = status_of(app)
         return Application(
             id=app["id"],
-            candidate_id=app["candidate_id"],
-            candidate_name=person_name(cand) if cand else f"candidate {app['candidate_id']}",
+            candidate_id=candidate_id,
+            candidate_name=person_name(cand) if cand else f"candidate {candidate_id or '?'}",
             status="active" if status in ACTIVE_STATUSES else status,
             prospect=bool(app.get("prospect")),
             job_id=app.get("job_id"),
@@ -342,7 +344,7 @@ def job_from_v3(
     return Job(
         id=d["id"],
         name=d.get("name") or f"Job {d['id']}",
-        status=d.get("status") or "open",
+        status=status_of(d),
         requisition_id=d.get("requisition_id"),
         confidential=bool(d.get("confidential")),
         opened_at=d.get("opened_at"),

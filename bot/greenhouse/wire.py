@@ -28,11 +28,31 @@ def optional(what: str, left_out: list[str], read: Callable[[], T]) -> T | None:
         left_out.append(what)
         return None
 
+from .models import UNKNOWN_STATUS
+
 
 def person_name(d: dict[str, Any]) -> str:
     """A user's or candidate's display name from `name`, or first and last name."""
     name = d.get("name") or " ".join(p for p in (d.get("first_name"), d.get("last_name")) if p)
     return name or f"#{d.get('id')}"
+
+
+def candidate_id_of(app: dict[str, Any]) -> int | None:
+    """The application's candidate: `candidate_id` as documented; some records (recorded
+    from live tenants and exports) name it `person_id` instead."""
+    for key in ("candidate_id", "person_id"):
+        value = app.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+    return None
+
+
+def status_of(d: dict[str, Any]) -> str:
+    """A job's, opening's or application's `status`; a missing one is UNKNOWN_STATUS, not a guess."""
+    status = d.get("status")
+    return status if isinstance(status, str) and status else UNKNOWN_STATUS
 
 
 def iso_utc(moment: datetime) -> str:

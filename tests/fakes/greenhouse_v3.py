@@ -236,7 +236,9 @@ class FakeGreenhouseV3:
     @staticmethod
     def _application(a: dict[str, Any]) -> dict[str, Any]:
         stage = a.get("current_stage") or {}
-        return {"id": a["id"], "candidate_id": a["candidate_id"], "job_id": a["jobs"][0]["id"],
+        # A record that names its candidate `person_id` (as some live records do) is served as it is.
+        who = {"candidate_id": a["candidate_id"]} if "candidate_id" in a else {"person_id": a.get("person_id")}
+        return {"id": a["id"], **who, "job_id": a["jobs"][0]["id"],
                 "status": "in_process" if a["status"] == "active" else a["status"], "prospect": a["prospect"],
                 "created_at": a["applied_at"], "last_activity_at": a["last_activity_at"],
                 "stage_id": stage.get("id"), "stage_name": stage.get("name"),
