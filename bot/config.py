@@ -6,10 +6,52 @@ all of them in one go instead of one per restart.
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from contextvars import ContextVar
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+SLACK_USER_ID_RE = re.compile(r"^[UW][A-Z0-9]+$")
+EMAIL_RE = re.compile(r"^[^@\s<>|,]+@[^@\s<>|,]+\.[^@\s<>|,]+$")
+
+# The combination problems found on the raw values of the settings being built now:
+# load_settings adds them to the fields' own errors when those stop validation early.
+_found: ContextVar[list[str]] = ContextVar("config_combination_problems", default=[])
+
+
+def _given(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return bool(str(value).strip())
+
+
+def combination_problems(raw: dict[str, Any]) -> list[str]:
+    """What is wrong with how the settings go together, every problem at once."""
+    values = {str(k).lower(): v for k, v in raw.items()}
+    problems = []
+    has_key = _given(values.get("greenhouse_api_key"))
+    has_id, has_secret = _given(values.get("greenhouse_client_id")), _given(values.get("greenhouse_client_secret"))
+    has_oauth = has_id or has_secret
+    if has_key and has_oauth:
+        problems.append("GREENHOUSE_API_KEY (Harvest v1) and GREENHOUSE_CLIENT_ID/GREENHOUSE_CLIENT_SECRET "
+                        "(Harvest v3) are both set: set only one of them")
+    elif not has_key and not has_oauth:
+        problems.append("set GREENHOUSE_CLIENT_ID and GREENHOUSE_CLIENT_SECRET (Harvest v3) "
+                        "or GREENHOUSE_API_KEY (Harvest v1)")
+    elif has_oauth:
+        if not (has_id and has_secret):
+            problems.append("Harvest v3 needs both GREENHOUSE_CLIENT_ID and GREENHOUSE_CLIENT_SECRET")
+        if not _given(values.get("greenhouse_read_as_user_id")):
+            problems.append("Harvest v3 needs GREENHOUSE_READ_AS_USER_ID: the Greenhouse user ID of a Site Admin "
+                            "the bot reads as")
+    if not _given(values.get("slack_app_token")) and not _given(values.get("slack_signing_secret")):
+        problems.append("SLACK_SIGNING_SECRET is required in HTTP mode (when SLACK_APP_TOKEN is not set)")
+    return problems
 
 
 class ConfigError(Exception):
@@ -76,36 +118,34 @@ class Settings(BaseSettings):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("bot_admins", mode="after")
+    @classmethod
+    def _admins_are_ids_or_emails(cls, value: frozenset[str]) -> frozenset[str]:
+        wrong = sorted(a for a in value if not (SLACK_USER_ID_RE.match(a) or EMAIL_RE.match(a)))
+        if wrong:
+            raise ValueError(
+                "has entries that are neither Slack user IDs (U… or W…, e.g. U024BE7LH) nor email "
+                f"addresses: {', '.join(wrong)}"
+            )
+        return value
+
     @field_validator("bot_approvals_channel", "greenhouse_client_id", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @model_validator(mode="after")
-    def _check_combinations(self) -> Settings:
-        has_key = self.greenhouse_api_key is not None and self.greenhouse_api_key.get_secret_value()
-        has_oauth = self.greenhouse_client_id is not None or self.greenhouse_client_secret is not None
-        if has_key and has_oauth:
-            raise ValueError(
-                "GREENHOUSE_API_KEY (Harvest v1) and GREENHOUSE_CLIENT_ID/GREENHOUSE_CLIENT_SECRET "
-                "(Harvest v3) are both set: set only one of them"
-            )
-        if not has_key and not has_oauth:
-            raise ValueError(
-                "set GREENHOUSE_CLIENT_ID and GREENHOUSE_CLIENT_SECRET (Harvest v3) "
-                "or GREENHOUSE_API_KEY (Harvest v1)"
-            )
-        if has_oauth:
-            if not self.greenhouse_client_id or self.greenhouse_client_secret is None:
-                raise ValueError("Harvest v3 needs both GREENHOUSE_CLIENT_ID and GREENHOUSE_CLIENT_SECRET")
-            if self.greenhouse_read_as_user_id is None:
-                raise ValueError(
-                    "Harvest v3 needs GREENHOUSE_READ_AS_USER_ID: the Greenhouse user ID of a Site Admin "
-                    "the bot reads as"
-                )
-        if self.slack_app_token is None and self.slack_signing_secret is None:
-            raise ValueError("SLACK_SIGNING_SECRET is required in HTTP mode (when SLACK_APP_TOKEN is not set)")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _check_combinations(cls, data: Any, handler: Any) -> Settings:
+        # Checked on the raw values, before (and whatever) the fields' own validation says,
+        # so that one start names every problem: a missing token and a missing Harvest
+        # credential in one go, not one per restart.
+        problems = combination_problems(data if isinstance(data, dict) else {})
+        _found.set(problems)
+        settings = handler(data)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return settings
 
     @property
     def harvest_version(self) -> str:
@@ -135,15 +175,20 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings, turning pydantic's report into one line per variable."""
+    token = _found.set([])
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        lines = []
+        lines: list[str] = []
         for err in exc.errors():
             loc = [str(part) for part in err.get("loc", ()) if part]
             name = loc[0].upper() if loc else ""
             msg = err.get("msg", "invalid").removeprefix("Value error, ")
             if err.get("type") == "missing":
                 msg = "is required but not set"
-            lines.append(f"{name} {msg}".strip() if name else msg)
+            lines += (f"{name} {msg}".strip() if name else msg).splitlines()
+        # Field errors stop pydantic before the combination check runs: add what it found.
+        lines += [p for p in _found.get() if p not in lines]
         raise ConfigError("\n".join(lines)) from None
+    finally:
+        _found.reset(token)

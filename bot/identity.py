@@ -100,7 +100,9 @@ class Identity:
         self.store = store
         self.harvest = harvest
         self.directory = directory
-        self.admins = frozenset(admins)
+        # BOT_ADMINS holds Slack user IDs and emails (config checks each is one or the other).
+        self.admins = frozenset(a for a in admins if "@" not in a)
+        self.admin_emails = frozenset(a.lower() for a in admins if "@" in a)
         self.ttl_s = ttl_s
         self._clock = clock
         self.users = users  # the Greenhouse user directory; None: every look-up reads Greenhouse
@@ -112,9 +114,10 @@ class Identity:
         yet: only what needs it (`Caller.mapped`) says why."""
         is_admin = slack_user_id in self.admins
         try:
-            return Caller(slack_user_id, is_admin, self.resolve(slack_user_id))
+            mapping = self.resolve(slack_user_id)
+            return Caller(slack_user_id, is_admin or self._admin_by_email(slack_user_id, mapping), mapping)
         except IdentityProblem as exc:
-            return Caller(slack_user_id, is_admin, None, str(exc))
+            return Caller(slack_user_id, is_admin or self._admin_by_email(slack_user_id), None, str(exc))
         except Exception:
             if is_admin:  # an admin sees as admin even while Greenhouse cannot map them
                 log.warning("admin_mapping_unavailable")
@@ -218,14 +221,23 @@ class Identity:
         self.store.delete("mappings", target_slack_id)
         return existed
 
+    def _admin_by_email(self, slack_user_id: str, mapping: Mapping | None = None) -> bool:
+        """An admin named in BOT_ADMINS by email: their Slack profile email (as mapped, or
+        read from Slack) is on the list. Costs nothing when no admin is named by email."""
+        if not self.admin_emails:
+            return False
+        email = mapping.email if mapping is not None and mapping.email else self.directory.email_of(slack_user_id)
+        return bool(email) and email.lower() in self.admin_emails
+
     def _require_admin(self, slack_user_id: str, verb: str) -> None:
-        if slack_user_id not in self.admins:
+        if slack_user_id not in self.admins and not self._admin_by_email(slack_user_id, self.stored(slack_user_id)):
             raise IdentityProblem(f"Only bot admins can {verb} Slack users to Greenhouse users. {self._admin_list()}")
 
     def _admin_list(self) -> str:
-        if not self.admins:
+        if not self.admins and not self.admin_emails:
             return "No bot admins are configured (BOT_ADMINS)."
-        return "Bot admins: " + ", ".join(f"<@{a}>" for a in sorted(self.admins)) + "."
+        named = [f"<@{a}>" for a in sorted(self.admins)] + sorted(self.admin_emails)
+        return "Bot admins: " + ", ".join(named) + "."
 
     def _ask_admin(self, what: str) -> str:
         return f"Ask a bot admin to {what}. {self._admin_list()}"

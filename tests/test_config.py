@@ -35,3 +35,46 @@ def test_http_mode_needs_signing_secret():
         load_settings(_env_file=None, slack_bot_token="x", greenhouse_api_key="k")
     s = load_settings(_env_file=None, slack_bot_token="x", slack_app_token="xapp-1", greenhouse_api_key="k")
     assert s.socket_mode
+
+
+def test_no_settings_at_all_names_every_problem_in_one_go():
+    with pytest.raises(ConfigError) as err:
+        load_settings(_env_file=None)
+    lines = str(err.value).splitlines()
+    assert lines == [
+        "SLACK_BOT_TOKEN is required but not set",
+        "set GREENHOUSE_CLIENT_ID and GREENHOUSE_CLIENT_SECRET (Harvest v3) or GREENHOUSE_API_KEY (Harvest v1)",
+        "SLACK_SIGNING_SECRET is required in HTTP mode (when SLACK_APP_TOKEN is not set)",
+    ]
+
+
+def test_field_errors_and_combination_errors_come_together():
+    with pytest.raises(ConfigError) as err:
+        load_settings(_env_file=None, slack_bot_token="x", greenhouse_client_id="id", port="99999",
+                      bot_admins="@ghadmin,admin@example.com,U024BE7LH")
+    text = str(err.value)
+    assert "PORT" in text
+    assert "Harvest v3 needs both GREENHOUSE_CLIENT_ID and GREENHOUSE_CLIENT_SECRET" in text
+    assert "Harvest v3 needs GREENHOUSE_READ_AS_USER_ID" in text
+    assert "SLACK_SIGNING_SECRET is required" in text
+    assert "BOT_ADMINS has entries that are neither Slack user IDs" in text
+
+
+@pytest.mark.parametrize(("admins", "wrong"), [
+    ("@ghadmin,admin@example.com", "@ghadmin"),
+    ("U024BE7LH, <@U024BE7LH>", "<@U024BE7LH>"),
+    ("ghadmin, W0123ABC", "ghadmin"),
+    ("u024be7lh", "u024be7lh"),
+])
+def test_bot_admins_names_its_wrong_entries(admins, wrong):
+    with pytest.raises(ConfigError) as err:
+        load_settings(_env_file=None, slack_bot_token="x", slack_signing_secret="s", greenhouse_api_key="k",
+                      bot_admins=admins)
+    (line,) = [line for line in str(err.value).splitlines() if line.startswith("BOT_ADMINS")]
+    assert line.endswith(": " + wrong)
+
+
+def test_bot_admins_takes_slack_ids_and_emails():
+    s = load_settings(_env_file=None, slack_bot_token="x", slack_signing_secret="s", greenhouse_api_key="k",
+                      bot_admins="U024BE7LH, W0123ABC ,admin@example.com")
+    assert s.bot_admins == {"U024BE7LH", "W0123ABC", "admin@example.com"}
