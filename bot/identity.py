@@ -106,6 +106,11 @@ class Identity:
         self.ttl_s = ttl_s
         self._clock = clock
         self.users = users  # the Greenhouse user directory; None: every look-up reads Greenhouse
+        # Set by the start-up check when the Slack token lacks users:read.email (bot/readiness.py).
+        self.email_scope_missing = False
+
+    def set_email_scope_missing(self, missing: bool) -> None:
+        self.email_scope_missing = missing
 
     # --- forward ---------------------------------------------------------------------
 
@@ -144,6 +149,12 @@ class Identity:
 
     def _map_by_email(self, slack_user_id: str) -> Mapping:
         email = self.directory.email_of(slack_user_id)
+        if not email and self.email_scope_missing:
+            raise IdentityProblem(
+                "I can't see anyone's email address: the bot's Slack app is missing the `users:read.email` "
+                "permission. This is the app's configuration, not your profile; ask a Slack admin to add the "
+                "scope and reinstall the app. " + self._admin_list()
+            )
         if not email:
             raise IdentityProblem(
                 "Slack doesn't show me an email address for you, so I can't find your Greenhouse user. "

@@ -30,9 +30,10 @@ from bot.services import Services
 from bot.slack.app import create_app
 from bot.slack.closing_notices import SlackClosingNotices
 from bot.slack.directory import SlackDirectory
-from bot.slack.request_messages import RequestMessages, is_public
+from bot.slack.request_messages import RequestMessages
 from bot.store import Store, is_postgres_url
 from bot.store.budget import budget_factory
+from bot.readiness import StartupChecks
 from bot.user_directory import UserDirectory
 from bot.web import create_web_app
 from bot.workflows.autoclose import AutoClose
@@ -130,6 +131,8 @@ def build_services(
         watches=watches,
         autoclose=autoclose,
         webhook_executor=webhook_executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="gh-webhook"),
+        readiness=StartupChecks(harvest, slack, approvals_channel=settings.bot_approvals_channel,
+                                on_email_scope_missing=identity.set_email_scope_missing),
     )
 
 
@@ -153,9 +156,12 @@ def start(mode: str, settings: Settings | None = None) -> Running:
     # Harvest. The shared rate limiter, not this pool, bounds what reaches Greenhouse.
     # Its threads are not daemons, so a graceful stop (SIGTERM) lets in-flight work finish.
     app = create_app(services, listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"))
-    warn_if_public_approvals_channel(settings, services.slack)
-    # Settle what a previous run left executing before anything else, then keep watching.
     stop = threading.Event()
+    # Harvest and Slack are checked in the background, retried with backoff: an outage at
+    # start shows in GET /readyz and the log, and never stops the worker (bot/readiness.py).
+    if services.readiness is not None:
+        services.readiness.start(stop)
+    # Settle what a previous run left executing before anything else, then keep watching.
     start_housekeeping(services, stop)
     start_poller(services, stop)
     web = create_web_app(services, app) if mode == "http" else None
@@ -168,9 +174,3 @@ def wsgi() -> Flask:
     web = start(mode="http").web
     assert web is not None
     return web
-
-
-def warn_if_public_approvals_channel(settings: Settings, slack: WebClient) -> None:
-    channel = settings.bot_approvals_channel
-    if channel and is_public(slack, channel):
-        log.warning("approvals_channel_public channel=%s: requests name candidates; use a private channel", channel)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.readiness import StartupChecks
 from bot.greenhouse.harvest import Harvest
 from bot.identity import Identity
 from bot.store import Store
@@ -36,3 +37,5 @@ class Services:
     autoclose: AutoClose  # one service for the web hook, the poller and the Approve click
     # Runs the web hook's Harvest re-read and Slack posts after Greenhouse has its answer.
     webhook_executor: Executor
+    # The start-up checks of the Harvest credential and the Slack token (GET /readyz).
+    readiness: StartupChecks | None = None

@@ -16,6 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot import greenhouse_webhook, metrics
 from bot.http_body import bounded_body
 from bot.logs import event
+from bot.readiness import store_writable
 from bot.services import Services
 
 log = logging.getLogger("bot.web")
@@ -76,6 +77,15 @@ def create_web_app(services: Services, bolt_app: App) -> Flask:
             log.exception("healthz: store check failed")
             return jsonify(ok=False, store="unavailable"), 503
         return jsonify(ok=True, store="ok", harvest=services.harvest.version)
+
+    @web.get("/readyz")
+    def readyz():  # type: ignore[no-untyped-def]
+        """Ready to serve: the store takes a write on its file, and Harvest and Slack passed
+        the start-up checks (bot/readiness.py). 503 with what is wrong otherwise."""
+        store_ok, store_detail = store_writable(services.store)
+        checks = services.readiness.report() if services.readiness is not None else {}
+        ready = store_ok and all(c["ok"] for c in checks.values())
+        return jsonify(ready=ready, store={"ok": store_ok, "detail": store_detail}, **checks), (200 if ready else 503)
 
     greenhouse_webhook.register(web, services)
     metrics.register(web, services)

@@ -329,6 +329,8 @@ class FakeSlack:
         self.channels: dict[str, dict[str, Any]] = {}  # channel id -> {"is_private": bool, "name": ...}
         self.fail: dict[str, str | tuple[int, dict[str, str]]] = {}
         self.handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+        # The token's scopes, as auth.test's X-OAuth-Scopes header lists them (manifest.yml's).
+        self.scopes = ["commands", "chat:write", "users:read", "users:read.email", "channels:read", "groups:read"]
         self.workspace = Workspace(self.users, self.channels, real_time=strict)
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -409,7 +411,8 @@ class FakeSlack:
                 status, body = self.workspace.respond(token, params, strict=self.strict)
                 return status, body, {}
             return 200, {"ok": True}, {}
-        return 200, self._default(method, params), {}
+        scopes = {"x-oauth-scopes": ",".join(self.scopes)} if method == "auth.test" else {}
+        return 200, self._default(method, params), scopes
 
     def _known_conversation(self, channel: str) -> bool:
         conv = self.workspace.conversation_of(channel)
