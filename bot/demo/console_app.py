@@ -29,7 +29,6 @@ def create_console(slack: FakeSlack, greenhouse: DemoGreenhouse, sender: SlackSe
     web = Flask("greenhouse-demo-console", static_folder=None)
     ws = slack.workspace
     people = {p.slack_id: p for p in greenhouse.people}
-    by_greenhouse_id = {p.greenhouse_id: p for p in greenhouse.people if p.greenhouse_id is not None}
 
     def person(value: Any) -> str:
         if not isinstance(value, str) or value not in people:
@@ -48,11 +47,7 @@ def create_console(slack: FakeSlack, greenhouse: DemoGreenhouse, sender: SlackSe
         return value
 
     def greenhouse_state() -> dict[str, Any]:
-        writes = []
-        for w in greenhouse.writes():
-            who = by_greenhouse_id.get(w.get("acting_user_id"))
-            writes.append({**w, "acting_user_name": who.name if who else None})
-        return {"jobs": greenhouse.jobs(), "writes": writes}
+        return {"jobs": greenhouse.jobs(), "writes": greenhouse.writes()}
 
     def version() -> str:
         return str(ws.version)  # Greenhouse's changes touch the workspace too (see run.py)
@@ -68,7 +63,7 @@ def create_console(slack: FakeSlack, greenhouse: DemoGreenhouse, sender: SlackSe
     @web.get("/api/directory")
     def directory():  # type: ignore[no-untyped-def]
         return jsonify(
-            people=[{"id": p.slack_id, "name": p.name, "role": p.role, "admin": p.admin} for p in greenhouse.people],
+            people=[{"id": p.slack_id, "name": p.name, "role": p.role, "title": p.title} for p in greenhouse.people],
             users={uid: {"name": u.get("name") or uid} for uid, u in slack.users.items()} | {
                 BOT_USER_ID: {"name": "greenhouse"}, "USLACKBOT": {"name": "Slackbot"}},
             channels={cid: {"name": c.get("name", cid), "is_private": bool(c.get("is_private"))}

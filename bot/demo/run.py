@@ -28,6 +28,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from bot.config import load_settings
 
 from .console_app import create_console
+from . import tenant
 from .greenhouse_link import APPROVALS_CHANNEL, DemoGreenhouse, start_greenhouse
 from .slack_api import FakeSlack
 from .slack_events import SlackSender
@@ -89,7 +90,7 @@ def start_demo(*, host: str = "127.0.0.1", port: int = DEFAULT_PORT, db_path: Pa
     slack = FakeSlack(strict=True)
     slack.expected_token = bot_token
     for p in greenhouse.people:
-        slack.users[p.slack_id] = {"email": p.email, "name": p.name, "title": p.role}
+        slack.users[p.slack_id] = {"email": p.email, "name": p.name, "title": p.title}
     slack.channels.update(greenhouse.channels)
     greenhouse.changed.append(slack.workspace.touch)  # the console's panel follows Greenhouse live
 
@@ -107,7 +108,7 @@ def start_demo(*, host: str = "127.0.0.1", port: int = DEFAULT_PORT, db_path: Pa
         greenhouse_webhook_secret=webhook_secret,
         bot_db_path=str(db_path),
         database_url=None,  # the demo's store is always its own file (ignored where unknown)
-        bot_admins=",".join(p.slack_id for p in greenhouse.people if p.admin),
+        bot_admins=",".join(tenant.BOT_ADMINS),
         bot_approvals_channel=APPROVALS_CHANNEL,
         bot_poll_interval_s=0,  # Greenhouse's web hooks reach the bot here; no polling needed
         port=server.server_port,

@@ -7,8 +7,19 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-JOB = "6404"  # Archaeologist: two open openings, candidates in several stages
-CANDIDATE = "Ada Lovelace"
+from bot.demo import tenant
+
+JOB = str(tenant.BACKEND_JOB)  # two open openings, candidates in every stage
+JOB_NAME = "Senior Backend Engineer"
+CANDIDATE = tenant.BACKEND_CANDIDATES[0][0]
+HIRE_JOB = str(tenant.ANALYST_JOB)  # one open opening left
+
+
+def application_of(name: str) -> int:
+    """The sample tenant's application ID for a candidate (the tenant is built the same each run)."""
+    gh = tenant.sample_tenant(clock=lambda: 0.0)
+    return next(a["id"] for c in gh.candidates.values() if f"{c['first_name']} {c['last_name']}" == name
+                for a in c["applications"])
 
 
 def say(page: Any, text: str) -> None:
@@ -33,7 +44,7 @@ def test_close_flow_from_request_to_greenhouse_and_the_auto_close_notice(demo: A
     hm, recruiter = demo.person("hiring manager"), demo.person("recruiter")
     hannah = open_as(hm)
 
-    say(hannah, f"/greenhouse job {JOB}")
+    say(hannah, f"/greenhouse job {tenant.BACKEND_REQUISITION}")  # found by requisition ID
     view = message(hannah, "Active candidates")
     expect(view).to_contain_text(CANDIDATE)
     expect(view).to_contain_text("Only visible to you")
@@ -68,17 +79,17 @@ def test_close_flow_from_request_to_greenhouse_and_the_auto_close_notice(demo: A
     # Greenhouse closed the job itself: the notice lands in the request's thread and as a DM.
     expect(thread).to_contain_text("is now closed")
     go(hannah, "greenhouse")
-    expect(hannah.locator("#messages")).to_contain_text(f"Archaeologist ({JOB}) is now closed")
+    expect(hannah.locator("#messages")).to_contain_text(f"{JOB_NAME} ({JOB}) is now closed")
     expect(hannah.locator("#messages")).to_contain_text("Approved by")  # her request's outcome, by DM
 
 
 def test_hire_in_greenhouse_auto_closes_and_notifies_watchers(demo: Any, open_as: Any) -> None:
     hm = demo.person("hiring manager")
     hannah = open_as(hm)
-    say(hannah, "/greenhouse watch 7001")
-    expect(message(hannah, "7001")).to_be_visible()
+    say(hannah, f"/greenhouse watch {HIRE_JOB}")
+    expect(message(hannah, HIRE_JOB)).to_be_visible()
 
-    card = hannah.locator("#gh-jobs [data-job='7001']")
+    card = hannah.locator(f"#gh-jobs [data-job='{HIRE_JOB}']")
     card.get_by_role("button", name="Hire the last candidate").click()
     expect(card.locator(".gh-status")).to_have_text("closed")
     # The signed web hook reached the bot, which re-read the job and told the channel and the team.
@@ -91,10 +102,11 @@ def test_hire_in_greenhouse_auto_closes_and_notifies_watchers(demo: Any, open_as
 def test_reject_denied_with_a_reason(demo: Any, open_as: Any) -> None:
     hm, recruiter = demo.person("hiring manager"), demo.person("recruiter")
     hannah = open_as(hm)
-    say(hannah, "/greenhouse reject 11")
+    say(hannah, f"/greenhouse reject {application_of(CANDIDATE)}")
     draft = message(hannah, "Reject application")
-    draft.get_by_role("combobox", name="Pick a reason").select_option(label="Missing resume")
-    expect(draft).to_contain_text("rejected with reason Missing resume")
+    reason = tenant.REJECTION_REASONS[0]["name"]
+    draft.get_by_role("combobox", name="Pick a reason").select_option(label=reason)
+    expect(draft).to_contain_text(f"rejected with reason {reason}")
     draft.get_by_role("button", name="Request approval").click()
     expect(message(hannah, "for approval")).to_be_visible()
 
@@ -120,6 +132,6 @@ def test_an_outsider_sees_the_job_but_no_candidate_and_not_the_approvals_channel
     olly = open_as(demo.person("outsider"))
     say(olly, f"/greenhouse job {JOB}")
     view = message(olly, "Candidates are shown only")
-    expect(view).to_contain_text(f"Archaeologist ({JOB})")
+    expect(view).to_contain_text(f"{JOB_NAME} ({JOB})")
     expect(olly.locator("#messages")).not_to_contain_text(CANDIDATE)
     expect(olly.locator("#sidebar .conv", has_text="approvals")).to_have_count(0)

@@ -8,7 +8,7 @@
   const params = new URLSearchParams(location.search);
   // ?wait=seconds caps each long poll (the browser tests use it to hold a page's view still).
   const WAIT = params.get("wait") ? `&wait=${encodeURIComponent(params.get("wait"))}` : "";
-  const HINTS = ["/greenhouse job 6404", "/greenhouse close 6404", "/greenhouse reject 11", "/greenhouse pending",
+  const HINTS = ["/greenhouse job ENG-2041", "/greenhouse close 4021", "/greenhouse reject", "/greenhouse pending",
     "/greenhouse whoami", "/greenhouse help"];
 
   const EYE = '<svg class="eye" viewBox="0 0 20 20" aria-hidden="true"><path fill="currentColor" d="M10 4C5.5 4 2.1 7 1 10c1.1 3 4.5 6 9 6s7.9-3 9-6c-1.1-3-4.5-6-9-6zm0 10a4 4 0 110-8 4 4 0 010 8zm0-6a2 2 0 100 4 2 2 0 000-4z"/></svg>';
@@ -78,7 +78,7 @@
     url.searchParams.set("as", userId);
     history.replaceState(null, "", url);
     const p = st.dir.people.find((x) => x.id === userId);
-    $("who-role").textContent = p ? p.role : "";
+    $("who-role").textContent = p ? `${p.title} · ${p.role} in the demo` : "";
     pollLoop();
   }
 
