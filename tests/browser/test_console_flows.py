@@ -135,3 +135,52 @@ def test_an_outsider_sees_the_job_but_no_candidate_and_not_the_approvals_channel
     expect(view).to_contain_text(f"{JOB_NAME} ({JOB})")
     expect(olly.locator("#messages")).not_to_contain_text(CANDIDATE)
     expect(olly.locator("#sidebar .conv", has_text="approvals")).to_have_count(0)
+
+
+# --- as in Slack: unknown text, stale buttons, double clicks ----------------------------------
+
+
+def test_unknown_text_and_unknown_commands_answer_as_in_slack(demo: Any, open_as: Any) -> None:
+    hannah = open_as(demo.person("hiring manager"))
+    say(hannah, "/greenhouse frobnicate now")
+    expect(message(hannah, "I don't know")).to_contain_text("frobnicate")
+    expect(message(hannah, "I don't know")).to_contain_text("Only visible to you")
+    say(hannah, "/greenhous job 1")  # a typo: Slack itself answers, the bot never hears of it
+    expect(message(hannah, "is not a valid command")).to_contain_text("Slackbot")
+    say(hannah, "<b>plain</b> words")  # an ordinary message, shown as typed
+    expect(message(hannah, "plain")).to_contain_text("<b>plain</b> words")
+
+
+def test_a_stale_button_and_a_double_click_write_once(demo: Any, open_as: Any) -> None:
+    hm, first, second = demo.person("hiring manager"), *[p["id"] for p in demo.directory["people"]
+                                                         if p["role"] == "recruiter"][:2]
+    hannah = open_as(hm)
+    say(hannah, f"/greenhouse close {JOB}")
+    draft = message(hannah, "Close job")
+    draft.get_by_role("combobox", name="Pick a reason").select_option(label="On Hold")
+    expect(draft).to_contain_text("with reason On Hold")
+    draft.get_by_role("button", name="Request approval").dblclick()  # Slack sends both clicks
+    expect(message(hannah, "for approval")).to_be_visible()
+
+    # The second recruiter's page stops hearing from the server (short polls, then blocked),
+    # so it still shows the buttons after the first recruiter decided, as a lagging client would.
+    late = open_as(second, wait="0.3")
+    go(late, "approvals")
+    late_thread = open_thread(late, "Close job")
+    expect(late_thread.get_by_role("button", name="Approve")).to_be_visible()
+    late.route("**/api/seen*", lambda route: route.abort())
+    late.wait_for_timeout(400)  # the poll in flight (at most 0.3 s) has come back
+
+    quick = open_as(first)
+    go(quick, "approvals")
+    expect(quick.locator("#messages .msg", has_text="Close job")).to_have_count(1)  # one request for two clicks
+    thread = open_thread(quick, "Close job")
+    thread.get_by_role("button", name="Approve").click()
+    quick.get_by_role("alertdialog").get_by_role("button", name="Close openings").click()
+    expect(message(quick, "Close job")).to_contain_text("Approved by")
+
+    late_thread.get_by_role("button", name="Approve").click()  # still on screen: stale
+    late.get_by_role("alertdialog").get_by_role("button", name="Close openings").click()
+    late.unroute("**/api/seen*")
+    expect(late.locator("#thread-messages")).to_contain_text(f"Already approved by @{demo.name(first)}")
+    expect(late.locator("#gh-writes .gh-write")).to_have_count(2)  # still one PATCH per opening
