@@ -68,7 +68,7 @@ def one_boot(n: int, store: str, env_base: dict[str, str], workdir: Path, timeou
             if proc.poll() is not None:
                 outcome = "master exited"
                 break
-            if "Worker failed to boot" in text or "Traceback" in text:
+            if "Worker failed to boot" in text or "Exception in worker process" in text:
                 outcome = "worker failed"
                 break
             if text.count("bot_started") >= want:
@@ -86,9 +86,13 @@ def one_boot(n: int, store: str, env_base: dict[str, str], workdir: Path, timeou
                 pass
             proc.wait(10)
     text = log_path.read_text(errors="replace")
-    error = next((line for line in text.splitlines() if "locked" in line or "Error" in line), None)
+    error = next((line for line in text.splitlines() if "locked" in line or "Error:" in line), None)
     if outcome == "ok":
         log_path.unlink()
+    else:  # keep the whole log of a failed boot to read later
+        kept = ROOT / "bench" / "out" / "boot-race-failures"
+        kept.mkdir(parents=True, exist_ok=True)
+        log_path.rename(kept / f"{int(time.time())}-{log_path.name}")
     return {"boot": n, "outcome": outcome, "seconds": round(boot_s, 2), "error": error}
 
 

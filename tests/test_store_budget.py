@@ -40,8 +40,10 @@ def test_the_window_fills_frees_and_pauses(target):  # type: ignore[no-untyped-d
     assert budget.take() == 0.0
     budget.pause(30)
     assert budget.take() == pytest.approx(30.0)
-    clock.now += 30
-    assert budget.take() == 0.0
+    clock.now += 30.5
+    # Greenhouse's count started over when the pause ended: only what was sent since counts.
+    assert [budget.take() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert budget.sent_in_window() == 3 and budget.take() > 0
     store.close()
 
 
