@@ -95,7 +95,9 @@ def test_migrate_then_check_through_python_m_bot(tmp_path, pg_url):  # type: ign
     assert "schema version: 0" in bot("check")
     assert "applied [1]; schema version 1" in bot("migrate")
     assert "applied nothing; schema version 1" in bot("migrate")
-    Store(pg_url).put("requests", "r", {"state": "requested"})
+    writer = Store(pg_url)
+    writer.put("requests", "r", {"state": "requested"})
+    writer.close()
     out = bot("check")
     assert out.splitlines()[0].startswith("backend: postgres postgres@127.0.0.1") or "TEST_DATABASE_URL" in os.environ
     assert "schema version: 1 (latest 1)" in out
