@@ -50,3 +50,17 @@ def test_paging_users_by_email_applications_and_auth() -> None:
             assert len(apps.json()) == 7
             assert c.get(f"{fake.base_url}/candidates/3").json()["first_name"] == "C3"
         assert httpx.get(f"{fake.base_url}/jobs/10", auth=("wrong", "")).status_code == 401
+
+
+def test_the_benchmark_serves_the_one_fake_greenhouse_writes_included() -> None:
+    data = _world()
+    data.gh.jobs[10]["openings"] = [data.gh.opening(501)]
+    with FakeHarvestServer(data, delay_s=0, rate_limit=None, api_key=KEY) as fake:
+        with httpx.Client(auth=(KEY, "")) as c:
+            refused = c.patch(f"{fake.base_url}/jobs/10/openings/501", json={"status": "closed"})
+            assert refused.status_code == 403  # no On-Behalf-Of
+            ok = c.patch(f"{fake.base_url}/jobs/10/openings/501", json={"status": "closed"}, headers={"On-Behalf-Of": "1"})
+            assert ok.status_code == 200
+            assert c.get(f"{fake.base_url}/jobs/10").json()["status"] == "closed"  # the last opening closed the job
+        assert fake.snapshot()["by_route"]["PATCH /jobs/{id}/openings/{id}"] == 2
+    assert [(w.status, w.acting_user_name) for w in data.gh.writes()] == [(403, None), (200, "Hannah Manager")]
