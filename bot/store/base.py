@@ -66,6 +66,11 @@ def target_from(database_url: str | None, db_path: str) -> str:
     return database_url.strip() if database_url and database_url.strip() else db_path
 
 
+# "postgres" / "sqlite" → a loader of that backend's class. The package (bot/store/__init__.py)
+# fills it, so that this interface never imports its own implementations (which import it).
+BACKENDS: dict[str, Callable[[], type[Store]]] = {}
+
+
 class Store(ABC):
     """`Store(target)` returns the backend that fits `target` (see the module doc)."""
 
@@ -73,14 +78,7 @@ class Store(ABC):
 
     def __new__(cls, target: str = "data/bot.sqlite", *args: Any, **kwargs: Any) -> Store:
         if cls is Store:
-            if is_postgres_url(target):
-                from bot.store.postgres import PostgresStore
-
-                cls = PostgresStore
-            else:
-                from bot.store.sqlite import SqliteStore
-
-                cls = SqliteStore
+            cls = BACKENDS["postgres" if is_postgres_url(target) else "sqlite"]()
         return super().__new__(cls)
 
     # --- plain records -------------------------------------------------------------------
