@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     bot_approvals_channel: str | None = None
     bot_allow_self_approval: bool = False
     bot_request_ttl_hours: float = Field(default=72, gt=0)
+    # One reminder in the thread of a request still waiting after this (0 = none).
+    bot_remind_after_hours: float = Field(default=24, ge=0)
     bot_poll_interval_s: float = Field(default=300, ge=0)
     # An approved execution's claim: renewed by a heartbeat while it lives, taken over
     # by housekeeping (which runs every BOT_HOUSEKEEPING_INTERVAL_S) once not renewed

@@ -1,5 +1,6 @@
 """Background upkeep of requests: expire the ones nobody decided, and settle
-executions whose process died (by reading Greenhouse, never by writing)."""
+executions whose process died (by reading Greenhouse, never by writing), and
+remind the approvers once of a request still waiting (bot/workflows/reminders.py)."""
 
 from __future__ import annotations
 
@@ -17,4 +18,6 @@ def run_once(services: Services) -> None:
     for request in services.requests.expire_due():
         log.info("request_expired request=%s", request.id)
         services.request_messages.settle(request)
-
+    for request in services.reminders.due():
+        log.info("request_reminded request=%s", request.id)
+        services.request_messages.remind(request)

@@ -30,6 +30,7 @@ from bot.services import Services
 from bot.slack.app import create_app
 from bot.slack.closing_notices import SlackClosingNotices
 from bot.slack.directory import SlackDirectory
+from bot.slack.home_tabs import HomeTabs, RefreshingBoard
 from bot.slack.request_messages import RequestMessages
 from bot.store import Store, is_postgres_url
 from bot.store.budget import budget_factory
@@ -37,8 +38,10 @@ from bot.readiness import StartupChecks
 from bot.user_directory import UserDirectory
 from bot.web import create_web_app
 from bot.workflows.autoclose import AutoClose
+from bot.workflows.home import Home
 from bot.workflows.job_view import JobViews
 from bot.workflows.reference import ReferenceLists
+from bot.workflows.reminders import Reminders
 from bot.workflows.requests import Requests
 from bot.workflows.watches import Watches
 
@@ -116,6 +119,7 @@ def build_services(
         lease_s=settings.bot_claim_lease_s,
     )
     watches = Watches(store, harvest)
+    home = Home(requests, allow_self_approval=settings.bot_allow_self_approval)
     autoclose = AutoClose(store, harvest, requests, watches,
                           SlackClosingNotices(slack, identity, dm=settings.bot_notify_dm))
     return Services(
@@ -127,7 +131,10 @@ def build_services(
         slack=slack,
         reference=reference,
         requests=requests,
-        request_messages=RequestMessages(slack, identity, requests, settings.bot_approvals_channel),
+        request_messages=RefreshingBoard(RequestMessages(slack, identity, requests, settings.bot_approvals_channel),
+                                         HomeTabs(slack, home, identity)),
+        home=home,
+        reminders=Reminders(store, requests, after_hours=settings.bot_remind_after_hours),
         watches=watches,
         autoclose=autoclose,
         webhook_executor=webhook_executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="gh-webhook"),

@@ -15,8 +15,10 @@ from bot.greenhouse.harvest import Harvest
 from bot.identity import Identity
 from bot.store import Store
 from bot.workflows.autoclose import AutoClose
+from bot.workflows.home import Home
 from bot.workflows.job_view import JobViews
 from bot.workflows.reference import ReferenceLists
+from bot.workflows.reminders import Reminders
 from bot.workflows.request_board import RequestBoard
 from bot.workflows.requests import Requests
 from bot.workflows.watches import Watches
@@ -34,6 +36,8 @@ class Services:
     requests: Requests
     request_messages: RequestBoard
     watches: Watches
+    home: Home  # what each person's App Home tab lists
+    reminders: Reminders
     autoclose: AutoClose  # one service for the web hook, the poller and the Approve click
     # Runs the web hook's Harvest re-read and Slack posts after Greenhouse has its answer.
     webhook_executor: Executor

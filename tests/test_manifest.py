@@ -23,3 +23,9 @@ def test_only_the_scopes_the_bot_uses():
         "commands", "chat:write", "users:read", "users:read.email", "channels:read", "groups:read",
     }
     assert len(MANIFEST["display_information"]["long_description"]) >= 174
+
+
+def test_home_tab_enabled_and_app_home_opened_subscribed():
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+    events = MANIFEST["settings"]["event_subscriptions"]
+    assert events["request_url"].endswith("/slack/events") and "app_home_opened" in events["bot_events"]

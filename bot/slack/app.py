@@ -10,7 +10,7 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
 from bot.services import Services
 
-from . import actions, commands
+from . import actions, commands, events
 
 log = logging.getLogger("bot.slack")
 
@@ -36,6 +36,7 @@ def create_app(services: Services, *, listener_executor: Executor | None = None)
     app.middleware(skip_command_retries)
     commands.register(app, services)
     actions.register(app, services)
+    events.register(app, services)
     return app
 
 

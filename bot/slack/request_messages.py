@@ -14,7 +14,7 @@ from bot.identity import Identity
 from bot.workflows.errors import UserFacingError
 from bot.workflows.requests import Request, Requests
 
-from .blocks.requests import request_message, requester_notice, thread_message
+from .blocks.requests import reminder_sent_notice, reminder_text, request_message, requester_notice, thread_message
 
 log = logging.getLogger("bot.slack")
 RETRY_PAUSE_S = 0.5  # before a failed update of a request message is sent again
@@ -102,6 +102,14 @@ class RequestMessages:
 
     def tell_requester(self, r: Request) -> None:
         self._send("chat_postMessage", r.id, channel=r.requester, text=requester_notice(r))
+
+    def remind(self, r: Request) -> None:
+        if not (r.channel and r.message_ts):
+            return
+        mentions = " ".join(f"<@{a}>" for a in self.approver_mentions(r)) or "A bot admin"
+        text = reminder_text(r, mentions)
+        if self._send("chat_postMessage", r.id, channel=r.channel, thread_ts=r.message_ts, text=text) is not None:
+            self._send("chat_postMessage", r.id, channel=r.requester, text=reminder_sent_notice(r))
 
     def settle(self, r: Request) -> None:
         self.refresh(r)

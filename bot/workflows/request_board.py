@@ -19,3 +19,6 @@ class RequestBoard(Protocol):
 
     def settle(self, r: Request) -> None:
         """A decided request: refresh it and tell the requester."""
+
+    def remind(self, r: Request) -> None:
+        """One reminder to the approvers of a request still waiting; the requester is told it was sent."""

@@ -6,9 +6,10 @@ from slack_bolt import App
 
 from bot.services import Services
 
-from . import job_view, requests
+from . import home, job_view, requests
 
 
 def register(app: App, services: Services) -> None:
     job_view.register(app, services)
     requests.register(app, services)
+    home.register(app, services)

@@ -222,6 +222,16 @@ def requester_notice(r: Request) -> str:
     return f"Your request ({_plain_title(r)}): {status_line(r)}"
 
 
+def reminder_text(r: Request, mentions: str) -> str:
+    """The one reminder in a request's thread (bot/workflows/reminders.py)."""
+    return (f":bell: {mentions} Reminder: this request is still waiting for a decision "
+            f"({_plain_title(r)}; it expires {slack_date(r.expires_at)}).")
+
+
+def reminder_sent_notice(r: Request) -> str:
+    return f"Your request ({_plain_title(r)}) is still waiting: I reminded its approvers in <#{r.channel}>."
+
+
 def _plain_title(r: Request) -> str:
     if r.kind == "close_job":
         return f"close {esc(r.job_name)} ({r.job_id})"

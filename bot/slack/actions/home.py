@@ -1,0 +1,47 @@
+"""Approve, Retry and Deny clicked in the App Home tab. They go through the very same
+claim as the thread's buttons (`requests.decide`), so a click here and one in the
+thread at the same moment still make one write. A Home tab click has no
+response_url: failures are told by DM."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from bot.slack.blocks.home import HOME_APPROVE, HOME_DENY, HOME_RETRY
+from bot.slack.home_tabs import HomeTabs
+from bot.slack.listeners import Event, ack_now, on_click, tell_in_dm
+
+from .requests import decide, open_deny
+from .values import button_request_id
+
+
+def _republish(event: Event[str]) -> None:
+    HomeTabs(event.services.slack, event.services.home, event.services.identity).publish(event.caller.slack_user_id)
+
+
+@on_click("home:approve", button_request_id, tell=tell_in_dm)
+def approve_from_home(event: Event[str]) -> None:
+    try:
+        decide(event, retry=False)
+    finally:
+        _republish(event)  # the clicker sees the request leave their list, or why it did not
+
+
+@on_click("home:retry", button_request_id, tell=tell_in_dm)
+def retry_from_home(event: Event[str]) -> None:
+    try:
+        decide(event, retry=True)
+    finally:
+        _republish(event)
+
+
+@on_click("home:deny", button_request_id, tell=tell_in_dm)
+def deny_from_home(event: Event[str]) -> None:
+    open_deny(event)  # the same Deny dialog as in the thread; its submission settles the request
+
+
+def register(app: App, services: Services) -> None:
+    app.action(HOME_APPROVE)(ack=ack_now, lazy=[approve_from_home.lazy(services)])
+    app.action(HOME_RETRY)(ack=ack_now, lazy=[retry_from_home.lazy(services)])
+    app.action(HOME_DENY)(ack=ack_now, lazy=[deny_from_home.lazy(services)])

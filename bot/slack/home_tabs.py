@@ -1,0 +1,64 @@
+"""Publishing App Home tabs (`views.publish`), and keeping them current: the
+request board wrapped by `RefreshingBoard` republishes the tab of everyone a
+request concerns (its requester, its approvers, whoever decided) after each of
+its transitions, not only when someone opens the tab."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+
+from bot.identity import Identity
+from bot.workflows.home import Home
+from bot.workflows.request_board import RequestBoard
+from bot.workflows.requests import Request
+
+from .blocks.home import home_view
+
+log = logging.getLogger("bot.slack")
+
+
+class HomeTabs:
+    def __init__(self, client: WebClient, home: Home, identity: Identity) -> None:
+        self.client = client
+        self.home = home
+        self.identity = identity
+
+    def publish(self, slack_user_id: str) -> None:
+        """Never raises: a tab that could not be drawn now is drawn at the next change or opening."""
+        try:
+            tab = self.home.tab_for(self.identity.caller(slack_user_id))
+            self.client.views_publish(user_id=slack_user_id, view=home_view(tab))
+        except Exception as exc:  # noqa: BLE001
+            log.warning("home_publish_failed error=%s", type(exc).__name__)
+
+    def after_change(self, r: Request) -> None:
+        concerned = [r.requester, r.decided_by]
+        concerned += [self.identity.slack_user_for(gh) for gh in Home.concerned_greenhouse_ids(r)]
+        for user in dict.fromkeys(u for u in concerned if u):
+            self.publish(user)
+
+
+class RefreshingBoard:
+    """A RequestBoard that also refreshes the Home tabs a request appears on."""
+
+    def __init__(self, board: RequestBoard, tabs: HomeTabs) -> None:
+        self.board = board
+        self.tabs = tabs
+
+    def post(self, r: Request) -> Request:
+        posted = self.board.post(r)
+        self.tabs.after_change(posted)
+        return posted
+
+    def refresh(self, r: Request) -> None:
+        self.board.refresh(r)
+        self.tabs.after_change(r)
+
+    def settle(self, r: Request) -> None:
+        self.board.settle(r)
+        self.tabs.after_change(r)
+
+    def remind(self, r: Request) -> None:
+        self.board.remind(r)

@@ -1,0 +1,59 @@
+"""What a person's App Home holds, from the store alone: the requests waiting for
+their decision and the requests they made. No Slack here (bot/slack/blocks/home.py
+draws it) and no Harvest call: opening the tab costs Greenhouse nothing.
+
+Who may approve is decided at the click by `Decisions.may_decide` against the
+job's team as Greenhouse lists it then; this list uses the approvers recorded
+when the request was made, which is what the thread mentions too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.identity import Caller
+
+from .requests import Request, Requests
+
+DECIDABLE = ("requested", "failed")
+RECENT = 10  # of the viewer's own requests, newest first
+
+
+@dataclass(frozen=True)
+class HomeTab:
+    slack_user_id: str
+    mapped: bool
+    unmapped_because: str | None = None
+    waiting: list[Request] = field(default_factory=list)  # the viewer may decide these
+    mine: list[Request] = field(default_factory=list)  # the viewer asked for these
+
+    @property
+    def empty(self) -> bool:
+        return not (self.waiting or self.mine)
+
+
+class Home:
+    def __init__(self, requests: Requests, *, allow_self_approval: bool) -> None:
+        self.requests = requests
+        self.allow_self_approval = allow_self_approval
+
+    def tab_for(self, caller: Caller) -> HomeTab:
+        if caller.mapping is None and not caller.is_admin:
+            return HomeTab(caller.slack_user_id, mapped=False, unmapped_because=caller.unmapped_because)
+        everything = self.requests.all()
+        waiting = sorted((r for r in everything if self.may_decide(r, caller)), key=lambda r: r.created_at)
+        mine = sorted((r for r in everything if r.requester == caller.slack_user_id and r.state not in ("draft", "discarded")),
+                      key=lambda r: r.created_at, reverse=True)[:RECENT]
+        return HomeTab(caller.slack_user_id, mapped=caller.mapping is not None, waiting=waiting, mine=mine,
+                       unmapped_because=caller.unmapped_because)
+
+    def may_decide(self, r: Request, caller: Caller) -> bool:
+        if r.state not in DECIDABLE:
+            return False
+        if r.requester == caller.slack_user_id and not self.allow_self_approval:
+            return False
+        return caller.is_admin or (caller.greenhouse_user_id is not None and caller.greenhouse_user_id in r.approver_gh_ids)
+
+    @staticmethod
+    def concerned_greenhouse_ids(r: Request) -> list[int]:
+        """Whose tab changes when this request does: its approvers (the requester is a Slack id)."""
+        return list(r.approver_gh_ids)
