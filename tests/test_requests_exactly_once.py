@@ -23,8 +23,14 @@ RETRY_AFTER_S = 3.0  # three leases
 FIRST, SECOND = sorted(OPEN_OPENINGS)
 
 
-def two_workers(tmp_path, slack, gh):
-    settings = {"bot_approvals_channel": "CAPPROVALS", "bot_claim_lease_s": LEASE_S}
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_settings(request, tmp_path):
+    """Both stores: the fencing is the public compare-and-set `Store.update` on either."""
+    return {} if request.param == "sqlite" else {"database_url": request.getfixturevalue("pg_url")}
+
+
+def two_workers(tmp_path, slack, gh, store_settings=None):
+    settings = {"bot_approvals_channel": "CAPPROVALS", "bot_claim_lease_s": LEASE_S, **(store_settings or {})}
     a = Bot.build(tmp_path, slack, gh, **settings)
     ratelimit._registry.clear()  # the second worker's limiter is its own, as in another process
     b = Bot.build(tmp_path, slack, gh, **settings)
@@ -51,8 +57,8 @@ def approve_in_background(bot, request_id):
     return clicked
 
 
-def test_a_live_execution_keeps_its_claim_through_a_retry_after_longer_than_the_lease(tmp_path, slack, gh):
-    a, b = two_workers(tmp_path, slack, gh)
+def test_a_live_execution_keeps_its_claim_through_a_retry_after_longer_than_the_lease(tmp_path, slack, gh, store_settings):
+    a, b = two_workers(tmp_path, slack, gh, store_settings)
     r = ask_close(a)
     gh.fail("PATCH", f"/jobs/{JOB_ID}/openings/{FIRST}", 429, {"message": "Rate limit exceeded"},
             headers={"Retry-After": str(RETRY_AFTER_S)})
@@ -76,8 +82,8 @@ def test_a_live_execution_keeps_its_claim_through_a_retry_after_longer_than_the_
     assert {c.headers["on-behalf-of"] for c in gh.writes()} == {str(RECRUITER_ID)}
 
 
-def test_an_executor_that_lost_its_claim_never_writes_after_its_wait(tmp_path, slack, gh):
-    a, b = two_workers(tmp_path, slack, gh)
+def test_an_executor_that_lost_its_claim_never_writes_after_its_wait(tmp_path, slack, gh, store_settings):
+    a, b = two_workers(tmp_path, slack, gh, store_settings)
     r = ask_close(a)
     gh.fail("PATCH", f"/jobs/{JOB_ID}/openings/{FIRST}", 429, {"message": "Rate limit exceeded"},
             headers={"Retry-After": str(RETRY_AFTER_S)})
