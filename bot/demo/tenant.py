@@ -56,12 +56,12 @@ def _person(slack_id: str, name: str, role: str, uid: int, title: str) -> Person
     return Person(slack_id, name, _email(name), role, uid, title)
 
 
-HANNAH = _person("U_HANNAH", "Hannah Okafor", "hiring manager", 201, "Engineering Manager")
-MATEO = _person("U_MATEO", "Mateo García", "recruiter", 202, "Senior Technical Recruiter")
-PRIYA = _person("U_PRIYA", "Priya Natarajan", "recruiter", 203, "Recruiter")
-WEI = _person("U_WEI", "Wei Chen", "coordinator", 204, "Recruiting Coordinator")
-SAM = _person("U_SAM", "Sam Lindqvist", "outsider", 205, "Account Executive")
-ADA = _person("U_ADA", "Ada Kowalczyk", "admin", 206, "People Operations Lead")
+HANNAH = _person("UHANNAH", "Hannah Okafor", "hiring manager", 201, "Engineering Manager")
+MATEO = _person("UMATEO", "Mateo García", "recruiter", 202, "Senior Technical Recruiter")
+PRIYA = _person("UPRIYA", "Priya Natarajan", "recruiter", 203, "Recruiter")
+WEI = _person("UWEI", "Wei Chen", "coordinator", 204, "Recruiting Coordinator")
+SAM = _person("USAM", "Sam Lindqvist", "outsider", 205, "Account Executive")
+ADA = _person("UADA", "Ada Kowalczyk", "admin", 206, "People Operations Lead")
 
 PEOPLE: list[Person] = [HANNAH, MATEO, PRIYA, WEI, SAM, ADA]
 BOT_ADMINS = [p.slack_id for p in PEOPLE if p.role == "admin"]  # BOT_ADMINS of the demo bot
