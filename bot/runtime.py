@@ -127,7 +127,7 @@ def build_services(
         store=store,
         harvest=harvest,
         identity=identity,
-        job_views=JobViews(harvest, reuse_s=settings.bot_view_cache_s),
+        job_views=JobViews(harvest, reuse_s=settings.bot_view_cache_s, stage_order=reference.job_stages),
         slack=slack,
         reference=reference,
         requests=requests,

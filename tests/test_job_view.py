@@ -145,4 +145,5 @@ def test_view_cache_off_reads_every_time(tmp_path, slack, gh):
     bot = Bot.build(tmp_path, slack, gh, bot_view_cache_s=0)
     bot.command(f"job {JOB_ID}", user=HM)
     bot.command(f"job {JOB_ID}", user=HM)
-    assert len(gh.reads(f"/jobs/{JOB_ID}")) == 2 and len(gh.reads("/candidates")) == 2
+    assert len([c for c in gh.calls if c.path == f"/jobs/{JOB_ID}"]) == 2 and len(gh.reads("/candidates")) == 2
+    assert len(gh.reads(f"/jobs/{JOB_ID}/stages")) == 1  # the pipeline order is cached like the reference lists

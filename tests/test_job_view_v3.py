@@ -58,7 +58,8 @@ def job_view_cost(n: int, team: int = 3) -> int:
     """Harvest requests for a v3 job view of a job with n active applications (one
     candidate each), `team` distinct hiring-team users, a department, an office and
     a closed opening with a close reason. Token requests are not counted (cached)."""
-    fixed = 1 + 1 + 1 + 1 + 1 + 1 + 1  # jobs, openings, owners, managers, close_reasons, departments, offices
+    # jobs, openings, owners, managers, close_reasons, departments, offices, job_interview_stages (pipeline order)
+    fixed = 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
     return fixed + math.ceil(team / 50) + max(1, math.ceil(n / 500)) + math.ceil(n / 50)
 
 

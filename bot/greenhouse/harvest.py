@@ -50,6 +50,11 @@ class Harvest(ABC):
     def iter_jobs_updated_since(self, since: datetime) -> Iterator[Job]:
         """Jobs changed at or after `since` (openings and team not needed)."""
 
+    def list_job_stages(self, job_id: int) -> list[str]:
+        """The names of the job's current interview stages, in its pipeline order (first
+        stage first). A backend that cannot tell returns [] (the view then sorts by name)."""
+        return []
+
     # candidates and applications
     @abstractmethod
     def iter_active_applications(self, job_id: int) -> Iterator[ActiveApplication]:

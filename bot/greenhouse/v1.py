@@ -89,6 +89,12 @@ class HarvestV1(HarvestOverHttp):
         for body in self.t.paginate("jobs", params):
             yield job_from_v1(body)
 
+    def list_job_stages(self, job_id: int) -> list[str]:
+        # `priority` orders the plan (0 first); `active: false` marks a deleted stage.
+        stages = [s for s in self.t.paginate(f"jobs/{int(job_id)}/stages", {"per_page": PER_PAGE})
+                  if s.get("active") is not False and s.get("name")]
+        return [s["name"] for s in sorted(stages, key=lambda s: (s.get("priority") is None, s.get("priority") or 0))]
+
     # candidates and applications ---------------------------------------------------------
     def iter_active_applications(self, job_id: int) -> Iterator[ActiveApplication]:
         # /candidates?job_id= embeds each candidate's applications (all jobs), so

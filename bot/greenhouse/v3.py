@@ -209,6 +209,12 @@ class HarvestV3(HarvestOverHttp):
                 last_activity_at=app.get("last_activity_at"),
             )
 
+    def list_job_stages(self, job_id: int) -> list[str]:
+        # v3 renamed the resource to job_interview_stages and `priority` to `sort_order`
+        # (docs/HARVEST_V3.md); `active=true` keeps the current plan, not retired stages.
+        stages = [s for s in self._list("job_interview_stages", job_ids=int(job_id), active="true") if s.get("name")]
+        return [s["name"] for s in sorted(stages, key=lambda s: (s.get("sort_order") is None, s.get("sort_order") or 0))]
+
     def get_application(self, application_id: int) -> Application | None:
         app = self._first("applications", ids=int(application_id))
         if not app:

@@ -27,9 +27,15 @@ class JobView:
     may_see_candidates: bool
     applications: tuple[ActiveApplication, ...] = field(default=())
 
+    stage_order: tuple[str, ...] = ()  # the job's stages, first first; () when unknown
+
     @property
     def by_stage_order(self) -> list[ActiveApplication]:
-        return sorted(self.applications, key=lambda a: ((a.stage or "~").lower(), a.candidate_name.lower(), a.id))
+        """Grouped by stage in the job's own pipeline order; stages the order does not
+        name (or all of them, when it is unknown) follow by name; no stage last."""
+        rank = {name: i for i, name in enumerate(self.stage_order)}
+        return sorted(self.applications, key=lambda a: (
+            a.stage is None, rank.get(a.stage or "", len(rank)), (a.stage or "").lower(), a.candidate_name.lower(), a.id))
 
 
 class JobViews:
@@ -38,9 +44,12 @@ class JobViews:
     Candidate data is only ever held in memory, never stored."""
 
     def __init__(
-        self, harvest: Harvest, *, ttl_s: float = 300, reuse_s: float = 0, clock: Callable[[], float] = time.monotonic
+        self, harvest: Harvest, *, ttl_s: float = 300, reuse_s: float = 0, clock: Callable[[], float] = time.monotonic,
+        stage_order: Callable[[int], list[str]] | None = None,
     ) -> None:
         self.harvest = harvest
+        # The job's pipeline order (ReferenceLists.job_stages: cached, best-effort).
+        self.stage_order = stage_order or (lambda job_id: [])
         self.ttl_s = ttl_s  # how long "More" pages from a view already shown
         self.reuse_s = reuse_s  # how long a new `/greenhouse job <id>` may reuse a view (0: never)
         self._clock = clock
@@ -86,7 +95,8 @@ class JobViews:
     def _view(self, job: Job, caller: Caller, ref: str) -> JobView:
         if not may_see_candidates(job, caller):
             return _outsider_view(job, ref)
-        view = JobView(job=job, may_see_candidates=True, applications=tuple(self.harvest.iter_active_applications(job.id)))
+        view = JobView(job=job, may_see_candidates=True, applications=tuple(self.harvest.iter_active_applications(job.id)),
+                       stage_order=tuple(self.stage_order(job.id)))
         with self._lock:
             now = self._clock()
             self._cache = {k: v for k, v in self._cache.items() if now - v[0] < self.ttl_s}

@@ -3,6 +3,7 @@ for a short TTL: they change rarely, and every request would otherwise re-read t
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -12,6 +13,7 @@ from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import EmailTemplate, Named, RejectionReason
 
 T = TypeVar("T")
+log = logging.getLogger("bot.reference")
 
 
 class TTLCache:
@@ -42,6 +44,15 @@ class ReferenceLists:
 
     def rejection_reasons(self) -> list[RejectionReason]:
         return self.cache.get("rejection_reasons", self.harvest.list_rejection_reasons)
+
+    def job_stages(self, job_id: int) -> list[str]:
+        """The job's stage names in pipeline order, cached like the lists above. Best-effort:
+        it only orders the view, so a failure reads as [] (order by name) and is not cached."""
+        try:
+            return self.cache.get(f"job_stages:{int(job_id)}", lambda: self.harvest.list_job_stages(job_id))
+        except Exception:  # noqa: BLE001 - ordering is a nicety; the view must not fail for it
+            log.warning("job_stages_unavailable job_id=%s", job_id)
+            return []
 
     def rejection_templates(self) -> list[EmailTemplate]:
         return self.cache.get("rejection_templates", self.harvest.list_rejection_email_templates)

@@ -169,6 +169,12 @@ class FakeGreenhouseV3:
             "/departments": lambda: list({d["id"]: d for j in gh.jobs.values() for d in j["departments"]}.values()),
             "/offices": lambda: list({o["id"]: o for j in gh.jobs.values() for o in j["offices"]}.values()),
             "/close_reasons": lambda: list(gh.close_reasons),
+            # v1's stages renamed: `priority` is `sort_order` (docs/HARVEST_V3.md); served shuffled
+            # (reversed) so that only the order field can put them right.
+            "/job_interview_stages": lambda: [
+                {"id": s["id"], "job_id": s["job_id"], "name": s["name"], "sort_order": s["priority"],
+                 "active": s["active"], "created_at": NOW, "updated_at": NOW}
+                for plan in gh.stages.values() for s in reversed(plan)],
             "/rejection_reasons": lambda: list(gh.rejection_reasons),
             "/email_templates": lambda: [self._template(t) for t in gh.email_templates],
         }
@@ -183,6 +189,8 @@ class FakeGreenhouseV3:
             if key in p:
                 wanted = set(p[key].split(",")) if key.endswith("ids") else {p[key]}
                 items = [i for i in items if str(i.get(field)) in wanted]
+        if "active" in p and path == "/job_interview_stages":
+            items = [i for i in items if str(i["active"]).lower() == p["active"]]
         if "status" in p and path == "/applications":
             want = {"active": "in_process"}.get(p["status"], p["status"])
             items = [i for i in items if i["status"] == want]
