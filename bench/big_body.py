@@ -57,7 +57,8 @@ def worker_pid(master: int) -> int:
 
 
 def start(root: Path, port: int, slack: FakeSlack, db: Path) -> subprocess.Popen:
-    procfile = (root / "Procfile").read_text().split(":", 1)[1].strip()
+    procfile = next(line for line in (root / "Procfile").read_text().splitlines()
+                    if line.startswith("web:")).split(":", 1)[1].strip()
     argv = [a.replace("$PORT", str(port)) for a in shlex.split(procfile)]
     argv[argv.index("--workers") + 1] = "1"
     argv = [sys.executable, "-m", *argv]
