@@ -24,6 +24,9 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+# These sentences are mrkdwn (they carry mentions): names and emails in them go through the one
+# escaping helper the Slack layer uses.
+from bot.slack.blocks.common import esc
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import GreenhouseUser
 from bot.store import Store
@@ -142,7 +145,7 @@ class Identity:
             mapping = self._recheck(mapping)
         if mapping.disabled:
             raise IdentityProblem(
-                f"Your Greenhouse user ({mapping.name}) is disabled, so I can't act for you. "
+                f"Your Greenhouse user ({esc(mapping.name)}) is disabled, so I can't act for you. "
                 f"{self._ask_admin('check your Greenhouse account and mapping')}"
             )
         return mapping
@@ -163,7 +166,7 @@ class Identity:
         user = self._user_by_email(email)
         if user is None:
             raise IdentityProblem(
-                f"No Greenhouse user has the email {email}. "
+                f"No Greenhouse user has the email {esc(email)}. "
                 + self._ask_admin(f"run `/greenhouse link <@{slack_user_id}> <your Greenhouse user ID or email>`")
             )
         return self._save(slack_user_id, user, email=email, how="email")
@@ -223,7 +226,7 @@ class Identity:
         if user is None:
             raise IdentityProblem(f"No Greenhouse user matches `{reference}`.")
         if user.disabled:
-            raise IdentityProblem(f"That Greenhouse user ({user.name}) is disabled; I won't link to it.")
+            raise IdentityProblem(f"That Greenhouse user ({esc(user.name)}) is disabled; I won't link to it.")
         return self._save(target_slack_id, user, email=None, how=f"admin:{admin_slack_id}")
 
     def unlink(self, admin_slack_id: str, target_slack_id: str) -> bool:

@@ -123,3 +123,16 @@ def test_a_hostile_job_name_is_escaped_everywhere(bot, slack, gh):
                   "outsider's approve", "approved flow"):
         assert ESCAPED in seen[where] or json.dumps(ESCAPED)[1:-1] in seen[where], where
     assert "Only the recruiters and coordinators of " + ESCAPED in seen["outsider's approve"]
+
+
+def test_names_and_emails_in_identity_answers_are_escaped_too(bot, slack, gh):
+    from tests.conftest import HM_ID, STRANGER
+
+    gh.users[HM_ID].update(name=EVIL, disabled=True)
+    told = answer(bot, f"job {JOB_ID}", HM)
+    assert_inert(told)
+    assert ESCAPED in told
+    slack.users[STRANGER]["email"] = "<!channel>@evil.test"
+    told = answer(bot, f"job {JOB_ID}", STRANGER)
+    assert_inert(told)
+    assert "&lt;!channel&gt;@evil.test" in told
