@@ -183,3 +183,13 @@ def test_home_view_stays_within_slacks_100_blocks_and_escapes_names():
     text = json.dumps(view)
     assert "more: `/greenhouse pending`" in text
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+
+
+def test_opening_the_tab_costs_no_harvest_request(bot, slack, gh):
+    ask_close(bot)
+    open_home(bot, RECRUITER)  # first sight of the recruiter may map them (identity), not the tab itself
+    before = len(gh.calls)
+    for _ in range(3):
+        open_home(bot, RECRUITER)
+    assert len(gh.calls) == before
+    assert len([c for c in slack.calls_to("views.publish") if c["user_id"] == RECRUITER]) >= 4
