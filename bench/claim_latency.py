@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.replicas import bench_store  # noqa: E402
 from bot.store import Store  # noqa: E402
 
 CLICKS, REPLICAS = 20, 3
@@ -68,17 +69,7 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    cluster = None
-    tmp = tempfile.mkdtemp(prefix="claim-latency-")
-    if args.sqlite:
-        target = str(Path(tmp) / "bot.sqlite")
-    else:
-        from tests.pg_cluster import Cluster, fresh_schema
-
-        if not args.database_url:
-            cluster = Cluster()
-            args.database_url = cluster.url
-        target = fresh_schema(args.database_url)[1]
+    target, cluster = bench_store(args, Path(tempfile.mkdtemp(prefix="claim-latency-")))
     setup = Store(target)
     for n in range(args.rounds):
         setup.put("requests", f"req-{n}", {"state": "requested"})

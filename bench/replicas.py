@@ -30,6 +30,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def bench_store(args: Any, workdir: Path) -> tuple[str, Any]:
+    """The store a bench's processes share: a SQLite file in `workdir` (`--sqlite`), the
+    PostgreSQL of `--database-url`, or a throwaway cluster. Returns (target, cluster to stop or None);
+    on PostgreSQL each run gets a fresh schema."""
+    if args.sqlite:
+        return str(workdir / "bot.sqlite"), None
+    from tests.pg_cluster import Cluster, fresh_schema
+
+    cluster = None
+    if not args.database_url:
+        cluster = Cluster()
+        args.database_url = cluster.url
+    return fresh_schema(args.database_url)[1], cluster
+
+
 def bot_env(*, secret: str, slack_url: str, harvest_url: str, harvest_key: str, store: str,
             **extra: str) -> dict[str, str]:
     """The environment of one replica; `store` is a postgres URL or a SQLite path."""

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.fake_harvest import FakeHarvestServer  # noqa: E402
-from bench.replicas import bot_env, start_replicas  # noqa: E402
+from bench.replicas import bench_store, bot_env, start_replicas  # noqa: E402
 from bench.run import ADMIN, GH_KEY, SIGNING_SECRET, Answers, Profile, SlackSide, build_world, summarize_commands  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
@@ -66,17 +66,8 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true", help="the replicas share one SQLite file instead")
     args = parser.parse_args()
     p = PROFILE
-    cluster = None
     workdir = Path(tempfile.mkdtemp(prefix="replicas-burst-"))
-    if args.sqlite:
-        store = str(workdir / "bot.sqlite")
-    else:
-        from tests.pg_cluster import Cluster, fresh_schema
-
-        if not args.database_url:
-            cluster = Cluster()
-            args.database_url = cluster.url
-        store = fresh_schema(args.database_url)[1]
+    store, cluster = bench_store(args, workdir)
     world = build_world(p)
     slack, answers = FakeSlack(), Answers()
     slack.handlers["respond"] = answers.record
