@@ -38,6 +38,7 @@ from bot.readiness import StartupChecks
 from bot.user_directory import UserDirectory
 from bot.web import create_web_app
 from bot.workflows.autoclose import AutoClose
+from bot.workflows.candidate_names import CandidateNames
 from bot.workflows.home import Home
 from bot.workflows.job_view import JobViews
 from bot.workflows.reference import ReferenceLists
@@ -127,7 +128,8 @@ def build_services(
         store=store,
         harvest=harvest,
         identity=identity,
-        job_views=JobViews(harvest, reuse_s=settings.bot_view_cache_s, stage_order=reference.job_stages),
+        job_views=JobViews(harvest, reuse_s=settings.bot_view_cache_s, stage_order=reference.job_stages,
+                           names=CandidateNames(store, harvest)),
         slack=slack,
         reference=reference,
         requests=requests,

@@ -31,15 +31,17 @@ def test_job_view_acks_at_once_then_shows_openings_and_candidates(bot, slack, gh
     assert "*Onsite*" in text and "*Phone Screen*" in text
 
 
-def test_job_view_costs_one_job_read_and_one_candidate_page(bot, gh):
+def test_job_view_costs_the_job_its_active_applications_and_unknown_names(bot, gh):
     bot.command(f"job {JOB_ID}", user=HM)
     paths = [c.path for c in gh.reads()]
     assert paths.count(f"/jobs/{JOB_ID}") == 1
-    assert paths.count("/candidates") == 1
+    assert paths.count("/applications") == 1 and paths.count("/candidates") == 1
     assert not any(p.startswith("/candidates/") or p.startswith("/applications/") for p in paths)
-    cand = next(c for c in gh.reads("/candidates"))
-    assert cand.params["job_id"] == str(JOB_ID) and cand.params["per_page"] == "500"
-    assert cand.headers["authorization"].startswith("Basic ")
+    [apps] = gh.reads("/applications")
+    assert apps.params == {"job_id": str(JOB_ID), "status": "active", "per_page": "500"}
+    [names] = gh.reads("/candidates")
+    assert sorted(names.params["candidate_ids"].split(",")) == ["1", "2", "3"]  # the active ones, in one batch
+    assert apps.headers["authorization"].startswith("Basic ")
 
 
 def test_requisition_id_lookup_when_number_is_no_job(bot, slack, gh):
@@ -145,5 +147,6 @@ def test_view_cache_off_reads_every_time(tmp_path, slack, gh):
     bot = Bot.build(tmp_path, slack, gh, bot_view_cache_s=0)
     bot.command(f"job {JOB_ID}", user=HM)
     bot.command(f"job {JOB_ID}", user=HM)
-    assert len([c for c in gh.calls if c.path == f"/jobs/{JOB_ID}"]) == 2 and len(gh.reads("/candidates")) == 2
+    assert len([c for c in gh.calls if c.path == f"/jobs/{JOB_ID}"]) == 2 and len(gh.reads("/applications")) == 2
+    assert len(gh.reads("/candidates")) == 1  # the names were read once, then came from the store
     assert len(gh.reads(f"/jobs/{JOB_ID}/stages")) == 1  # the pipeline order is cached like the reference lists

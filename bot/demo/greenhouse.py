@@ -314,6 +314,13 @@ class FakeGreenhouse:
                 jid = _int(params["job_id"])
                 # "Prospects on the job are not included."
                 cands = [c for c in cands if any(not a["prospect"] and _on_job(a, jid) for a in c["applications"])]
+            if "candidate_ids" in params:  # at most 50, comma-separated
+                wanted = params["candidate_ids"].split(",")
+                if len(wanted) > 50:
+                    return _invalid("Must have at most 50 ids", "candidate_ids")
+                cands = [c for c in cands if str(c["id"]) in wanted]
+            if "updated_after" in params:
+                cands = [c for c in cands if c.get("updated_at", NOW) >= params["updated_after"]]
             return self._page(path, params, cands)
         if r := m(r"/candidates/(\d+)", path):
             return _one(self.candidates.get(int(r[1])))

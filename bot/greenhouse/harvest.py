@@ -7,14 +7,17 @@ Greenhouse user it acts for: `On-Behalf-Of` in v1, the token's `sub` in v3.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .transport import HarvestTransport
 
-from .models import ActiveApplication, Application, EmailTemplate, GreenhouseUser, Job, Named, Opening, RejectionReason
+from .models import (
+    ActiveApplication, Application, ApplicationRow, EmailTemplate, GreenhouseUser, Job, JobWalk, Named, Opening,
+    RejectionReason,
+)
 
 BeforeSend = Callable[[], None]
 
@@ -60,6 +63,29 @@ class Harvest(ABC):
     def iter_active_applications(self, job_id: int) -> Iterator[ActiveApplication]:
         """The job's active (non-prospect) applications with candidate names and stages,
         read with list calls only — never one request per candidate."""
+
+    @abstractmethod
+    def iter_active_application_rows(self, job_id: int) -> Iterator[ApplicationRow]:
+        """The job's active (non-prospect) applications, 500 a page, without candidate names:
+        what a view costs grows with the active applications only, not the job's history."""
+
+    @abstractmethod
+    def candidate_names(self, candidate_ids: Iterable[int]) -> dict[int, str]:
+        """Names of the given candidates, read with list calls of at most 50 ids each."""
+
+    @abstractmethod
+    def iter_candidate_names_changed_since(self, since: datetime) -> Iterator[tuple[int, str]]:
+        """(id, name) of every candidate changed at or after `since`, 500 a page
+        (v1 `updated_after`, v3 `updated_at=gte|…`): keeps a name cache fresh."""
+
+    # v1 can list a job's candidates (its whole history) with their names and applications in
+    # one walk; v3 has no job filter on candidates. A name cache uses it when it is cheaper.
+    walks_job_candidates: bool = False
+
+    def walk_job_candidates(self, job_id: int) -> JobWalk:
+        """Everyone who ever applied to the job, 500 a page: the active applications with
+        names, and how many candidates were walked (only if `walks_job_candidates`)."""
+        raise NotImplementedError(f"Harvest {self.version} cannot list a job's candidates")
 
     @abstractmethod
     def get_application(self, application_id: int) -> Application | None: ...

@@ -115,6 +115,22 @@ class ActiveApplication(_Model):
     last_activity_at: datetime | None = None
 
 
+class ApplicationRow(_Model):
+    """An active application on a job as the applications list gives it: no candidate name."""
+
+    id: int
+    candidate_id: int
+    stage: str | None = None
+    last_activity_at: datetime | None = None
+
+
+class JobWalk(_Model):
+    """One walk of all of a job's candidates (v1 `/candidates?job_id=`)."""
+
+    applications: tuple[ActiveApplication, ...]
+    candidates_seen: int
+
+
 class Application(_Model):
     id: int
     candidate_id: int | None  # None: Greenhouse named no candidate (neither candidate_id nor person_id)

@@ -8,7 +8,7 @@ request plus one request per 500 candidates.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +16,11 @@ from .harvest import BeforeSend, HarvestOverHttp
 from .models import (
     ActiveApplication,
     Application,
+    ApplicationRow,
     EmailTemplate,
     GreenhouseUser,
     Job,
+    JobWalk,
     Named,
     Opening,
     RejectionReason,
@@ -28,6 +30,7 @@ from .models import (
 from .wire import candidate_id_of, close_opening_body, iso_utc, optional, person_name, reject_body, status_of
 
 PER_PAGE = 500
+IDS_PER_CALL = 50  # List Candidates: `candidate_ids` takes at most 50
 
 
 class V1Auth:
@@ -97,22 +100,60 @@ class HarvestV1(HarvestOverHttp):
 
     # candidates and applications ---------------------------------------------------------
     def iter_active_applications(self, job_id: int) -> Iterator[ActiveApplication]:
+        yield from self.walk_job_candidates(job_id).applications
+
+    walks_job_candidates = True
+
+    def walk_job_candidates(self, job_id: int) -> JobWalk:
         # /candidates?job_id= embeds each candidate's applications (all jobs), so
         # names and stages come in the same pages: nothing is fetched per candidate.
+        # It pages through the job's whole history, though (rejected and hired too).
+        apps: list[ActiveApplication] = []
+        seen = 0
         for cand in self.t.paginate("candidates", {"job_id": int(job_id), "per_page": PER_PAGE}):
+            seen += 1
             name = person_name(cand)
             for app in cand.get("applications") or []:
                 if app.get("status") != "active" or app.get("prospect"):
                     continue
                 if not any((j or {}).get("id") == job_id for j in app.get("jobs") or []):
                     continue
-                yield ActiveApplication(
+                apps.append(ActiveApplication(
                     id=app["id"],
                     candidate_id=cand["id"],
                     candidate_name=name,
                     stage=(app.get("current_stage") or {}).get("name"),
                     last_activity_at=app.get("last_activity_at") or cand.get("last_activity"),
-                )
+                ))
+        return JobWalk(applications=tuple(apps), candidates_seen=seen)
+
+    def iter_active_application_rows(self, job_id: int) -> Iterator[ApplicationRow]:
+        # /applications?job_id= includes prospects (unlike /candidates?job_id=): skip them.
+        params = {"job_id": int(job_id), "status": "active", "per_page": PER_PAGE}
+        for app in self.t.paginate("applications", params):
+            if app.get("status") != "active" or app.get("prospect"):
+                continue
+            if not any((j or {}).get("id") == job_id for j in app.get("jobs") or []):
+                continue
+            yield ApplicationRow(
+                id=app["id"],
+                candidate_id=app["candidate_id"],
+                stage=(app.get("current_stage") or {}).get("name"),
+                last_activity_at=app.get("last_activity_at"),
+            )
+
+    def candidate_names(self, candidate_ids: Iterable[int]) -> dict[int, str]:
+        unique = list(dict.fromkeys(int(c) for c in candidate_ids))
+        names: dict[int, str] = {}
+        for start in range(0, len(unique), IDS_PER_CALL):
+            batch = ",".join(str(c) for c in unique[start : start + IDS_PER_CALL])
+            for cand in self.t.paginate("candidates", {"candidate_ids": batch, "per_page": PER_PAGE}):
+                names[cand["id"]] = person_name(cand)
+        return names
+
+    def iter_candidate_names_changed_since(self, since: datetime) -> Iterator[tuple[int, str]]:
+        for cand in self.t.paginate("candidates", {"updated_after": iso_utc(since), "per_page": PER_PAGE}):
+            yield cand["id"], person_name(cand)
 
     def get_application(self, application_id: int) -> Application | None:
         app = self.t.get_or_none(f"applications/{int(application_id)}")

@@ -21,6 +21,7 @@ from .harvest import BeforeSend, HarvestOverHttp
 from .models import (
     ActiveApplication,
     Application,
+    ApplicationRow,
     EmailTemplate,
     GreenhouseUser,
     Job,
@@ -195,6 +196,22 @@ class HarvestV3(HarvestOverHttp):
                 yield from self._named(pending, names)
                 pending = []
         yield from self._named(pending, names)
+
+    def iter_active_application_rows(self, job_id: int) -> Iterator[ApplicationRow]:
+        for app in self._list("applications", job_ids=int(job_id), status="active"):
+            if app.get("prospect") or app.get("status") not in ACTIVE_STATUSES:
+                continue
+            if app.get("job_id") is not None and app["job_id"] != job_id:
+                continue
+            yield ApplicationRow(id=app["id"], candidate_id=app["candidate_id"], stage=_stage(app),
+                                 last_activity_at=app.get("last_activity_at"))
+
+    def candidate_names(self, candidate_ids: Iterable[int]) -> dict[int, str]:
+        return {c["id"]: person_name(c) for c in self._batched("candidates", "ids", candidate_ids)}
+
+    def iter_candidate_names_changed_since(self, since: datetime) -> Iterator[tuple[int, str]]:
+        for cand in self._list("candidates", updated_at=f"gte|{iso_utc(since)}"):
+            yield cand["id"], person_name(cand)
 
     def _named(self, apps: list[dict[str, Any]], names: dict[int, str]) -> Iterator[ActiveApplication]:
         missing = [c for c in {candidate_id_of(a) for a in apps} if c is not None and c not in names]

@@ -1,9 +1,10 @@
 """The job view: a job, its openings, and its active candidates grouped by stage.
 
-Cost: never a request per candidate. Harvest v1: one job request (two when the
-reference turns out to be a requisition ID) plus one per 500 candidates. Harvest v3
-embeds nothing, so it adds the openings, hiring team and names as batched list
-calls — see docs/HARVEST_V3.md for the formula.
+Cost: never a request per candidate, and it follows the job's ACTIVE applications,
+not its history: the job (v3: plus openings and hiring team), the active applications
+500 a page, and only the candidate names not already in the store's name cache
+(bot/workflows/candidate_names.py says which path is taken when; figures in
+docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import ActiveApplication, Job
 from bot.identity import Caller
 
+from .candidate_names import CandidateNames
 from .errors import NotVisible, UserFacingError
 from .jobs import find_jobs, may_see_candidates
 
@@ -41,15 +43,18 @@ class JobView:
 class JobViews:
     """Loads job views; keeps the last view of each job in memory for a few minutes
     so that paging through a big job with "More" costs no further Harvest calls.
-    Candidate data is only ever held in memory, never stored."""
+    Views are held in memory only; the store keeps candidate names and nothing else
+    of a candidate (bot/workflows/candidate_names.py)."""
 
     def __init__(
         self, harvest: Harvest, *, ttl_s: float = 300, reuse_s: float = 0, clock: Callable[[], float] = time.monotonic,
         stage_order: Callable[[int], list[str]] | None = None,
+        names: CandidateNames | None = None,
     ) -> None:
         self.harvest = harvest
         # The job's pipeline order (ReferenceLists.job_stages: cached, best-effort).
         self.stage_order = stage_order or (lambda job_id: [])
+        self.names = names  # the candidate-name cache; None: names come with every read (the job walk)
         self.ttl_s = ttl_s  # how long "More" pages from a view already shown
         self.reuse_s = reuse_s  # how long a new `/greenhouse job <id>` may reuse a view (0: never)
         self._clock = clock
@@ -95,7 +100,11 @@ class JobViews:
     def _view(self, job: Job, caller: Caller, ref: str) -> JobView:
         if not may_see_candidates(job, caller):
             return _outsider_view(job, ref)
-        view = JobView(job=job, may_see_candidates=True, applications=tuple(self.harvest.iter_active_applications(job.id)),
+        if self.names is not None:
+            applications = tuple(self.names.active_applications(job.id))
+        else:
+            applications = tuple(self.harvest.iter_active_applications(job.id))
+        view = JobView(job=job, may_see_candidates=True, applications=applications,
                        stage_order=tuple(self.stage_order(job.id)))
         with self._lock:
             now = self._clock()

@@ -255,7 +255,7 @@ class FakeGreenhouseV3:
     @staticmethod
     def _candidate(c: dict[str, Any]) -> dict[str, Any]:
         return {"id": c["id"], "first_name": c["first_name"], "last_name": c["last_name"], "private": False,
-                "email_addresses": [], "created_at": NOW, "updated_at": NOW}
+                "email_addresses": [], "created_at": NOW, "updated_at": c.get("updated_at", NOW)}
 
     @staticmethod
     def _template(t: dict[str, Any]) -> dict[str, Any]:

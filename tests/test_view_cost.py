@@ -1,0 +1,92 @@
+"""A view costs what it shows (issue 17 item 1, issue 12 item 4), counted through the
+running bot on both Harvest versions: Harvest requests for a job view follow the job's
+ACTIVE applications, not its history, and a repeat view pays only for what is not known.
+
+Expected counts are the rule in bot/workflows/candidate_names.py, written out:
+- v1 first view: job + active applications (first page only when it is 500 and mostly
+  unknown) + the unknown names (⌈u/50⌉) or one walk of the job (⌈(n+h)/500⌉).
+- v3: 8 for the job (jobs, openings, job_owners, job_hiring_managers, users, close_reasons,
+  departments, offices) + ⌈n/500⌉ + the unknown names ⌈u/50⌉ (v3 has no job walk).
+Identity (/users?email on v1, token and directory on v3) is not counted: it is not the view's."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+import respx
+
+from tests.conftest import HM, JOB_ID, Bot, seed_world
+from tests.fakes.greenhouse import FakeGreenhouse
+from tests.fakes.greenhouse_v3 import FakeGreenhouseV3
+from tests.test_job_view_v3 import V3_SETTINGS
+
+V3_FIXED = 8
+
+
+def expected(version: str, active: int, history: int) -> tuple[int, int]:
+    """(first view, repeat view) for a job with `active` active applications and
+    `history` rejected ones, each its own candidate (3 of the active are the seed's)."""
+    if version == "v3":
+        return V3_FIXED + math.ceil(active / 500) + math.ceil(active / 50), V3_FIXED + math.ceil(active / 500)
+    walk = math.ceil((active + history + 1) / 500)  # + the seed's one rejected candidate
+    if active >= 500:  # one page of applications shows a big, unknown set: walk instead
+        first = 1 + 1 + walk
+    else:
+        first = 1 + math.ceil(active / 500) + math.ceil(active / 50)
+    little_history = walk <= math.ceil(active / 500)
+    repeat = 1 + (walk if active >= 500 and little_history else math.ceil(active / 500))
+    return first, repeat
+
+
+@pytest.fixture
+def world() -> Any:
+    gh = FakeGreenhouse()
+    seed_world(gh)
+    gh.rate_limit = 1_000_000  # counts are under test here, not the limiter
+    with respx.mock(assert_all_called=False) as router:
+        gh.mount_v1(router)
+        v3 = FakeGreenhouseV3(gh).mount(router)
+        v3.add_reader()
+        yield gh
+
+
+def fill(gh: FakeGreenhouse, active: int, history: int) -> None:
+    for i in range(active - 3):  # the seed has 3 active applications on the job
+        gh.add_candidate(10_000 + i, f"Active Person{i}", [gh.application(100_000 + i, JOB_ID, stage="Onsite")])
+    for i in range(history):
+        gh.add_candidate(50_000 + i, f"Past Person{i}", [gh.application(500_000 + i, JOB_ID, status="rejected")])
+
+
+VIEW_PATHS = ("/jobs", "/openings", "/job_owners", "/job_hiring_managers", "/users", "/close_reasons",
+              "/departments", "/offices", "/applications", "/candidates")
+
+
+def view_requests(gh: FakeGreenhouse, since: int, version: str) -> int:
+    calls = gh.calls[since:]
+    if version == "v1":
+        return sum(1 for c in calls if c.path != "/users")  # /users?email= is identity, not the view
+    return sum(1 for c in calls if c.path.split("?")[0] in VIEW_PATHS and not c.params.get("primary_email")
+               and not (c.path == "/users" and "ids" not in c.params))
+
+
+@pytest.mark.parametrize("version", ["v1", "v3"])
+@pytest.mark.parametrize(("active", "history"), [(3, 0), (3, 3000), (1200, 0), (1200, 5000)])
+def test_a_job_view_costs_what_it_shows(tmp_path, slack, world, version, active, history):
+    gh = world
+    fill(gh, active, history)
+    settings = {"bot_view_cache_s": 0, **(V3_SETTINGS if version == "v3" else {})}
+    bot = Bot.build(tmp_path, slack, gh, **settings)
+    bot.command("whoami", user=HM)  # identity first: its requests are not the view's
+    first_at = len(gh.calls)
+    bot.command(f"job {JOB_ID}", user=HM)
+    repeat_at = len(gh.calls)
+    bot.command(f"job {JOB_ID}", user=HM)
+    first, repeat = view_requests(gh, first_at, version) - view_requests(gh, repeat_at, version), \
+        view_requests(gh, repeat_at, version)
+    print(f"COST {version} active={active} history={history}: first {first}, repeat {repeat}")
+    assert (first, repeat) == expected(version, active, history)
+    assert f"of {active}" in str(slack.responses()[-1]) or active <= 100  # every active one was counted
+    # Nothing per candidate, ever.
+    assert not any(c.path.startswith(("/candidates/", "/applications/")) for c in gh.calls)
