@@ -24,11 +24,11 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-# These sentences are mrkdwn (they carry mentions): names and emails in them go through the one
-# escaping helper the Slack layer uses.
-from bot.slack.blocks.common import esc
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import GreenhouseUser
+# These sentences are mrkdwn (they carry mentions): names and emails in them go through the one
+# escaping helper the Slack layer uses.
+from bot.mrkdwn import esc
 from bot.store import Store
 from bot.user_directory import UserDirectory
 

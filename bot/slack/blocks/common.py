@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
+from bot.mrkdwn import esc  # noqa: F401 - the builders' escaping helper, re-exported for them
+
 SECTION_TEXT_MAX = 3000
 MAX_BLOCKS = 50
 HEADER_MAX = 150
@@ -16,12 +18,6 @@ class Message(NamedTuple):
 
     text: str
     blocks: list[dict[str, Any]]
-
-
-def esc(text: object) -> str:
-    """Escape untrusted text for mrkdwn: `<!channel>`, `<@U…>` and links become inert.
-    Slack asks for exactly these three characters to be escaped."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def plain(text: str, limit: int = HEADER_MAX) -> dict[str, Any]:
