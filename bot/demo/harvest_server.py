@@ -78,7 +78,7 @@ class HarvestServer:
         self.host, self.port = str(bound_host), int(bound_port)
         self.url = f"http://{self.host}:{self.port}/v1"
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="demo-harvest", daemon=True)
+                                        name="greenhouse-harvest", daemon=True)
         self._thread.start()
 
     # --- lifecycle -----------------------------------------------------------------------

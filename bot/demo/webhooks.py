@@ -66,7 +66,7 @@ class WebhookSender:
         self._idle = threading.Condition()
         self._pending = 0
         self._closed = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="demo-gh-webhooks", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="greenhouse-webhooks", daemon=True)
         self._thread.start()
 
     def event(self, action: str, payload: dict[str, Any]) -> Delivery | None:
