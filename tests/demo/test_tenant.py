@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import SLACK_USER_ID_RE, load_settings
 from bot.demo.harvest_server import serve_harvest
 from bot.demo.tenant import (
     ANALYST_JOB, API_KEY, APPROVALS_CHANNEL, BACKEND_JOB, BACKEND_REQUISITION, BOT_ADMINS, CHANNELS, DESIGN_JOB,
@@ -74,6 +74,7 @@ def test_forty_plus_candidates_across_the_interview_plan(tenant: Any) -> None:
 def test_each_person_maps_by_email_and_plays_their_role(tenant: Any) -> None:
     assert {p.role for p in PEOPLE} == {"hiring manager", "recruiter", "coordinator", "outsider", "admin"}
     assert len({p.slack_id for p in PEOPLE}) == len(PEOPLE)
+    assert all(SLACK_USER_ID_RE.match(p.slack_id) for p in PEOPLE)  # what the bot accepts in BOT_ADMINS
     assert all(p.email.isascii() and p.email == p.email.lower() for p in PEOPLE)
     for p in PEOPLE:
         assert [u["id"] for u in get(tenant, "/users", email=p.email.upper())] == [p.greenhouse_user_id]
