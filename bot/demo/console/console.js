@@ -86,7 +86,8 @@
 
   const userName = (id) => (st.dir.users[id] || {}).name || id;
   const convById = (id) => (st.seen ? st.seen.conversations.find((c) => c.id === id) : null);
-  const convLabel = (c) => (c.is_im ? c.name : `${c.is_private ? "🔒 " : "#"}${c.name}`);
+  // Private channels get a padlock (drawn in CSS, see .private), public ones a #.
+  const convLabel = (c) => (c.is_im || c.is_private ? c.name : `#${c.name}`);
 
   function render() {
     const seen = st.seen;
@@ -111,7 +112,7 @@
       const li = document.createElement("li");
       const b = document.createElement("button");
       b.type = "button";
-      b.className = "conv" + (c.id === st.conv ? " active" : "");
+      b.className = "conv" + (c.id === st.conv ? " active" : "") + (c.is_private && !c.is_im ? " private" : "");
       b.dataset.conv = c.id;
       b.textContent = convLabel(c);
       const unread = c.id !== st.conv && newest(c) > (st.lastRead[`${st.me}|${c.id}`] || "");
@@ -239,7 +240,8 @@
     const conv = convById(st.conv);
     const jump = renderConversation.last !== `${st.me}|${conv.id}`;
     renderConversation.last = `${st.me}|${conv.id}`;
-    $("conv-title").textContent = conv.is_im ? `${conv.name}` : convLabel(conv);
+    $("conv-title").textContent = convLabel(conv);
+    $("conv-title").classList.toggle("private", conv.is_private && !conv.is_im);
     $("conv-sub").textContent = conv.is_im ? "App · direct messages with the bot"
       : conv.is_private ? "Private channel: recruiters, coordinators and admins" : "Everyone in the workspace";
     $("compose-text").placeholder = conv.is_im ? "Message greenhouse" : `Message ${convLabel(conv)} — try /greenhouse help`;
@@ -256,6 +258,7 @@
     $("app").classList.toggle("with-thread", !!parent);
     if (!parent) return;
     $("thread-sub").textContent = convLabel(conv);
+    $("thread-sub").classList.toggle("private", conv.is_private && !conv.is_im);
     const items = [parent, ...conv.messages.filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts)];
     renderList($("thread-messages"), conv, items, { inThread: true });
   }
