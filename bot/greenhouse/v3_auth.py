@@ -163,13 +163,10 @@ class V3TokenAuth:
 
 
 def _lifetime(body: dict[str, Any], now: float) -> float:
-    """Seconds the token lives: `expires_in` (seconds) or `expires_at` (RFC 3339)."""
-    # UNCONFIRMED: see docs/harvest-v3-reference.md §1 (both field names are reported)
-    if body.get("expires_in") is not None:
-        try:
-            return max(float(body["expires_in"]), 0.0)
-        except (TypeError, ValueError):
-            pass
+    """Seconds the token lives. Confirmed: the token response carries `expires_at`, an RFC 3339
+    time (docs/harvest-v3-reference.md, "Confirmed since": Greenhouse's own PHP client refuses a
+    response without it). `expires_in` (seconds), which other OAuth servers send, is still read
+    as a fallback, so a change on Greenhouse's side costs a renewal, not an outage."""
     if isinstance(body.get("expires_at"), str):
         try:
             at = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
@@ -177,6 +174,11 @@ def _lifetime(body: dict[str, Any], now: float) -> float:
                 at = at.replace(tzinfo=timezone.utc)
             return max(at.timestamp() - now, 0.0)
         except ValueError:
+            pass
+    if body.get("expires_in") is not None:
+        try:
+            return max(float(body["expires_in"]), 0.0)
+        except (TypeError, ValueError):
             pass
     return DEFAULT_LIFETIME_S
 

@@ -45,7 +45,7 @@ class FakeGreenhouseV3:
         self.tokens: dict[str, int | None] = {}  # live token → sub
         self.token_requests: list[dict[str, Any]] = []
         self.token_ttl = 3600
-        self.token_expiry_field = "expires_in"  # or "expires_at"
+        self.token_expiry_field = "expires_at"  # what Greenhouse sends (RFC 3339); tests may switch to "expires_in"
         self._cursors: dict[str, tuple[str, dict[str, str], int]] = {}
         self._seq = itertools.count(1)
 

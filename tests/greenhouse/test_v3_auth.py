@@ -197,3 +197,15 @@ def _assert_no_secrets(caplog: pytest.LogCaptureFixture, *messages: str, tokens:
     for text in texts:
         for secret in (CLIENT_SECRET, CLIENT_ID, *tokens):
             assert secret not in text
+
+
+def test_expires_at_wins_over_expires_in_when_both_are_sent():
+    start = time.time()
+    now = [start]
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + 600))
+    with respx.mock() as router:
+        auth, seen = _auth(router, {"expires_at": at, "expires_in": 7200}, lambda: now[0])
+        auth.token(READER_ID)
+        now[0] += 560  # 40 s left by expires_at (expires_in would say well over an hour)
+        auth.token(READER_ID)
+        assert len(seen) == 2
