@@ -222,3 +222,13 @@ def test_retry_expires_with_the_request(bot, slack, gh):
     assert f"Closed 1 of 2 openings ({FIRST})" in json.dumps(thread["blocks"])
     bot.click("request_retry", r.id, RECRUITER)
     assert len(gh.writes()) == writes and "expired" in json.dumps(slack.responses()[-1])
+
+
+def test_a_finished_close_says_what_was_asked_not_what_remains(bot, slack, gh):
+    bot.command(f"close {JOB_ID} on hold", user=HM)
+    [r] = [x for x in bot.services.requests.all() if x.state == "requested"]
+    bot.click("request_approve", r.id, RECRUITER)
+    final = [u for u in slack.calls_to("chat.update") if u["ts"] == r.message_ts][-1]
+    text = json.dumps(final["blocks"])
+    assert "0 open openings will be closed" not in text
+    assert "Asked to close 2 open openings with reason *On Hold*" in text and "Closed 2 of 2 openings" in text
