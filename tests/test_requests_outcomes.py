@@ -231,4 +231,4 @@ def test_a_finished_close_says_what_was_asked_not_what_remains(bot, slack, gh):
     final = [u for u in slack.calls_to("chat.update") if u["ts"] == r.message_ts][-1]
     text = json.dumps(final["blocks"])
     assert "0 open openings will be closed" not in text
-    assert "Asked to close 2 open openings with reason *On Hold*" in text and "Closed 2 of 2 openings" in text
+    assert "Asked by <@UHM> to close 2 open openings with reason *On Hold*" in text and "Closed 2 of 2 openings" in text

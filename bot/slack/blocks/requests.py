@@ -95,15 +95,15 @@ def what_was_asked(r: Request) -> str:
     """A decided request, as it was asked: what remains to do is no longer the news (the
     status line says what was done), so a finished close never reads "0 open openings will be closed"."""
     if r.kind != "close_job":
-        return what_will_happen(r)
+        return f"Asked by <@{r.requester}>. {what_will_happen(r)}"
     n = len(r.opening_ids)
     reason = f" with reason *{esc(r.close_reason_name)}*" if r.close_reason_name else ""
-    return f"Asked to close {n} open opening{'s' if n != 1 else ''}{reason}."
+    return f"Asked by <@{r.requester}> to close {n} open opening{'s' if n != 1 else ''}{reason}."
 
 
 def request_message(r: Request, *, public_channel: bool = False) -> Message:
-    asked = what_was_asked(r) if r.state in DECIDED else what_will_happen(r)
-    blocks = [section(f"{title(r)}\nAsked by <@{r.requester}>. {asked}")]
+    asked = what_was_asked(r) if r.state in DECIDED else f"Asked by <@{r.requester}>. {what_will_happen(r)}"
+    blocks = [section(f"{title(r)}\n{asked}")]
     blocks.append(context(status_line(r)))
     if public_channel:
         blocks.append(context(":warning: This channel is public and requests name candidates: "
