@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     # How long a job view (job, hiring team, active candidates) read for one command may
     # answer another command about the same job (docs/decisions/0003-caching.md).
     bot_view_cache_s: float = Field(default=30, ge=0)
+    # Bounds of the job view cache, per process (docs/decisions/0003-caching.md): a 5,000-candidate
+    # view holds about 8 MiB; the least recently used views go first.
+    bot_view_cache_entries: int = Field(default=200, ge=1)
+    bot_view_cache_mb: float = Field(default=64, gt=0)
     # When set, GET /metrics answers only requests with `Authorization: Bearer <token>`.
     bot_metrics_token: SecretStr | None = None
     port: int = Field(default=3000, ge=1, le=65535)

@@ -20,12 +20,13 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import logs
 from bot.background import start_housekeeping, start_poller
+from bot.cache import BoundedCache
 from bot.config import ConfigError, Settings, load_settings
 from bot.greenhouse.build import build_harvest
 from bot.greenhouse.harvest import Harvest, HarvestOverHttp
 from bot.identity import Identity
 from bot.logs import register_secret
-from bot.metrics import HarvestMetrics
+from bot.metrics import CacheCounter, HarvestMetrics
 from bot.services import Services
 from bot.slack.app import create_app
 from bot.slack.closing_notices import SlackClosingNotices
@@ -47,6 +48,7 @@ from bot.workflows.requests import Requests
 from bot.workflows.watches import Watches
 
 log = logging.getLogger("bot")
+MIB = 1024 * 1024
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -108,12 +110,14 @@ def build_services(
     harvest = harvest or build_harvest(settings, budget_for=budget_factory(store))
     if isinstance(harvest, HarvestOverHttp):
         harvest.t.observer = HarvestMetrics()
-    users = UserDirectory(store, harvest, refresh_s=settings.bot_directory_refresh_s)
+    users = UserDirectory(store, harvest, refresh_s=settings.bot_directory_refresh_s,
+                          stats=CacheCounter("user_directory"))
     identity = Identity(
         store, harvest, SlackDirectory(slack), admins=settings.bot_admins, ttl_s=settings.bot_identity_ttl_s,
         users=users if settings.bot_directory_refresh_s > 0 else None,
     )
-    reference = ReferenceLists(harvest, ttl_s=settings.bot_cache_ttl_s)
+    reference = ReferenceLists(harvest, cache=BoundedCache(
+        ttl_s=settings.bot_cache_ttl_s, max_entries=1024, max_bytes=8 * MIB, stats=CacheCounter("reference")))
     requests = Requests(
         store, harvest, reference,
         ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,
@@ -129,7 +133,10 @@ def build_services(
         harvest=harvest,
         identity=identity,
         job_views=JobViews(harvest, reuse_s=settings.bot_view_cache_s, stage_order=reference.job_stages,
-                           names=CandidateNames(store, harvest)),
+                           names=CandidateNames(store, harvest),
+                           cache=BoundedCache(ttl_s=300, max_entries=settings.bot_view_cache_entries,
+                                              max_bytes=int(settings.bot_view_cache_mb * MIB),
+                                              stats=CacheCounter("job_view"))),
         slack=slack,
         reference=reference,
         requests=requests,

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 
+from bot.cache import CacheStats, NoStats
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import GreenhouseUser
 from bot.store import Store
@@ -46,7 +47,9 @@ class UserDirectory:
         refresh_s: float = 300,
         full_s: float = 86400,
         clock: Callable[[], float] = time.time,
+        stats: CacheStats | None = None,
     ) -> None:
+        self.stats: CacheStats = stats if stats is not None else NoStats()  # by_email: found here (hit) or not (miss)
         self.store = store
         self.harvest = harvest
         self.refresh_s = refresh_s
@@ -63,7 +66,9 @@ class UserDirectory:
         user = self._user(user_id) if user_id is not None else None
         # An address may have moved to someone else since it was indexed: trust the user record.
         if user is None or email.strip().lower() not in (e.lower() for e in user.all_emails()):
+            self.stats.miss()
             return None
+        self.stats.hit()
         return user
 
     def by_id(self, user_id: int) -> GreenhouseUser | None:

@@ -123,3 +123,30 @@ def test_two_gunicorn_workers_answer_as_one(tmp_path):
                          capture_output=True, text=True).stdout
     assert value(out, "bot_harvest_requests_total", endpoint="/jobs/:id", status="200") == 2
     assert value(out, "bot_harvest_budget_remaining") == 37  # the most recent answer, whichever worker
+
+
+def test_view_cache_hits_misses_and_size(tmp_path, slack, gh):
+    bot = Bot.build(tmp_path, slack, gh, bot_view_cache_s=30)
+    before = scrape(bot)
+    bot.command(f"job {JOB_ID}", user=HM)
+    bot.command(f"job {JOB_ID}", user=HM)  # within 30 s: from the cache
+    after = scrape(bot)
+    hits = value(after, "bot_cache_hits_total", cache="job_view") - value(before, "bot_cache_hits_total", cache="job_view")
+    misses = value(after, "bot_cache_misses_total", cache="job_view") - value(
+        before, "bot_cache_misses_total", cache="job_view")
+    assert (hits, misses) == (1, 1)
+    cache = bot.services.job_views.cache
+    assert value(after, "bot_cache_entries", cache="job_view") == len(cache) == 1
+    assert value(after, "bot_cache_bytes", cache="job_view") == cache.nbytes > 0
+    assert value(after, "bot_cache_hits_total", cache="user_directory") >= 1
+
+
+def test_view_cache_stays_within_its_bytes(tmp_path, slack, gh):
+    bot = Bot.build(tmp_path, slack, gh, bot_view_cache_mb=0.05, bot_admins="UADMIN")
+    for jid in range(9000, 9030):
+        gh.add_job(jid, f"Job {jid}", openings=[])
+        for i in range(20):
+            gh.add_candidate(jid * 100 + i, f"Someone Number{i}", [gh.application(jid * 1000 + i, jid)])
+        bot.command(f"job {jid}", user="UADMIN")
+    cache = bot.services.job_views.cache
+    assert 0 < cache.nbytes <= 0.05 * 1024 * 1024 and len(cache) < 30

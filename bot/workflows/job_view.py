@@ -9,11 +9,11 @@ docs/PERFORMANCE.md).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.cache import BoundedCache, SingleFlight
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import ActiveApplication, Job
 from bot.identity import Caller
@@ -21,6 +21,11 @@ from bot.identity import Caller
 from .candidate_names import CandidateNames
 from .errors import NotVisible, UserFacingError
 from .jobs import find_jobs, may_see_candidates
+
+
+# Defaults when the wiring passes no cache: a 5,000-candidate view is about 6 MiB in memory.
+VIEW_CACHE_ENTRIES = 200
+VIEW_CACHE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,15 +46,22 @@ class JobView:
 
 
 class JobViews:
-    """Loads job views; keeps the last view of each job in memory for a few minutes
-    so that paging through a big job with "More" costs no further Harvest calls.
-    Views are held in memory only; the store keeps candidate names and nothing else
-    of a candidate (bot/workflows/candidate_names.py)."""
+    """Loads job views; keeps recent views in a bounded memory cache (bot/cache.py) so that
+    paging through a big job with "More" costs no further Harvest calls, and a burst of
+    people opening the same job shares one read: concurrent loads of a job in this process
+    wait for the one in flight. Views are held in memory only; the store keeps candidate
+    names and nothing else of a candidate (bot/workflows/candidate_names.py)."""
 
     def __init__(
-        self, harvest: Harvest, *, ttl_s: float = 300, reuse_s: float = 0, clock: Callable[[], float] = time.monotonic,
+        self,
+        harvest: Harvest,
+        *,
+        ttl_s: float = 300,
+        reuse_s: float = 0,
+        clock: Callable[[], float] = time.monotonic,
         stage_order: Callable[[int], list[str]] | None = None,
         names: CandidateNames | None = None,
+        cache: BoundedCache[int, JobView] | None = None,
     ) -> None:
         self.harvest = harvest
         # The job's pipeline order (ReferenceLists.job_stages: cached, best-effort).
@@ -58,19 +70,23 @@ class JobViews:
         self.ttl_s = ttl_s  # how long "More" pages from a view already shown
         self.reuse_s = reuse_s  # how long a new `/greenhouse job <id>` may reuse a view (0: never)
         self._clock = clock
-        self._cache: dict[int, tuple[float, JobView]] = {}
-        self._lock = threading.Lock()
+        self.cache: BoundedCache[int, JobView] = cache if cache is not None else BoundedCache(
+            ttl_s=ttl_s, max_entries=VIEW_CACHE_ENTRIES, max_bytes=VIEW_CACHE_BYTES, clock=clock)
+        # Everyone asking for a job at the same moment shares one read of it (by reference)
+        # and one walk of its candidates (by job ID); each is then checked on their own.
+        self._reads: SingleFlight[str, list[Job]] = SingleFlight()
+        self._walks: SingleFlight[int, JobView] = SingleFlight()
 
     def load(self, ref: str, caller: Caller) -> JobView:
         caller.team_member_id()  # who is not mapped is told so before any job is read
         if self.reuse_s > 0 and ref.isdigit():
-            cached = self._fresh(int(ref), self.reuse_s)
+            cached = self.cache.get(int(ref), self.reuse_s)
             if cached is not None:
                 # Access is checked against the cached hiring team: at most reuse_s old.
                 if may_see_candidates(cached.job, caller):
                     return cached
                 return _outsider_view(cached.job, ref)
-        jobs = find_jobs(self.harvest, ref)
+        jobs, _shared = self._reads.do(ref, lambda: find_jobs(self.harvest, ref))
         seen = [j for j in jobs if may_see_candidates(j, caller)]
         if not seen:
             # An outsider sees a job's summary unless it is confidential; a confidential
@@ -83,14 +99,9 @@ class JobViews:
             raise NotVisible("a job with ID or requisition ID", ref, "see")
         return self._view(seen[0], caller, ref)
 
-    def _fresh(self, job_id: int, max_age: float) -> JobView | None:
-        with self._lock:
-            hit = self._cache.get(job_id)
-        return hit[1] if hit and self._clock() - hit[0] < max_age else None
-
     def page(self, job_id: int, caller: Caller) -> JobView:
         """For the "More" button: the cached view if fresh, else a new read."""
-        cached = self._fresh(job_id, self.ttl_s)
+        cached = self.cache.get(job_id, self.ttl_s)
         if cached is not None:
             if not may_see_candidates(cached.job, caller):
                 return _outsider_view(cached.job, str(job_id))
@@ -100,16 +111,17 @@ class JobViews:
     def _view(self, job: Job, caller: Caller, ref: str) -> JobView:
         if not may_see_candidates(job, caller):
             return _outsider_view(job, ref)
+        view, _shared = self._walks.do(job.id, lambda: self._walk(job))
+        return view
+
+    def _walk(self, job: Job) -> JobView:
         if self.names is not None:
             applications = tuple(self.names.active_applications(job.id))
         else:
             applications = tuple(self.harvest.iter_active_applications(job.id))
         view = JobView(job=job, may_see_candidates=True, applications=applications,
                        stage_order=tuple(self.stage_order(job.id)))
-        with self._lock:
-            now = self._clock()
-            self._cache = {k: v for k, v in self._cache.items() if now - v[0] < self.ttl_s}
-            self._cache[job.id] = (now, view)
+        self.cache.put(job.id, view)
         return view
 
 

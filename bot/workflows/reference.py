@@ -1,14 +1,14 @@
 """Reference lists (close reasons, rejection reasons, rejection templates), cached
-for a short TTL: they change rarely, and every request would otherwise re-read them."""
+for a short TTL in a bounded cache (bot/cache.py): they change rarely, and every
+request would otherwise re-read them; concurrent first reads share one."""
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from bot.cache import BoundedCache, SingleFlight
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import EmailTemplate, Named, RejectionReason
 
@@ -16,46 +16,44 @@ T = TypeVar("T")
 log = logging.getLogger("bot.reference")
 
 
-class TTLCache:
-    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl_s = ttl_s
-        self._clock = clock
-        self._items: dict[str, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
+class ReferenceLists:
+    def __init__(self, harvest: Harvest, ttl_s: float = 300, *, cache: BoundedCache[str, Any] | None = None) -> None:
+        self.harvest = harvest
+        # Three small lists and each viewed job's stage names: small entries.
+        self.cache: BoundedCache[str, Any] = (
+            cache if cache is not None else BoundedCache(ttl_s=ttl_s, max_entries=1024, max_bytes=8 * 1024 * 1024))
+        self._loads: SingleFlight[str, Any] = SingleFlight()
 
-    def get(self, key: str, load: Callable[[], T]) -> T:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit and self._clock() - hit[0] < self.ttl_s:
-                return hit[1]
-        value = load()
-        with self._lock:
-            self._items[key] = (self._clock(), value)
+    def _get(self, key: str, load: Callable[[], T]) -> T:
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+
+        def read() -> T:
+            value = load()
+            self.cache.put(key, value)
+            return value
+
+        value, _shared = self._loads.do(key, read)
         return value
 
-
-class ReferenceLists:
-    def __init__(self, harvest: Harvest, ttl_s: float = 300) -> None:
-        self.harvest = harvest
-        self.cache = TTLCache(ttl_s)
-
     def close_reasons(self) -> list[Named]:
-        return self.cache.get("close_reasons", self.harvest.list_close_reasons)
+        return self._get("close_reasons", self.harvest.list_close_reasons)
 
     def rejection_reasons(self) -> list[RejectionReason]:
-        return self.cache.get("rejection_reasons", self.harvest.list_rejection_reasons)
+        return self._get("rejection_reasons", self.harvest.list_rejection_reasons)
 
     def job_stages(self, job_id: int) -> list[str]:
         """The job's stage names in pipeline order, cached like the lists above. Best-effort:
         it only orders the view, so a failure reads as [] (order by name) and is not cached."""
         try:
-            return self.cache.get(f"job_stages:{int(job_id)}", lambda: self.harvest.list_job_stages(job_id))
+            return self._get(f"job_stages:{int(job_id)}", lambda: self.harvest.list_job_stages(job_id))
         except Exception:  # noqa: BLE001 - ordering is a nicety; the view must not fail for it
             log.warning("job_stages_unavailable job_id=%s", job_id)
             return []
 
     def rejection_templates(self) -> list[EmailTemplate]:
-        return self.cache.get("rejection_templates", self.harvest.list_rejection_email_templates)
+        return self._get("rejection_templates", self.harvest.list_rejection_email_templates)
 
 
 def match_by_words(words: str, items: Sequence[T], name: Callable[[T], str]) -> list[T]:
