@@ -63,7 +63,7 @@ def all_at_once(bot: Bot, people: list[str], text: str) -> None:
 
 
 @pytest.mark.parametrize("version", ["v1", "v3"])
-def test_18_simultaneous_views_cost_one_view(tmp_path, slack, gh, v3_gh, version):  # noqa: F811
+def test_18_simultaneous_views_cost_at_most_two_views(tmp_path, slack, gh, v3_gh, version):  # noqa: F811
     fake = gh if version == "v1" else v3_gh
     people = crowd(fake, slack)
     bot = Bot.build(tmp_path, slack, fake, **(V3_SETTINGS if version == "v3" else {}))
@@ -83,5 +83,7 @@ def test_18_simultaneous_views_cost_one_view(tmp_path, slack, gh, v3_gh, version
 
     answered = [r for r in slack.responses() if "Crowd Person" in json.dumps(r)]
     assert len(answered) >= PEOPLE  # everyone got the view
-    # Without sharing: 18 × one view (72 on v1). With it: one view.
-    assert len(fake.calls) == one_view, [c.path for c in fake.calls]
+    # Without sharing: 18 × one view (72 on v1). With it: one view when all 18 overlap; a
+    # command that starts late on a busy machine may miss the job read in flight (not the
+    # candidate walk), so the bound is the issue's: at most about two views.
+    assert len(fake.calls) <= 2 * one_view, [c.path for c in fake.calls]
