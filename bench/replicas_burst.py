@@ -22,7 +22,6 @@ import argparse
 import json
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -31,7 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.fake_harvest import FakeHarvestServer  # noqa: E402
 from bench.replicas import bench_store, bot_env, start_replicas  # noqa: E402
-from bench.run import ADMIN, GH_KEY, SIGNING_SECRET, Answers, Profile, SlackSide, build_world, summarize_commands  # noqa: E402
+from bench.run import (  # noqa: E402
+    ADMIN, GH_KEY, SIGNING_SECRET, Answers, Profile, SlackSide, build_world, send_at_offsets, summarize_commands,
+)
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
 PROFILE = Profile(sizes=(), ack_commands=0, ack_rate_per_s=1, burst_commands=100, burst_jobs=20, burst_spread_s=1.0,
@@ -40,23 +41,7 @@ PROFILE = Profile(sizes=(), ack_commands=0, ack_rate_per_s=1, burst_commands=100
 
 def send_spread(sides: list[SlackSide], plan: list[tuple[float, str, str, str]]) -> list:
     """Each (offset, user, text, id) at its offset, to replica i % n, each on its own thread."""
-    results: list = [None] * len(plan)
-    threads = []
-    t0 = time.monotonic()
-
-    def go(i: int, user: str, text: str, bench_id: str) -> None:
-        results[i] = sides[i % len(sides)].command(user, text, bench_id)
-
-    for i, (offset, user, text, bench_id) in enumerate(plan):
-        delay = t0 + offset - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        t = threading.Thread(target=go, args=(i, user, text, bench_id), daemon=True)
-        t.start()
-        threads.append(t)
-    for t in threads:
-        t.join(timeout=30)
-    return [r for r in results if r is not None]
+    return send_at_offsets(plan, lambda i, user, text, bench_id: sides[i % len(sides)].command(user, text, bench_id))
 
 
 def main() -> int:

@@ -39,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -236,25 +237,30 @@ class SlackSide:
         return sent
 
     def schedule(self, plan: list[tuple[float, str, str, str]]) -> list[Sent]:
-        """Send each (offset_s, user, text, bench_id) at its offset from now, each on
-        its own thread so a slow ack does not delay the next command."""
-        results: list[Sent | None] = [None] * len(plan)
-        threads = []
-        t0 = time.monotonic()
+        """Send each (offset_s, user, text, bench_id) at its offset from now."""
+        return send_at_offsets(plan, lambda i, user, text, bench_id: self.command(user, text, bench_id))
 
-        def go(i: int, user: str, text: str, bench_id: str) -> None:
-            results[i] = self.command(user, text, bench_id)
 
-        for i, (offset, user, text, bench_id) in enumerate(plan):
-            delay = t0 + offset - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            t = threading.Thread(target=go, args=(i, user, text, bench_id), daemon=True)
-            t.start()
-            threads.append(t)
-        for t in threads:
-            t.join(timeout=30)
-        return [r for r in results if r is not None]
+def send_at_offsets(plan: list[tuple[float, str, str, str]], send: Callable[[int, str, str, str], Sent]) -> list[Sent]:
+    """Call `send(i, user, text, bench_id)` for each plan row at its offset from now, each on its
+    own thread so a slow ack does not delay the next command; the answers, in plan order."""
+    results: list[Sent | None] = [None] * len(plan)
+    threads = []
+    t0 = time.monotonic()
+
+    def go(i: int, user: str, text: str, bench_id: str) -> None:
+        results[i] = send(i, user, text, bench_id)
+
+    for i, (offset, user, text, bench_id) in enumerate(plan):
+        delay = t0 + offset - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        t = threading.Thread(target=go, args=(i, user, text, bench_id), daemon=True)
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join(timeout=30)
+    return [r for r in results if r is not None]
 
 
 # --- the bot process --------------------------------------------------------------------------
