@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     # view holds about 8 MiB; the least recently used views go first.
     bot_view_cache_entries: int = Field(default=200, ge=1)
     bot_view_cache_mb: float = Field(default=64, gt=0)
+    # The job view flags an active candidate with no activity for this many days.
+    bot_stale_days: int = Field(default=14, ge=1)
     # When set, GET /metrics answers only requests with `Authorization: Bearer <token>`.
     bot_metrics_token: SecretStr | None = None
     port: int = Field(default=3000, ge=1, le=65535)

@@ -133,7 +133,7 @@ def build_services(
         harvest=harvest,
         identity=identity,
         job_views=JobViews(harvest, reuse_s=settings.bot_view_cache_s, stage_order=reference.job_stages,
-                           names=CandidateNames(store, harvest),
+                           names=CandidateNames(store, harvest), stale_days=settings.bot_stale_days,
                            cache=BoundedCache(ttl_s=300, max_entries=settings.bot_view_cache_entries,
                                               max_bytes=int(settings.bot_view_cache_mb * MIB),
                                               stats=CacheCounter("job_view"))),

@@ -5,6 +5,7 @@ not its history: the job (v3: plus openings and hiring team), the active applica
 500 a page, and only the candidate names not already in the store's name cache
 (bot/workflows/candidate_names.py says which path is taken when; figures in
 docs/PERFORMANCE.md).
+The funnel and the stale flags are computed from what the view reads: no request of their own.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from bot.cache import BoundedCache, SingleFlight
 from bot.greenhouse.harvest import Harvest
@@ -28,21 +30,43 @@ VIEW_CACHE_ENTRIES = 200
 VIEW_CACHE_BYTES = 64 * 1024 * 1024
 
 
+NO_STAGE = "No stage"
+
+
+@dataclass(frozen=True)
+class StageCount:
+    stage: str
+    count: int
+
+
 @dataclass(frozen=True)
 class JobView:
     job: Job
     may_see_candidates: bool
     applications: tuple[ActiveApplication, ...] = field(default=())
-
     stage_order: tuple[str, ...] = ()  # the job's stages, first first; () when unknown
+    stale_days: int = 14
+    # Applications whose last activity was at least `stale_days` old when the view was read.
+    stale_ids: frozenset[int] = frozenset()
 
     @property
     def by_stage_order(self) -> list[ActiveApplication]:
         """Grouped by stage in the job's own pipeline order; stages the order does not
         name (or all of them, when it is unknown) follow by name; no stage last."""
+        return sorted(self.applications, key=lambda a: (*self._stage_key(a.stage), a.candidate_name.lower(), a.id))
+
+    @property
+    def funnel(self) -> list[StageCount]:
+        """Active candidates per stage that has any, in the same order as by_stage_order."""
+        counts: dict[str | None, int] = {}
+        for a in self.applications:
+            counts[a.stage] = counts.get(a.stage, 0) + 1
+        ordered = sorted(counts.items(), key=lambda kv: self._stage_key(kv[0]))
+        return [StageCount(stage or NO_STAGE, n) for stage, n in ordered]
+
+    def _stage_key(self, stage: str | None) -> tuple[bool, int, str]:
         rank = {name: i for i, name in enumerate(self.stage_order)}
-        return sorted(self.applications, key=lambda a: (
-            a.stage is None, rank.get(a.stage or "", len(rank)), (a.stage or "").lower(), a.candidate_name.lower(), a.id))
+        return stage is None, rank.get(stage or "", len(rank)), (stage or "").lower()
 
 
 class JobViews:
@@ -62,8 +86,11 @@ class JobViews:
         stage_order: Callable[[int], list[str]] | None = None,
         names: CandidateNames | None = None,
         cache: BoundedCache[int, JobView] | None = None,
+        stale_days: int = 14, now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.harvest = harvest
+        self.stale_days = stale_days
+        self.now = now  # the wall clock that ages last activities (tests set it)
         # The job's pipeline order (ReferenceLists.job_stages: cached, best-effort).
         self.stage_order = stage_order or (lambda job_id: [])
         self.names = names  # the candidate-name cache; None: names come with every read (the job walk)
@@ -120,9 +147,25 @@ class JobViews:
         else:
             applications = tuple(self.harvest.iter_active_applications(job.id))
         view = JobView(job=job, may_see_candidates=True, applications=applications,
-                       stage_order=tuple(self.stage_order(job.id)))
+                       stage_order=tuple(self.stage_order(job.id)), stale_days=self.stale_days,
+                       stale_ids=stale_application_ids(applications, self.now(), self.stale_days))
         self.cache.put(job.id, view)
         return view
+
+
+def stale_application_ids(applications: tuple[ActiveApplication, ...], now: datetime, days: int) -> frozenset[int]:
+    """Applications with no activity for `days` or more; an unknown last activity is not flagged."""
+    cutoff = now - timedelta(days=days)
+    stale = set()
+    for a in applications:
+        moment = a.last_activity_at
+        if moment is None:
+            continue
+        if moment.tzinfo is None:  # Greenhouse's times are UTC
+            moment = moment.replace(tzinfo=UTC)
+        if moment <= cutoff:
+            stale.add(a.id)
+    return frozenset(stale)
 
 
 def _outsider_view(job: Job, ref: str) -> JobView:

@@ -8,6 +8,7 @@ from itertools import groupby
 from typing import Any
 
 from bot.greenhouse.models import Job, Role
+from bot.greenhouse.models import ActiveApplication
 from bot.workflows.job_view import JobView
 
 from .common import MAX_BLOCKS, Message, actions, button, chunk_lines, context, day, divider, esc, header, section
@@ -15,6 +16,8 @@ from .common import MAX_BLOCKS, Message, actions, button, chunk_lines, context, 
 PAGE_SIZE = 100  # candidates per message
 CLOSED_OPENINGS_LISTED = 5
 ACTION_MORE = "job_view_more"
+FUNNEL_WIDTH = 20  # characters of the longest bar
+STALE_MARK = ":hourglass_flowing_sand:"
 
 _ROLE_LABELS = {
     Role.HIRING_MANAGER: "Hiring managers",
@@ -69,6 +72,29 @@ def openings_text(job: Job) -> str:
     return "\n".join(lines)
 
 
+def funnel_blocks(view: JobView) -> list[dict[str, Any]]:
+    """The pipeline at a glance: one text bar per stage, longest = FUNNEL_WIDTH, any count ≥ 1 at least one cell."""
+    stages = view.funnel
+    if not stages:
+        return []
+    widest = max(s.count for s in stages)
+    lines = ["*Pipeline*"]
+    for s in stages:
+        cells = max(1, round(s.count * FUNNEL_WIDTH / widest))
+        lines.append(f"`{'█' * cells}{' ' * (FUNNEL_WIDTH - cells)}` {s.count}  {esc(s.stage)}")
+    blocks = [section(c) for c in chunk_lines(lines)]
+    if view.stale_ids:
+        n = len(view.stale_ids)
+        who = "candidate has" if n == 1 else "candidates have"
+        blocks.append(context(f"{STALE_MARK} {n} {who} had no activity for {view.stale_days} days or more (marked below)."))
+    return blocks
+
+
+def _candidate_line(view: JobView, a: ActiveApplication) -> str:
+    line = f"• {esc(a.candidate_name)} — application `{a.id}` — last activity {day(a.last_activity_at)}"
+    return line + (f" {STALE_MARK} _no activity for {view.stale_days}+ days_" if a.id in view.stale_ids else "")
+
+
 def job_view_blocks(view: JobView, offset: int = 0) -> Message:
     """Blocks for one page of the view, starting at candidate `offset`, and the
     notification text. The first page carries the job summary."""
@@ -84,6 +110,7 @@ def job_view_blocks(view: JobView, offset: int = 0) -> Message:
     total = len(apps)
     if offset == 0:
         blocks.append(divider())
+        blocks += funnel_blocks(view)
     if total == 0:
         blocks.append(section("*Active candidates:* none"))
         return Message(f"{esc(job_title(job))}: no active candidates", blocks)
@@ -97,7 +124,7 @@ def job_view_blocks(view: JobView, offset: int = 0) -> Message:
         lines = [f"*{esc(stage)}*"]
         members = list(group)
         for a in members:
-            lines.append(f"• {esc(a.candidate_name)} — application `{a.id}` — last activity {day(a.last_activity_at)}")
+            lines.append(_candidate_line(view, a))
         chunks = chunk_lines(lines)
         if len(stage_blocks) + len(chunks) > budget:
             break
