@@ -123,6 +123,13 @@ class Harvest(ABC):
         before_send: BeforeSend | None = None,
     ) -> None: ...
 
+    @abstractmethod
+    def unreject_application(
+        self, application_id: int, acting_user_id: int, before_send: BeforeSend | None = None
+    ) -> None:
+        """Back to active (Greenhouse allows it only for a rejected application: else
+        ValidationFailed), on behalf of `acting_user_id`. Not retried: a write."""
+
     @property
     @abstractmethod
     def rejection_reason_required(self) -> bool:

@@ -215,6 +215,14 @@ class HarvestV1(HarvestOverHttp):
         body = reject_body(rejection_reason_id, notes, email_template_id)
         self.t.write("POST", f"applications/{int(application_id)}/reject", json=body, acting_user_id=acting_user_id, before_send=before_send)
 
+    def unreject_application(
+        self, application_id: int, acting_user_id: int, before_send: BeforeSend | None = None
+    ) -> None:
+        # The documented body is an empty object; a non-rejected application answers 422
+        # "Application must be 'rejected', is currently '…'" (docs/HARVEST_V3.md §4 row 15).
+        self.t.write("POST", f"applications/{int(application_id)}/unreject", json={}, acting_user_id=acting_user_id,
+                     before_send=before_send)
+
 
 # --- wire → model --------------------------------------------------------------------------
 

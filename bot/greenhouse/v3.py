@@ -309,6 +309,15 @@ class HarvestV3(HarvestOverHttp):
         self.t.write("POST", f"applications/{int(application_id)}/reject", json=body, acting_user_id=acting_user_id,
                      before_send=before_send)
 
+    def unreject_application(
+        self, application_id: int, acting_user_id: int, before_send: BeforeSend | None = None
+    ) -> None:
+        # Scope harvest:applications:unreject. Body `{}` like v1 (the page marks it optional);
+        # the answer is expected to be 204 like reject. UNCONFIRMED: see
+        # docs/harvest-v3-reference.md §4 row 15. Callers re-read the application.
+        self.t.write("POST", f"applications/{int(application_id)}/unreject", json={}, acting_user_id=acting_user_id,
+                     before_send=before_send)
+
 
 # --- wire → model ------------------------------------------------------------------------------
 

@@ -123,6 +123,8 @@ class FakeGreenhouseV3:
             return self._close_opening(int(r[1]), body or {})
         if method == "POST" and (r := re.fullmatch(r"/applications/(\d+)/reject", path)):
             return self._reject(int(r[1]), body or {})
+        if method == "POST" and (r := re.fullmatch(r"/applications/(\d+)/unreject", path)):
+            return self._unreject(int(r[1]))
         return _not_found()
 
     # --- lists and cursor paging --------------------------------------------------------------
@@ -288,6 +290,16 @@ class FakeGreenhouseV3:
                                              "errors": [f"Application must be active, is currently {app['status']}"]})
         app.update(status="rejected", rejected_at=self.gh.stamp(),
                    rejection_reason=next((x for x in self.gh.rejection_reasons if x["id"] == body["rejection_reason_id"]), None))
+        return httpx.Response(204)
+
+    def _unreject(self, aid: int) -> httpx.Response:
+        app = self.gh.find_application(aid)
+        if app is None:
+            return _not_found()
+        if app["status"] != "rejected":  # v1's documented words; v3's are not published
+            return httpx.Response(422, json={"message": "Validation error", "errors": [
+                f"Application must be 'rejected', is currently '{app['status']}'"]})
+        app.update(status="active", rejected_at=None, rejection_reason=None, last_activity_at=self.gh.stamp())
         return httpx.Response(204)
 
 

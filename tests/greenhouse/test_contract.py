@@ -106,6 +106,30 @@ def test_reject_of_a_non_active_application_is_validation_failed(backend):
     assert "active" in err.value.details()
 
 
+def test_unreject_acts_as_the_user_and_makes_the_application_active(backend):
+    gh, h = backend.gh, backend.harvest
+    gh.find_application(41)["rejection_reason"] = {"id": 8, "name": "Lacking skill(s)/qualification(s)"}
+    h.unreject_application(41, acting_user_id=RECRUITER_ID)
+    [write] = gh.writes()
+    assert (write.method, write.path, write.body) == ("POST", "/applications/41/unreject", {})
+    assert backend.acting_user(write) == RECRUITER_ID
+    assert h.get_application(41).status == "active"
+
+
+def test_unreject_of_a_non_rejected_application_is_validation_failed(backend):
+    with pytest.raises(ValidationFailed) as err:
+        backend.harvest.unreject_application(11, acting_user_id=RECRUITER_ID)
+    assert "must be 'rejected'" in err.value.details()
+    assert backend.gh.find_application(11)["status"] == "active"
+
+
+def test_unreject_runs_the_fence_before_sending(backend):
+    seen = []
+    backend.harvest.unreject_application(41, acting_user_id=RECRUITER_ID, before_send=lambda: seen.append(
+        len(backend.gh.writes())))
+    assert seen == [0] and len(backend.gh.writes()) == 1
+
+
 def test_rejection_reason_requirement(backend):
     h = backend.harvest
     assert h.rejection_reason_required is (backend.version == "v3")
