@@ -28,8 +28,6 @@ from .jobs import find_jobs, may_see_candidates
 # Defaults when the wiring passes no cache: a 5,000-candidate view is about 6 MiB in memory.
 VIEW_CACHE_ENTRIES = 200
 VIEW_CACHE_BYTES = 64 * 1024 * 1024
-
-
 NO_STAGE = "No stage"
 
 
