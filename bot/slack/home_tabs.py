@@ -54,7 +54,8 @@ class RefreshingBoard:
 
     def refresh(self, r: Request) -> None:
         self.board.refresh(r)
-        self.tabs.after_change(r)
+        if r.state != "executing":  # passing, and on the way to the writes: settle() redraws the tabs just after
+            self.tabs.after_change(r)
 
     def settle(self, r: Request) -> None:
         self.board.settle(r)
