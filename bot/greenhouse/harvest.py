@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 from .models import (
     ActiveApplication, Application, ApplicationRow, EmailTemplate, GreenhouseUser, Job, JobWalk, Named, Opening,
-    RejectionReason,
+    RejectionReason, Stage,
 )
 
 BeforeSend = Callable[[], None]
@@ -56,6 +56,11 @@ class Harvest(ABC):
     def list_job_stages(self, job_id: int) -> list[str]:
         """The names of the job's current interview stages, in its pipeline order (first
         stage first). A backend that cannot tell returns [] (the view then sorts by name)."""
+        return [s.name for s in self.list_stages(job_id)]
+
+    def list_stages(self, job_id: int) -> list[Stage]:
+        """The job's current interview stages with their ids, in pipeline order (what a
+        move's `to_stage_id` names); [] when the backend cannot tell."""
         return []
 
     # candidates and applications
@@ -129,6 +134,16 @@ class Harvest(ABC):
     ) -> None:
         """Back to active (Greenhouse allows it only for a rejected application: else
         ValidationFailed), on behalf of `acting_user_id`. Not retried: a write."""
+
+    @abstractmethod
+    def move_application(
+        self, application_id: int, from_stage_id: int, to_stage_id: int, acting_user_id: int,
+        before_send: BeforeSend | None = None,
+    ) -> None:
+        """Move an active application between stages of its job, on behalf of
+        `acting_user_id`. `from_stage_id` must be the stage it is in now: Greenhouse
+        refuses (ValidationFailed, its words) a move from any other, so a stage that
+        changed meanwhile is never moved wrongly. Not retried: a write."""
 
     @property
     @abstractmethod

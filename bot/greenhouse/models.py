@@ -131,6 +131,13 @@ class JobWalk(_Model):
     candidates_seen: int
 
 
+class Stage(_Model):
+    """One stage of a job's interview plan (v1 job stage, v3 job_interview_stage)."""
+
+    id: int
+    name: str
+
+
 class Application(_Model):
     id: int
     candidate_id: int | None  # None: Greenhouse named no candidate (neither candidate_id nor person_id)
@@ -140,6 +147,9 @@ class Application(_Model):
     job_id: int | None = None
     job_name: str | None = None
     stage: str | None = None
+    # The current stage's job-stage id, what a move's `from_stage_id` names (v1
+    # `current_stage.id`); None when the backend cannot tell it (v3: match `stage` by name).
+    stage_id: int | None = None
     last_activity_at: datetime | None = None
 
 

@@ -25,9 +25,12 @@ from .models import (
     Opening,
     RejectionReason,
     Role,
+    Stage,
     TeamMember,
 )
-from .wire import candidate_id_of, close_opening_body, iso_utc, optional, person_name, reject_body, status_of
+from .wire import (
+    candidate_id_of, close_opening_body, iso_utc, move_body, optional, person_name, reject_body, status_of,
+)
 
 PER_PAGE = 500
 IDS_PER_CALL = 50  # List Candidates: `candidate_ids` takes at most 50
@@ -92,11 +95,12 @@ class HarvestV1(HarvestOverHttp):
         for body in self.t.paginate("jobs", params):
             yield job_from_v1(body)
 
-    def list_job_stages(self, job_id: int) -> list[str]:
+    def list_stages(self, job_id: int) -> list[Stage]:
         # `priority` orders the plan (0 first); `active: false` marks a deleted stage.
         stages = [s for s in self.t.paginate(f"jobs/{int(job_id)}/stages", {"per_page": PER_PAGE})
-                  if s.get("active") is not False and s.get("name")]
-        return [s["name"] for s in sorted(stages, key=lambda s: (s.get("priority") is None, s.get("priority") or 0))]
+                  if s.get("active") is not False and s.get("name") and s.get("id")]
+        ordered = sorted(stages, key=lambda s: (s.get("priority") is None, s.get("priority") or 0))
+        return [Stage(id=s["id"], name=s["name"]) for s in ordered]
 
     # candidates and applications ---------------------------------------------------------
     def iter_active_applications(self, job_id: int) -> Iterator[ActiveApplication]:
@@ -173,6 +177,7 @@ class HarvestV1(HarvestOverHttp):
             job_id=job.get("id"),
             job_name=job.get("name"),
             stage=(app.get("current_stage") or {}).get("name"),
+            stage_id=(app.get("current_stage") or {}).get("id"),
             last_activity_at=app.get("last_activity_at"),
         )
 
@@ -222,6 +227,15 @@ class HarvestV1(HarvestOverHttp):
         # "Application must be 'rejected', is currently '…'" (docs/HARVEST_V3.md §4 row 15).
         self.t.write("POST", f"applications/{int(application_id)}/unreject", json={}, acting_user_id=acting_user_id,
                      before_send=before_send)
+
+    def move_application(
+        self, application_id: int, from_stage_id: int, to_stage_id: int, acting_user_id: int,
+        before_send: BeforeSend | None = None,
+    ) -> None:
+        # "Move Application (Same Job)": both ids required; only active applications move
+        # (docs/harvest-applications-move.md). The answer is the moved application; callers re-read.
+        self.t.write("POST", f"applications/{int(application_id)}/move", json=move_body(from_stage_id, to_stage_id),
+                     acting_user_id=acting_user_id, before_send=before_send)
 
 
 # --- wire → model --------------------------------------------------------------------------

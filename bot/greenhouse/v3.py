@@ -29,9 +29,12 @@ from .models import (
     Opening,
     RejectionReason,
     Role,
+    Stage,
     TeamMember,
 )
-from .wire import candidate_id_of, close_opening_body, iso_utc, optional, person_name, reject_body, status_of
+from .wire import (
+    candidate_id_of, close_opening_body, iso_utc, move_body, optional, person_name, reject_body, status_of,
+)
 
 PER_PAGE = 500  # v3 allows 1..500 (§2)
 IDS_PER_CALL = 50  # `ids` and parent-id filters take at most 50 values (§2)
@@ -226,11 +229,13 @@ class HarvestV3(HarvestOverHttp):
                 last_activity_at=app.get("last_activity_at"),
             )
 
-    def list_job_stages(self, job_id: int) -> list[str]:
+    def list_stages(self, job_id: int) -> list[Stage]:
         # v3 renamed the resource to job_interview_stages and `priority` to `sort_order`
         # (docs/HARVEST_V3.md); `active=true` keeps the current plan, not retired stages.
-        stages = [s for s in self._list("job_interview_stages", job_ids=int(job_id), active="true") if s.get("name")]
-        return [s["name"] for s in sorted(stages, key=lambda s: (s.get("sort_order") is None, s.get("sort_order") or 0))]
+        stages = [s for s in self._list("job_interview_stages", job_ids=int(job_id), active="true")
+                  if s.get("name") and s.get("id")]
+        ordered = sorted(stages, key=lambda s: (s.get("sort_order") is None, s.get("sort_order") or 0))
+        return [Stage(id=s["id"], name=s["name"]) for s in ordered]
 
     def get_application(self, application_id: int) -> Application | None:
         app = self._first("applications", ids=int(application_id))
@@ -252,6 +257,10 @@ class HarvestV3(HarvestOverHttp):
             job_id=app.get("job_id"),
             job_name=(job or {}).get("name"),
             stage=_stage(app),
+            # The application's `stage_id` names an application-stage record, not the job's
+            # interview stage (docs/harvest-v3-reference.md §4 row 12): left unknown, so a move
+            # finds the current stage among the job's stages by `stage_name`.
+            stage_id=None,
             last_activity_at=app.get("last_activity_at"),
         )
 
@@ -317,6 +326,19 @@ class HarvestV3(HarvestOverHttp):
         # docs/harvest-v3-reference.md §4 row 15. Callers re-read the application.
         self.t.write("POST", f"applications/{int(application_id)}/unreject", json={}, acting_user_id=acting_user_id,
                      before_send=before_send)
+
+    def move_application(
+        self, application_id: int, from_stage_id: int, to_stage_id: int, acting_user_id: int,
+        before_send: BeforeSend | None = None,
+    ) -> None:
+        # Scope harvest:applications:move; `from_stage_id` required, `to_stage_id` within the
+        # job; answers 204, so callers re-read (docs/harvest-v3-reference.md §4 row 17).
+        # Both ids are the job's interview-stage ids, as on v1. UNCONFIRMED: see
+        # docs/harvest-v3-reference.md §4 row 17 (clients disagree whether `from_stage_id`
+        # takes the job_interview_stage id or the application-stage id). A stale or wrong
+        # `from_stage_id` is refused by Greenhouse (422), never a wrong move.
+        self.t.write("POST", f"applications/{int(application_id)}/move", json=move_body(from_stage_id, to_stage_id),
+                     acting_user_id=acting_user_id, before_send=before_send)
 
 
 # --- wire → model ------------------------------------------------------------------------------

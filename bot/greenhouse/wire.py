@@ -82,3 +82,9 @@ def close_opening_body(close_reason_id: int | None) -> dict[str, Any]:
     if close_reason_id is not None:
         body["close_reason_id"] = close_reason_id
     return body
+
+
+def move_body(from_stage_id: int, to_stage_id: int) -> dict[str, Any]:
+    """Move within the application's job: both stage ids are required (v1 and v3 alike;
+    docs/harvest-applications-move.md). `from_stage_id` guards against a stale move."""
+    return {"from_stage_id": int(from_stage_id), "to_stage_id": int(to_stage_id)}

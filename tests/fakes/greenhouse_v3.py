@@ -125,6 +125,8 @@ class FakeGreenhouseV3:
             return self._reject(int(r[1]), body or {})
         if method == "POST" and (r := re.fullmatch(r"/applications/(\d+)/unreject", path)):
             return self._unreject(int(r[1]))
+        if method == "POST" and (r := re.fullmatch(r"/applications/(\d+)/move", path)):
+            return self._move(int(r[1]), body or {})
         return _not_found()
 
     # --- lists and cursor paging --------------------------------------------------------------
@@ -301,6 +303,15 @@ class FakeGreenhouseV3:
                 f"Application must be 'rejected', is currently '{app['status']}'"]})
         app.update(status="active", rejected_at=None, rejection_reason=None, last_activity_at=self.gh.stamp())
         return httpx.Response(204)
+
+    def _move(self, aid: int, body: dict[str, Any]) -> httpx.Response:
+        """v1's checks (bot/demo/greenhouse.py) on the v3 path, answered 204 as documented;
+        the fake takes job-stage ids in both fields (which one v3 wants is UNCONFIRMED)."""
+        app = self.gh.find_application(aid)
+        if app is None:
+            return _not_found()
+        answer = self.gh._move(app, body)
+        return httpx.Response(204) if answer.status_code == 200 else answer
 
 
 def _in(seconds: float) -> str:

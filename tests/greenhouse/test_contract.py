@@ -176,3 +176,63 @@ def test_jobs_updated_since(backend):
     ids = {j.id for j in h.iter_jobs_updated_since(datetime(2025, 1, 1, tzinfo=timezone.utc))}
     assert ids == {j["id"] for j in gh.jobs.values() if j["updated_at"] >= "2025-01-01T00:00:00Z"}
     assert 7001 not in ids
+
+
+def stage_id(gh, name: str) -> int:
+    return gh.stage(JOB_ID, name)["id"]
+
+
+def test_list_stages_gives_ids_and_names_in_pipeline_order(backend):
+    gh = backend.gh
+    gh.stage(JOB_ID, "Retired")["active"] = False
+    stages = backend.harvest.list_stages(JOB_ID)
+    plan = [s for s in gh.stages[JOB_ID] if s["active"]]
+    assert [(s.id, s.name) for s in stages] == [(s["id"], s["name"]) for s in plan]
+    assert backend.harvest.list_job_stages(JOB_ID) == [s["name"] for s in plan]  # the view's order: unchanged
+
+
+def test_move_acts_as_the_user_with_both_stage_ids(backend):
+    gh, h = backend.gh, backend.harvest
+    phone, onsite = stage_id(gh, "Phone Screen"), stage_id(gh, "Onsite")
+    h.move_application(11, phone, onsite, acting_user_id=RECRUITER_ID)
+    [write] = gh.writes()
+    assert (write.method, write.path, write.body) == (
+        "POST", "/applications/11/move", {"from_stage_id": phone, "to_stage_id": onsite})
+    assert backend.acting_user(write) == RECRUITER_ID
+    app = h.get_application(11)
+    assert app.stage == "Onsite"
+    assert app.stage_id == (onsite if backend.version == "v1" else None)  # v3: matched by name (see v3.py)
+
+
+def test_move_from_a_stage_the_application_has_left_is_refused_not_made(backend):
+    gh = backend.gh
+    with pytest.raises(ValidationFailed) as err:
+        backend.harvest.move_application(21, stage_id(gh, "Phone Screen"), stage_id(gh, "Offer"),
+                                         acting_user_id=RECRUITER_ID)
+    assert "from_stage_id" in err.value.details() or "stage" in err.value.details()
+    assert gh.find_application(21)["current_stage"]["name"] == "Onsite"
+
+
+def test_move_of_a_non_active_application_is_validation_failed(backend):
+    gh = backend.gh
+    gh.find_application(41)["current_stage"] = {"id": stage_id(gh, "Phone Screen"), "name": "Phone Screen"}
+    with pytest.raises(ValidationFailed) as err:
+        backend.harvest.move_application(41, stage_id(gh, "Phone Screen"), stage_id(gh, "Onsite"),
+                                         acting_user_id=RECRUITER_ID)
+    assert "must be 'active'" in err.value.details()
+
+
+def test_move_runs_the_fence_before_sending_and_a_raising_fence_sends_nothing(backend):
+    gh = backend.gh
+    phone, onsite = stage_id(gh, "Phone Screen"), stage_id(gh, "Onsite")
+
+    def refuse() -> None:
+        raise RuntimeError("claim lost")
+
+    with pytest.raises(RuntimeError):
+        backend.harvest.move_application(11, phone, onsite, acting_user_id=RECRUITER_ID, before_send=refuse)
+    assert gh.writes() == []
+    seen = []
+    backend.harvest.move_application(11, phone, onsite, acting_user_id=RECRUITER_ID,
+                                     before_send=lambda: seen.append(len(gh.writes())))
+    assert seen == [0] and len(gh.writes()) == 1
