@@ -6,6 +6,7 @@ its transitions, not only when someone opens the tab."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 
@@ -56,6 +57,9 @@ class RefreshingBoard:
         self.board.refresh(r)
         if r.state != "executing":  # passing, and on the way to the writes: settle() redraws the tabs just after
             self.tabs.after_change(r)
+
+    def progress_line(self) -> Callable[[Request], None]:
+        return self.board.progress_line()  # the tabs show the outcome, redrawn by settle()
 
     def settle(self, r: Request) -> None:
         self.board.settle(r)

@@ -14,7 +14,15 @@ from bot.identity import Identity
 from bot.workflows.errors import UserFacingError
 from bot.workflows.requests import Request, Requests
 
-from .blocks.requests import reminder_sent_notice, reminder_text, request_message, requester_notice, thread_message
+from .blocks.requests import (
+    reminder_sent_notice,
+    reminder_text,
+    request_message,
+    requester_notice,
+    status_line,
+    thread_message,
+)
+from .progress import PROGRESS_EVERY_S, ProgressLine
 
 log = logging.getLogger("bot.slack")
 RETRY_PAUSE_S = 0.5  # before a failed update of a request message is sent again
@@ -46,6 +54,7 @@ class RequestMessages:
         self.identity = identity
         self.requests = requests
         self.approvals_channel = approvals_channel
+        self.progress_every_s = PROGRESS_EVERY_S  # how often a long execution redraws its progress line
 
     def is_public(self, channel: str) -> bool:
         return is_public(self.client, channel)
@@ -99,6 +108,17 @@ class RequestMessages:
             new = self._send("chat_postMessage", r.id, channel=r.channel, thread_ts=r.message_ts, text=t, blocks=b)
             if new is not None and ts == r.thread_ts:
                 self.requests.move_thread_message(r.id, new["ts"])  # later updates go to the replacement
+
+    def progress_line(self) -> ProgressLine:
+        """For one execution: redraws the request message as writes land, throttled."""
+        return ProgressLine(self.show_progress, status_line, every_s=self.progress_every_s)
+
+    def show_progress(self, r: Request) -> None:
+        """The request message only (the thread holds no buttons while executing); a failed
+        update is left for the next one or the final settle."""
+        if r.channel and r.message_ts:
+            t, b = request_message(r)
+            self._send("chat_update", r.id, channel=r.channel, ts=r.message_ts, text=t, blocks=b)
 
     def tell_requester(self, r: Request) -> None:
         self._send("chat_postMessage", r.id, channel=r.requester, text=requester_notice(r))

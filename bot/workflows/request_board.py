@@ -4,6 +4,7 @@ state, and the requester told how it ended. The Slack layer implements it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from .requests import Request
@@ -16,6 +17,10 @@ class RequestBoard(Protocol):
 
     def refresh(self, r: Request) -> None:
         """Bring what people see in line with the request's state."""
+
+    def progress_line(self) -> Callable[[Request], None]:
+        """For one long execution (a close that rejects the rest): shows the request as
+        each write lands, as often as the board sees fit."""
 
     def settle(self, r: Request) -> None:
         """A decided request: refresh it and tell the requester."""

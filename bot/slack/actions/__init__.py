@@ -6,10 +6,11 @@ from slack_bolt import App
 
 from bot.services import Services
 
-from . import home, job_view, requests
+from . import home, job_view, reject_rest, requests
 
 
 def register(app: App, services: Services) -> None:
     job_view.register(app, services)
     requests.register(app, services)
+    reject_rest.register(app, services)
     home.register(app, services)

@@ -5,6 +5,8 @@ Who may do what is decided in `bot/workflows/requests/`, not here."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import App
 
 from bot.services import Services
@@ -23,10 +25,19 @@ from bot.slack.blocks.requests import (
 )
 from bot.slack.listeners import Event, ack_now, on_click, tell_in_dm
 from bot.workflows.errors import UserFacingError
+from bot.workflows.requests import Request
 
 from .values import button_request_id, modal_reason, modal_request_id, selected_choice
 
 # --- the requester's draft -------------------------------------------------------------------
+
+
+def close_draft_blocks(services: Services, r: Request) -> list[dict[str, Any]]:
+    """A close's draft; with active candidates left, the offer to reject them too (and its lists)."""
+    ref = services.reference
+    if not r.rest_application_ids:
+        return draft_blocks(r, ref.close_reasons(), None)
+    return draft_blocks(r, ref.close_reasons(), ref.rejection_templates(), ref.rejection_reasons())
 
 
 def redraw(event: Event, request_id: str) -> None:
@@ -34,7 +45,7 @@ def redraw(event: Event, request_id: str) -> None:
     r = services.requests.get(request_id)
     assert r is not None
     if r.kind == "close_job":
-        blocks = draft_blocks(r, services.reference.close_reasons(), None)
+        blocks = close_draft_blocks(services, r)
     else:
         blocks = draft_blocks(r, services.reference.rejection_reasons(), services.reference.rejection_templates())
     event.reply("Your draft request", blocks, replace_original=True)
@@ -83,7 +94,7 @@ def decide(event: Event[str], *, retry: bool) -> None:
     requests.may_decide(request, event.caller)
     claimed = requests.claim(request.id, event.caller, retry=retry)
     messages.refresh(claimed)
-    finished = requests.execute(claimed)
+    finished = requests.execute(claimed, progress=messages.progress_line() if claimed.reject_rest else None)
     messages.settle(finished)
     if finished.kind == "close_job" and finished.job_status_after == "closed":
         # Tell everyone now rather than at the next web hook or poll; the

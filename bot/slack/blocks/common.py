@@ -62,6 +62,19 @@ def confirm_dialog(title: str, text: str, ok: str, style: str = "primary") -> di
     }
 
 
+SELECT_OPTIONS_MAX = 100  # Slack's limit for a static select
+
+
+def static_select(action_id: str, placeholder: str, options: list[tuple[str, str]], initial: str | None) -> dict[str, Any]:
+    """A menu of (label, value) options, `initial` chosen if it is among them."""
+    opts = [{"text": plain(label, 75), "value": value} for label, value in options[:SELECT_OPTIONS_MAX]]
+    el: dict[str, Any] = {"type": "static_select", "action_id": action_id, "placeholder": plain(placeholder, 150), "options": opts}
+    chosen = next((o for o in opts if o["value"] == initial), None)
+    if chosen:
+        el["initial_option"] = chosen
+    return el
+
+
 def actions(*elements: dict[str, Any], block_id: str | None = None) -> dict[str, Any]:
     block: dict[str, Any] = {"type": "actions", "elements": list(elements)}
     if block_id:

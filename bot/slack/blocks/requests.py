@@ -9,6 +9,7 @@ from bot.greenhouse.models import EmailTemplate, Named, RejectionReason
 from bot.workflows.requests import Request
 
 from .common import Message, actions, button, chunk_lines, confirm_dialog, context, esc, plain, section, slack_date
+from .reject_rest import rest_asked, rest_draft_block, rest_outcome, rest_progress, rest_will_happen
 
 ACTION_APPROVE = "request_approve"
 ACTION_DENY = "request_deny"
@@ -36,6 +37,8 @@ def what_will_happen(r: Request, names: int | None = None) -> str:
         reason = f" with reason *{_short(r.close_reason_name, names)}*" if r.close_reason_name else " (no close reason chosen yet)"
         stay = f"; {r.active_candidates} active candidate{'s' if r.active_candidates != 1 else ''} stay active on the closed job" \
             if r.active_candidates is not None else ""
+        if r.reject_rest:
+            return f"{n} open opening{'s' if n != 1 else ''} will be closed{reason}; {rest_will_happen(r, names)}"
         return f"{n} open opening{'s' if n != 1 else ''} will be closed{reason}{stay}."
     reason = f"*{_short(r.rejection_reason_name, names)}*" if r.rejection_reason_name else "(no reason chosen yet)"
     email = (
@@ -65,7 +68,9 @@ def _select(action_id: str, placeholder: str, options: list[tuple[str, str]], in
     return el
 
 
-def draft_blocks(r: Request, reasons: list[Named] | list[RejectionReason], templates: list[EmailTemplate] | None) -> list[dict[str, Any]]:
+def draft_blocks(r: Request, reasons: list[Named] | list[RejectionReason], templates: list[EmailTemplate] | None,
+                 rest_reasons: list[RejectionReason] | None = None) -> list[dict[str, Any]]:
+    """`rest_reasons` (a close): the rejection reasons, to offer rejecting the active candidates too."""
     chosen = r.close_reason_id if r.kind == "close_job" else r.rejection_reason_id
     elements = [_select(ACTION_DRAFT_REASON, "Pick a reason",
                         [(x.name, f"{r.id}|{x.id}") for x in reasons], f"{r.id}|{chosen}" if chosen else None)]
@@ -73,9 +78,11 @@ def draft_blocks(r: Request, reasons: list[Named] | list[RejectionReason], templ
         tpl_options = [("No email to the candidate", f"{r.id}|none")] + [(f"Email: {t.name}", f"{r.id}|{t.id}") for t in templates]
         elements.append(_select(ACTION_DRAFT_TEMPLATE, "Rejection email?", tpl_options,
                                 f"{r.id}|{r.email_template_id or 'none'}"))
+    rest = rest_draft_block(r, rest_reasons, templates or []) if r.kind == "close_job" and rest_reasons is not None else None
     blocks = [
         section(f"{title(r)}\n{what_will_happen(r)}"),
         actions(*elements, block_id="draft_choices"),
+        *([rest] if rest else []),
         actions(button("Request approval", ACTION_DRAFT_SUBMIT, r.id, style="primary"),
                 button("Cancel", ACTION_DRAFT_CANCEL, r.id), block_id="draft_buttons"),
         context("Nothing is written to Greenhouse until a recruiter or coordinator of the job approves."),
@@ -98,7 +105,8 @@ def what_was_asked(r: Request) -> str:
         return f"Asked by <@{r.requester}>. {what_will_happen(r)}"
     n = len(r.opening_ids)
     reason = f" with reason *{esc(r.close_reason_name)}*" if r.close_reason_name else ""
-    return f"Asked by <@{r.requester}> to close {n} open opening{'s' if n != 1 else ''}{reason}."
+    rest = rest_asked(r) if r.reject_rest else ""
+    return f"Asked by <@{r.requester}> to close {n} open opening{'s' if n != 1 else ''}{reason}.{rest}"
 
 
 def request_message(r: Request, *, public_channel: bool = False) -> Message:
@@ -117,7 +125,8 @@ def status_line(r: Request) -> str:
     if r.state == "requested":
         return f":hourglass_flowing_sand: Waiting for approval (expires {slack_date(r.expires_at)})."
     if r.state == "executing":
-        return f":gear: Approved by {who} {slack_date(r.decided_at)}; writing to Greenhouse…"
+        progress = f" {outcome_summary(r)} {rest_progress(r)}" if r.reject_rest and r.results else ""
+        return f":gear: Approved by {who} {slack_date(r.decided_at)}; writing to Greenhouse…{progress}"
     if r.state == "done":
         return f":white_check_mark: Approved by {who} {slack_date(r.decided_at)}. {outcome_summary(r)}"
     if r.state == "failed":
@@ -142,6 +151,8 @@ def outcome_summary(r: Request) -> str:
             text += f" Still open: {', '.join(map(str, left))}."
         if r.job_status_after:
             text += f" The job is now {esc(r.job_status_after)}."
+        if r.reject_rest and r.state != "executing":
+            text += rest_outcome(r)
         return text
     who = f"{esc(r.candidate_name)} (application {r.application_id})"
     if r.results.get(str(r.application_id)) != "rejected":
@@ -184,12 +195,15 @@ def approve_confirm(r: Request) -> dict[str, Any]:
     for names in (None, 80, 40, 20, 8):
         if r.kind == "close_job":
             text = (f"Close {_short(r.job_name, names)} ({r.job_id}): {what_will_happen(r, names)} "
-                    "Greenhouse closes the job when its last opening closes.")
+                    + ("This cannot be taken back." if r.reject_rest and r.email_template_id
+                       else "Greenhouse closes the job when its last opening closes."))
         else:
             warning = " This cannot be taken back." if r.email_template_id else ""
             text = f"Reject {_short(r.candidate_name, names)} (application {r.application_id}): {what_will_happen(r, names)}{warning}"
         if len(text) <= CONFIRM_TEXT_MAX:
             break
+    if r.kind == "close_job" and r.reject_rest:
+        return confirm_dialog("Close and reject the rest?", text, "Close and reject", style="danger")
     if r.kind == "close_job":
         return confirm_dialog("Close these openings?", text, "Close openings")
     return confirm_dialog("Reject this application?", text, "Reject", style="danger")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.slack.blocks.common import esc
+from bot.slack.actions.requests import close_draft_blocks
 from bot.slack.blocks.requests import draft_blocks, history_blocks, pending_blocks, posted_sentence
 from bot.workflows.errors import UserFacingError
 from bot.workflows.jobs import check_job_ref
@@ -16,16 +19,23 @@ def _ack_close(args: str) -> str:
     return f"Preparing a request to close job {ref}…"
 
 
-@subcommand("close", "close <job id | requisition id> [close reason words]",
-            "ask to close a job's open openings (a recruiter approves)", _ack_close)
+# "… and reject the rest" at the end of the close command: the draft opens with the
+# active candidates to be rejected too (its reason and email are picked there).
+REJECT_REST_RE = re.compile(r"\s*\b(?:and\s+)?reject\s+(?:the\s+)?rest\s*$", re.IGNORECASE)
+
+
+@subcommand("close", "close <job id | requisition id> [close reason words] [reject rest]",
+            "ask to close a job's open openings, and to reject its active candidates too (a recruiter approves)",
+            _ack_close)
 def close(ctx: CommandContext) -> None:
     ref, _, words = ctx.args.strip().partition(" ")
-    request = ctx.services.requests.draft_close(ctx.caller, ref, words, ctx.channel_id)
-    if request.close_reason_id is not None:
+    reject_rest = bool(REJECT_REST_RE.search(words))
+    words = REJECT_REST_RE.sub("", words)
+    request = ctx.services.requests.draft_close(ctx.caller, ref, words, ctx.channel_id, reject_rest=reject_rest)
+    if request.close_reason_id is not None and not request.reject_rest:
         _post(ctx, request)
     else:
-        reasons = ctx.services.reference.close_reasons()
-        ctx.reply("Pick a close reason", draft_blocks(request, reasons, None))
+        ctx.reply("Check your close request", close_draft_blocks(ctx.services, request))
 
 
 def _ack_reject(args: str) -> str:

@@ -30,16 +30,17 @@ from .execute import greenhouse_words
 from .lease import LEASE_S
 from .model import APPLICATION_ID_RE, FINAL_STATES, OPEN_STATES, Kind, LostClaim, NotOpen, Request
 from .recovery import Recovery
+from .reject_rest import RestTally, rest_key, rest_tally
 
 __all__ = [
     "ALREADY_POSTED", "APPLICATION_ID_RE", "FINAL_STATES", "LEASE_S", "OPEN_STATES", "Kind", "LostClaim", "NotOpen", "Request",
-    "Requests", "greenhouse_words",
+    "Requests", "RestTally", "greenhouse_words", "rest_key", "rest_tally",
 ]
 
 
 class Requests(Drafts, Decisions, Recovery):
     """The requests workflow as the rest of the bot uses it. Its parts, one module each:
     `drafts` (the requester), `decisions` (approvers: the claim, Deny, listings),
-    `execute` (the writes), `recovery` (TTL and dead executions); all change state
+    `execute` (the writes), `reject_rest` (a close's "also reject the rest"), `recovery` (TTL and dead executions); all change state
     through `transitions.RequestRecords._transition`; `lease` holds the claim's lease
     and heartbeat; `model` the record."""

@@ -13,25 +13,26 @@ from ..errors import NotVisible, Refused, UserFacingError
 from ..jobs import find_job_for, may_see_candidates
 from ..reference import match_by_words
 from .model import APPLICATION_ID_RE, Kind, Request
-from .transitions import RequestRecords
+from .reject_rest import RestChoices, rest_fields
 
 ALREADY_POSTED = "This request is already posted for approval (once is enough)."
 
 
-class Drafts(RequestRecords):
-    def draft_close(self, caller: Caller, ref: str, reason_words: str, channel: str) -> Request:
+class Drafts(RestChoices):
+    def draft_close(self, caller: Caller, ref: str, reason_words: str, channel: str, *, reject_rest: bool = False) -> Request:
         actor = caller.mapped()  # a request is made in the requester's name: even admins need a mapping
         job = find_job_for(self.harvest, ref, caller, "ask to close")
         openings = [o for o in job.openings if o.is_open] or [o for o in self.harvest.list_openings(job.id) if o.is_open]
         if not openings:
             raise UserFacingError("{job} has no open openings; it is {status} already.",
                                   job=f"{job.name} ({job.id})", status=job.status)
-        active = sum(1 for _ in self.harvest.iter_active_applications(job.id))
+        # Kept on the request: the candidates the requester may choose to reject too (reject_rest.py).
+        active = list(self.harvest.iter_active_applications(job.id))
         request = self._new(
             "close_job", job.id, job.name, actor, channel,
             approver_gh_ids=sorted(job.approver_user_ids()),
             opening_ids=[o.id for o in openings],
-            active_candidates=active,
+            active_candidates=len(active), reject_rest=reject_rest and bool(active), **rest_fields(active),
         )
         matches = match_by_words(reason_words, self.reference.close_reasons(), lambda r: r.name)
         if len(matches) == 1:
@@ -95,6 +96,7 @@ class Drafts(RequestRecords):
         request = self._draft_of(request_id, caller.slack_user_id)
         if request.kind == "close_job" and request.close_reason_id is None:
             raise UserFacingError("Pick a close reason first.")
+        self.check_rest_ready(request)
         if request.kind == "reject_application" and request.rejection_reason_id is None:
             raise UserFacingError("Pick a rejection reason first.")
         return request

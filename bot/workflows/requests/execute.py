@@ -28,18 +28,20 @@ log = logging.getLogger("bot.requests")
 
 
 class Execution(RequestRecords):
-    def execute(self, request: Request) -> Request:
+    def execute(self, request: Request, progress: Callable[[Request], None] | None = None) -> Request:
         """Carry out a claimed request. Greenhouse is read first (what is already done
         counts as done); each write is fenced — marked `sending` by a compare-and-set
         on this claim's generation right before it goes on the wire — and its outcome
         is stored as soon as Greenhouse answers. Raises LostClaim if another executor
-        took the request over meanwhile (it then owns the outcome)."""
+        took the request over meanwhile (it then owns the outcome). `progress` is told the
+        request as it stands after each write of a long run (the rest of a close)."""
         assert request.state == "executing" and request.decided_by_gh is not None
         generation = request.claim_generation
         with Heartbeat(lambda: self.renew(request.id, generation), self.lease_s, request.id):
             try:
                 if request.kind == "close_job":
                     self._close_openings(request)
+                    self._after_close(request, progress)
                 else:
                     self._reject(request)
             except GreenhouseError as exc:
@@ -51,6 +53,9 @@ class Execution(RequestRecords):
                 return self._finish(request.id, generation, "failed", error=(
                     "The bot hit an internal error while carrying this out. Retry reads Greenhouse first."))
             return self._finish(request.id, generation, "done", job_status_after=self._job_status(request.job_id))
+
+    def _after_close(self, request: Request, progress: Callable[[Request], None] | None) -> None:
+        """After the openings: rejecting the rest, when asked (reject_rest.RejectRest)."""
 
     def _job_status(self, job_id: int) -> str | None:
         """The job's status after the writes, for the message; unknown if Greenhouse cannot say now."""

@@ -32,7 +32,12 @@ class Request(BaseModel):
     active_candidates: int | None = None
     close_reason_id: int | None = None
     close_reason_name: str | None = None
-    # reject_application
+    # close_job, "also reject the rest" (reject_rest.py): the active applications read when the
+    # close was drafted — what the approver approves; the rejection reason and email are the fields below
+    reject_rest: bool = False
+    rest_application_ids: list[int] = Field(default_factory=list)
+    rest_candidate_names: dict[str, str] = Field(default_factory=dict)  # application id → candidate name
+    # reject_application (and the rest of a close_job)
     application_id: int | None = None
     candidate_name: str | None = None
     stage: str | None = None
@@ -56,7 +61,8 @@ class Request(BaseModel):
     executor: str | None = None
     claim_generation: int = 0  # fencing token: +1 at every claim or takeover
     attempts: int = 0
-    results: dict[str, str] = Field(default_factory=dict)  # opening/application id → closed|rejected|sending|error text
+    # opening/application id (a close's rest: "app:<id>") → closed|rejected|sending|skipped: …|error: …
+    results: dict[str, str] = Field(default_factory=dict)
     error: str | None = None
     job_status_after: str | None = None
     finished_at: float | None = None

@@ -9,12 +9,12 @@ from typing import Any
 from bot.greenhouse.errors import GreenhouseError
 
 from ..errors import Refused
-from .execute import Execution
 from .lease import executor_id, holds, pid_alive
 from .model import OPEN_STATES, Request
+from .reject_rest import RejectRest
 
 
-class Recovery(Execution):
+class Recovery(RejectRest):
     def expire_due(self) -> list[Request]:
         """Requests not done within the TTL → expired: undecided ones, and failed ones, whose
         Retry expires with the request (drafts → discarded)."""
@@ -69,7 +69,7 @@ class Recovery(Execution):
                     if opening_id not in still_open:
                         self._record(request.id, str(opening_id), "closed")
                 fresh = self.get(request.id)
-                done = fresh is not None and not fresh.remaining_openings()
+                done = fresh is not None and not fresh.remaining_openings() and not self._rest_to_write(fresh)
             else:
                 app = self.harvest.get_application(request.application_id)  # type: ignore[arg-type]
                 done = app is not None and app.status == "rejected"
