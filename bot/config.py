@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     bot_view_cache_mb: float = Field(default=64, gt=0)
     # The job view flags an active candidate with no activity for this many days.
     bot_stale_days: int = Field(default=14, ge=1)
+    # A rejection the bot made may be undone from Slack for this many minutes after it.
+    bot_undo_minutes: float = Field(default=10, ge=0)
     # When set, GET /metrics answers only requests with `Authorization: Bearer <token>`.
     bot_metrics_token: SecretStr | None = None
     port: int = Field(default=3000, ge=1, le=65535)

@@ -1,6 +1,8 @@
 """Background upkeep of requests: expire the ones nobody decided, and settle
 executions whose process died (by reading Greenhouse, never by writing), and
-remind the approvers once of a request still waiting (bot/workflows/reminders.py)."""
+remind the approvers once of a request still waiting (bot/workflows/reminders.py);
+likewise settle undos whose process died, and take the Undo button off rejections
+whose window passed (bot/workflows/requests/undo.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,11 @@ def run_once(services: Services) -> None:
     for request in services.requests.reconcile_stuck():
         log.info("request_reconciled request=%s state=%s", request.id, request.state)
         services.request_messages.settle(request)
+    for request in services.requests.reconcile_stuck_undos():
+        log.info("request_undo_reconciled request=%s state=%s", request.id, request.state)
+        services.request_messages.settle(request)
+    for request in services.requests.undo_offers_to_close():
+        services.request_messages.refresh(request)  # its undo window passed: the button goes
     for request in services.requests.expire_due():
         log.info("request_expired request=%s", request.id)
         services.request_messages.settle(request)

@@ -180,7 +180,8 @@ class RequestStates:
             counts, oldest = self._counts, self._oldest_executing
         by_state = GaugeMetricFamily("bot_approval_requests", "Approval requests in the store, by state",
                                      labels=["state"])
-        for state in ("draft", "posting", "requested", "executing", "failed", "done", "denied", "expired", "discarded"):
+        for state in ("draft", "posting", "requested", "executing", "failed", "done", "denied", "expired", "discarded",
+                      "undoing", "undone"):
             by_state.add_metric([state], counts.get(state, 0))
         yield by_state
         yield GaugeMetricFamily("bot_approval_executing_oldest_seconds",

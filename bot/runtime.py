@@ -121,7 +121,7 @@ def build_services(
     requests = Requests(
         store, harvest, reference,
         ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,
-        lease_s=settings.bot_claim_lease_s,
+        lease_s=settings.bot_claim_lease_s, undo_minutes=settings.bot_undo_minutes,
     )
     watches = Watches(store, harvest)
     home = Home(requests, allow_self_approval=settings.bot_allow_self_approval)

@@ -55,7 +55,7 @@ class RefreshingBoard:
 
     def refresh(self, r: Request) -> None:
         self.board.refresh(r)
-        if r.state != "executing":  # passing, and on the way to the writes: settle() redraws the tabs just after
+        if r.state not in ("executing", "undoing"):  # passing, and on the way to the writes: settle() redraws the tabs just after
             self.tabs.after_change(r)
 
     def progress_line(self) -> Callable[[Request], None]:

@@ -100,10 +100,12 @@ class RequestMessages:
         replaced by a new reply in the thread, so nobody is left reading an old state."""
         if not (r.channel and r.message_ts):
             return
-        for ts, (t, b) in ((r.message_ts, request_message(r)), (r.thread_ts, thread_message(r, self.approver_mentions(r)))):
+        until = self.requests.undo_deadline(r) if self.requests.undoable(r) else None  # the Undo button, while it lasts
+        for ts, (t, b) in ((r.message_ts, request_message(r, undo_until=until)),
+                           (r.thread_ts, thread_message(r, self.approver_mentions(r), undo_until=until))):
             if not ts or self._send("chat_update", r.id, channel=r.channel, ts=ts, text=t, blocks=b):
                 continue
-            if r.state == "executing":
+            if r.state in ("executing", "undoing"):
                 continue  # a passing state: the next update says how it ended
             new = self._send("chat_postMessage", r.id, channel=r.channel, thread_ts=r.message_ts, text=t, blocks=b)
             if new is not None and ts == r.thread_ts:

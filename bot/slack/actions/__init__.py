@@ -6,7 +6,7 @@ from slack_bolt import App
 
 from bot.services import Services
 
-from . import home, job_view, reject_rest, requests
+from . import home, job_view, reject_rest, requests, undo
 
 
 def register(app: App, services: Services) -> None:
@@ -14,3 +14,4 @@ def register(app: App, services: Services) -> None:
     requests.register(app, services)
     reject_rest.register(app, services)
     home.register(app, services)
+    undo.register(app, services)

@@ -10,6 +10,7 @@ from bot.workflows.requests import Request
 
 from .common import Message, actions, button, chunk_lines, confirm_dialog, context, esc, plain, section, slack_date
 from .reject_rest import rest_asked, rest_draft_block, rest_outcome, rest_progress, rest_will_happen
+from .undo import undo_actions, undo_failed, undo_not_open, undo_status, undo_window_note
 
 ACTION_APPROVE = "request_approve"
 ACTION_DENY = "request_deny"
@@ -95,7 +96,7 @@ def draft_blocks(r: Request, reasons: list[Named] | list[RejectionReason], templ
 # --- the request in the approvals channel --------------------------------------------------
 
 
-DECIDED = ("done", "denied", "expired", "discarded")
+DECIDED = ("done", "denied", "expired", "discarded", "undoing", "undone")
 
 
 def what_was_asked(r: Request) -> str:
@@ -109,10 +110,13 @@ def what_was_asked(r: Request) -> str:
     return f"Asked by <@{r.requester}> to close {n} open opening{'s' if n != 1 else ''}{reason}.{rest}"
 
 
-def request_message(r: Request, *, public_channel: bool = False) -> Message:
+def request_message(r: Request, *, public_channel: bool = False, undo_until: float | None = None) -> Message:
+    """`undo_until`: the rejection may be undone until then (the Undo button is shown)."""
     asked = what_was_asked(r) if r.state in DECIDED else f"Asked by <@{r.requester}>. {what_will_happen(r)}"
     blocks = [section(f"{title(r)}\n{asked}")]
     blocks.append(context(status_line(r)))
+    if undo_until is not None:
+        blocks += [undo_actions(r, undo_until), context(undo_window_note(undo_until))]
     if public_channel:
         blocks.append(context(":warning: This channel is public and requests name candidates: "
                               "an admin should move approvals to a private channel (BOT_APPROVALS_CHANNEL)."))
@@ -122,13 +126,15 @@ def request_message(r: Request, *, public_channel: bool = False) -> Message:
 def status_line(r: Request) -> str:
     """The request's state in one line, always saying what was written to Greenhouse."""
     who = f"<@{r.decided_by}>" if r.decided_by else ""
+    if (undo := undo_status(r)) is not None:
+        return undo
     if r.state == "requested":
         return f":hourglass_flowing_sand: Waiting for approval (expires {slack_date(r.expires_at)})."
     if r.state == "executing":
         progress = f" {outcome_summary(r)} {rest_progress(r)}" if r.reject_rest and r.results else ""
         return f":gear: Approved by {who} {slack_date(r.decided_at)}; writing to Greenhouse…{progress}"
     if r.state == "done":
-        return f":white_check_mark: Approved by {who} {slack_date(r.decided_at)}. {outcome_summary(r)}"
+        return f":white_check_mark: Approved by {who} {slack_date(r.decided_at)}. {outcome_summary(r)}{undo_failed(r)}"
     if r.state == "failed":
         return (f":warning: Approved by {who} {slack_date(r.decided_at)}, but it did not complete. {outcome_summary(r)} "
                 f"{esc(r.error or 'Greenhouse gave no reason.')}")
@@ -161,7 +167,7 @@ def outcome_summary(r: Request) -> str:
     return f"{who} was rejected.{email}"
 
 
-def thread_message(r: Request, approvers: list[str]) -> Message:
+def thread_message(r: Request, approvers: list[str], undo_until: float | None = None) -> Message:
     """The thread reply that mentions the approvers and holds the buttons while a decision
     is wanted; once decided it asks nothing any more and says how it went."""
     mentions = " ".join(f"<@{a}>" for a in approvers) or "No recruiter or coordinator of this job is on Slack; a bot admin can approve."
@@ -181,6 +187,8 @@ def thread_message(r: Request, approvers: list[str]) -> Message:
         text = f"Retry or deny: {_plain_title(r)}"
     else:
         blocks = [section("No decision needed any more.")]
+        if undo_until is not None:
+            blocks.append(undo_actions(r, undo_until))
         text = f"Decided: {_plain_title(r)}"
     blocks.append(context(status_line(r)))
     return Message(text, blocks)
@@ -229,6 +237,8 @@ def not_open_sentence(r: Request | None) -> str:
     """Why a click on a request came too late: its state now, and who decided."""
     if r is None:
         return "That request no longer exists."
+    if (undo := undo_not_open(r)) is not None:
+        return undo
     who = f"<@{r.decided_by}>" if r.decided_by else "someone"
     return {
         "executing": f"Already approved by {who}; it is being carried out now.",

@@ -8,6 +8,8 @@ State machine (every transition is a compare-and-set in the store, and an audit 
       └──▶ discarded ◀──┘ (cancel, post     ├──▶ denied          └──▶ failed ──Retry (claim)──▶ executing
            failed, TTL)                     └──▶ expired ◀──TTL──────────┤
                                                                          └──deny──▶ denied
+    done (a rejection) ──Undo, within BOT_UNDO_MINUTES──▶ undoing ──▶ undone
+                                                            └──refused──▶ done
 
 The claim (requested|failed → executing) is the single point where a write can
 start; of any number of clicks, retries and processes, one wins it. While
@@ -29,18 +31,19 @@ from .drafts import ALREADY_POSTED, Drafts
 from .execute import greenhouse_words
 from .lease import LEASE_S
 from .model import APPLICATION_ID_RE, FINAL_STATES, OPEN_STATES, Kind, LostClaim, NotOpen, Request
-from .recovery import Recovery
 from .reject_rest import RestTally, rest_key, rest_tally
+from .undo import UNDO_STATES, Undos, WindowClosed
 
 __all__ = [
     "ALREADY_POSTED", "APPLICATION_ID_RE", "FINAL_STATES", "LEASE_S", "OPEN_STATES", "Kind", "LostClaim", "NotOpen", "Request",
-    "Requests", "RestTally", "greenhouse_words", "rest_key", "rest_tally",
+    "Requests", "RestTally", "UNDO_STATES", "WindowClosed", "greenhouse_words", "rest_key", "rest_tally",
 ]
 
 
-class Requests(Drafts, Decisions, Recovery):
+class Requests(Drafts, Decisions, Undos):
     """The requests workflow as the rest of the bot uses it. Its parts, one module each:
     `drafts` (the requester), `decisions` (approvers: the claim, Deny, listings),
-    `execute` (the writes), `reject_rest` (a close's "also reject the rest"), `recovery` (TTL and dead executions); all change state
+    `execute` (the writes), `reject_rest` (a close's "also reject the rest"), `recovery` (TTL and dead
+    executions), `undo` (taking a rejection back: `Undos` extends `Recovery`); all change state
     through `transitions.RequestRecords._transition`; `lease` holds the claim's lease
     and heartbeat; `model` the record."""

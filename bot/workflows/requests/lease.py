@@ -37,9 +37,13 @@ def pid_alive(executor: str | None) -> bool:
         return True
 
 
+CLAIMED_STATES = ("executing", "undoing")  # states a claim holds while it writes (undoing: bot/workflows/requests/undo.py)
+
+
 def holds(raw: dict[str, Any], generation: int) -> bool:
-    """Does the stored record still belong to the execution with this claim generation?"""
-    return raw["state"] == "executing" and raw.get("claim_generation", 0) == generation
+    """Does the stored record still belong to the execution with this claim generation?
+    (Every claim takes a new generation, so the generation alone tells whose it is.)"""
+    return raw["state"] in CLAIMED_STATES and raw.get("claim_generation", 0) == generation
 
 
 class Heartbeat:

@@ -12,7 +12,7 @@ from ..errors import Refused
 
 Kind = Literal["close_job", "reject_application"]
 OPEN_STATES = ("draft", "posting", "requested")
-FINAL_STATES = ("done", "denied", "expired", "discarded")
+FINAL_STATES = ("done", "denied", "expired", "discarded", "undone")
 APPLICATION_ID_RE = re.compile(r"[0-9]{1,18}")  # ASCII digits only: int() refuses some str.isdigit() digits
 
 
@@ -66,6 +66,13 @@ class Request(BaseModel):
     error: str | None = None
     job_status_after: str | None = None
     finished_at: float | None = None
+    # undo of a rejection the bot made (bot/workflows/requests/undo.py); results["undo"] holds its outcome
+    undone_by: str | None = None
+    undone_by_gh: int | None = None
+    undone_by_name: str | None = None
+    undone_at: float | None = None
+    undo_error: str | None = None
+    undo_offer_closed: bool = False  # the Undo button was taken off the messages once its window passed
 
     @property
     def target(self) -> str:

@@ -50,7 +50,7 @@ class Recovery(RejectRest):
         now = self._clock()
 
         def take(raw: dict[str, Any]) -> dict[str, Any] | None:
-            if raw["state"] != "executing" or raw.get("claim_generation", 0) != request.claim_generation:
+            if raw["state"] != request.state or raw.get("claim_generation", 0) != request.claim_generation:
                 return None
             if (raw.get("lease_until") or 0) > now and pid_alive(raw.get("executor")):
                 return None  # alive: its heartbeat keeps the lease

@@ -31,6 +31,7 @@ class RequestRecords:
         ttl_hours: float = 72,
         allow_self_approval: bool = False,
         lease_s: float = LEASE_S,
+        undo_minutes: float = 10,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -39,6 +40,7 @@ class RequestRecords:
         self.ttl_s = ttl_hours * 3600
         self.allow_self_approval = allow_self_approval
         self.lease_s = lease_s
+        self.undo_s = undo_minutes * 60  # how long a rejection the bot made may be undone
         self._clock = clock
 
     def get(self, request_id: str) -> Request | None:
