@@ -351,7 +351,11 @@ class FakeGreenhouse:
         headers = {}
         if page * per_page < len(items):
             nxt = {**params, "page": str(page + 1), "per_page": str(per_page)}
-            headers["Link"] = f'<{self._link_base}{path}?{urlencode(nxt)}>; rel="next"'
+            links = [f'<{self._link_base}{path}?{urlencode(nxt)}>; rel="next"']
+            if params.get("skip_count") != "true":  # Greenhouse names the last page unless told to skip counting
+                last = {**params, "page": str(-(-len(items) // per_page)), "per_page": str(per_page)}
+                links.append(f'<{self._link_base}{path}?{urlencode(last)}>; rel="last"')
+            headers["Link"] = ", ".join(links)
         return httpx.Response(200, json=chunk, headers=headers)
 
     # --- writes ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ Greenhouse user it acts for: `On-Behalf-Of` in v1, the token's `sub` in v3.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from .transport import HarvestTransport
 
 from .models import (
-    ActiveApplication, Application, ApplicationRow, EmailTemplate, GreenhouseUser, Job, JobWalk, Named, Opening,
-    RejectionReason, Stage,
+    ActiveApplication, Application, ApplicationRow, EmailTemplate, GreenhouseUser, Job, JobListing, JobWalk, Named,
+    Opening, RejectionReason, Stage,
 )
 
 BeforeSend = Callable[[], None]
@@ -52,6 +52,20 @@ class Harvest(ABC):
     @abstractmethod
     def iter_jobs_updated_since(self, since: datetime) -> Iterator[Job]:
         """Jobs changed at or after `since` (openings and team not needed)."""
+
+    @abstractmethod
+    def list_open_jobs(self, member_user_id: int | None = None) -> list[JobListing]:
+        """Open jobs with their count of open openings, list calls only: every open job, or
+        only those whose hiring team has `member_user_id` (any role), with that member's
+        roles. v1: one walk of `jobs?status=open`, 500 a page (openings and team come
+        embedded); v3: the member's `job_owners` and `job_hiring_managers` rows, then
+        `jobs` and open `openings` by `job_ids`, 50 jobs a request."""
+
+    @abstractmethod
+    def count_active_applications(self, job_ids: Sequence[int]) -> dict[int, int]:
+        """Active (non-prospect) applications per job, 500 a page, never a request per
+        application. Every asked job is in the answer (0 if it has none); the answer may
+        hold other jobs too (v1 lists applications by one job or company-wide: see v1.py)."""
 
     def list_job_stages(self, job_id: int) -> list[str]:
         """The names of the job's current interview stages, in its pipeline order (first

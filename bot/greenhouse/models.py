@@ -105,6 +105,18 @@ class Job(_Model):
         return self.team_user_ids(Role.RECRUITER, Role.COORDINATOR)
 
 
+class JobListing(_Model):
+    """An open job as a list of jobs shows it (the App Home's *Your jobs*): a line, not a view."""
+
+    id: int
+    name: str
+    requisition_id: str | None = None
+    confidential: bool = False
+    open_openings: int = 0
+    # The roles on the hiring team of the member the list was asked for (empty: listing every job).
+    member_roles: tuple[Role, ...] = ()
+
+
 class ActiveApplication(_Model):
     """One active application on a job, with what the job view shows."""
 

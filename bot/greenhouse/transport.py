@@ -85,13 +85,20 @@ class HarvestTransport:
         except NotFound:
             return None
 
-    def paginate(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    def paginate(
+        self, path: str, params: dict[str, Any] | None = None, *, pages: Callable[[int | None], bool] | None = None,
+    ) -> Iterator[dict[str, Any]]:
         """Yield every item of a list endpoint, page by page, following `Link: rel="next"`.
 
         The next URL is used exactly as Greenhouse gives it (v3 insists the cursor be
         its only parameter), and refused if it leaves the configured API.
+        `pages`, when given, hears how many pages the walk will take before any item is
+        yielded — the `page` of v1's first `rel="last"` link, 1 without a Link header, None
+        when Greenhouse does not say (v3, `skip_count`) — and ends the walk there by answering False.
         """
         response = self._send("GET", self._url(path), params=params)
+        if pages is not None and not pages(_last_page(response)):
+            return
         while True:
             body = response.json()
             if not isinstance(body, list):
@@ -214,6 +221,15 @@ class HarvestTransport:
             attempt=attempt,
             **{k: v for k, v in extra.items() if v},
         )
+
+
+def _last_page(response: httpx.Response) -> int | None:
+    links = response.links
+    if not links.get("next"):
+        return 1
+    last = links.get("last", {}).get("url")
+    page = httpx.URL(last).params.get("page") if last else None
+    return int(page) if page and page.isdigit() else None
 
 
 def _body(response: httpx.Response) -> Any:

@@ -8,7 +8,8 @@ request plus one request per 500 candidates.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from .models import (
     EmailTemplate,
     GreenhouseUser,
     Job,
+    JobListing,
     JobWalk,
     Named,
     Opening,
@@ -94,6 +96,46 @@ class HarvestV1(HarvestOverHttp):
         params = {"updated_after": iso_utc(since), "per_page": PER_PAGE}
         for body in self.t.paginate("jobs", params):
             yield job_from_v1(body)
+
+    def list_open_jobs(self, member_user_id: int | None = None) -> list[JobListing]:
+        # v1 cannot filter jobs by team member: the team comes embedded, so one walk of the
+        # open jobs (500 a page) is filtered here.
+        listed = []
+        for body in self.t.paginate("jobs", {"status": "open", "per_page": PER_PAGE}):
+            job = job_from_v1(body)
+            if job.status != "open":
+                continue
+            roles = tuple(dict.fromkeys(m.role for m in job.hiring_team if m.user_id == member_user_id))
+            if member_user_id is not None and not roles:
+                continue
+            listed.append(JobListing(id=job.id, name=job.name, requisition_id=job.requisition_id,
+                                     confidential=job.confidential, open_openings=len(job.open_openings),
+                                     member_roles=roles))
+        return listed
+
+    def count_active_applications(self, job_ids: Sequence[int]) -> dict[int, int]:
+        # v1 filters applications by one `job_id` only. So: one company-wide walk of the active
+        # applications when it takes no more pages than there are jobs asked for (the first
+        # page's `rel="last"` says how many), else one walk per job. Cost: at most
+        # min(⌈company's active/500⌉, 1 + Σ⌈job's active/500⌉).
+        wanted = list(dict.fromkeys(int(j) for j in job_ids))
+        if not wanted:
+            return {}
+        counts: Counter[int] = Counter({j: 0 for j in wanted})
+        company_wide = True
+
+        def worth_it(pages: int | None) -> bool:
+            nonlocal company_wide
+            company_wide = pages is not None and pages <= len(wanted)
+            return company_wide
+
+        for app in self.t.paginate("applications", {"status": "active", "per_page": PER_PAGE}, pages=worth_it):
+            if app.get("status") == "active" and not app.get("prospect"):
+                counts.update({j["id"] for j in app.get("jobs") or [] if j and j.get("id")})
+        if not company_wide:
+            for job_id in wanted:
+                counts[job_id] = sum(1 for _ in self.iter_active_application_rows(job_id))
+        return dict(counts)
 
     def list_stages(self, job_id: int) -> list[Stage]:
         # `priority` orders the plan (0 first); `active: false` marks a deleted stage.

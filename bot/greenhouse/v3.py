@@ -11,7 +11,8 @@ calls filtered by parent (`job_ids=`) and resolved by `ids=` in batches of at mo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +26,7 @@ from .models import (
     EmailTemplate,
     GreenhouseUser,
     Job,
+    JobListing,
     Named,
     Opening,
     RejectionReason,
@@ -123,6 +125,41 @@ class HarvestV3(HarvestOverHttp):
         # office names are left out too: resolving them would cost requests per page.
         for job in self._list("jobs", updated_at=f"gte|{iso_utc(since)}"):
             yield job_from_v3(job)
+
+    def list_open_jobs(self, member_user_id: int | None = None) -> list[JobListing]:
+        # No job embeds its team or openings: a member's jobs come from their hiring-team
+        # rows (filter `user_ids`, §4 row 5), then the open ones by `ids` and their open
+        # openings by `job_ids` (`open=true`, §4 row 6), 50 jobs a request. Every open job:
+        # `jobs?status=open` and every open opening, 500 a page each.
+        roles: dict[int, list[Role]] = {}
+        if member_user_id is None:
+            jobs = [j for j in self._list("jobs", status="open")]
+            openings = self._list("openings", open="true")
+        else:
+            for m in self._list("job_hiring_managers", user_ids=int(member_user_id)):
+                if m.get("user_id") == member_user_id and m.get("job_id"):
+                    roles.setdefault(int(m["job_id"]), []).append(Role.HIRING_MANAGER)
+            for m in self._list("job_owners", user_ids=int(member_user_id)):
+                if m.get("user_id") == member_user_id and m.get("job_id") and m.get("type") in _OWNER_ROLES:
+                    roles.setdefault(int(m["job_id"]), []).append(_OWNER_ROLES[m["type"]])
+            jobs = [j for j in self._batched("jobs", "ids", roles, status="open") if j["id"] in roles]
+            openings = self._batched("openings", "job_ids", [j["id"] for j in jobs], open="true")
+        jobs = [j for j in jobs if status_of(j) == "open"]
+        open_count = Counter(o.get("job_id") for o in openings if o.get("open"))
+        return [JobListing(id=j["id"], name=j.get("name") or f"Job {j['id']}", requisition_id=j.get("requisition_id"),
+                           confidential=bool(j.get("confidential")), open_openings=open_count[j["id"]],
+                           member_roles=tuple(dict.fromkeys(roles.get(j["id"], ()))))
+                for j in jobs]
+
+    def count_active_applications(self, job_ids: Sequence[int]) -> dict[int, int]:
+        # `job_ids` takes 50 jobs: ⌈jobs/50⌉ requests, more only past 500 active in a batch.
+        wanted = list(dict.fromkeys(int(j) for j in job_ids))
+        counts: Counter[int] = Counter({j: 0 for j in wanted})
+        for app in self._batched("applications", "job_ids", wanted, status="active"):
+            if app.get("prospect") or app.get("status") not in ACTIVE_STATUSES or app.get("job_id") not in counts:
+                continue
+            counts[app["job_id"]] += 1
+        return dict(counts)
 
     def _hydrate(self, jobs: list[dict[str, Any]]) -> list[Job]:
         """Add what v1 embedded in a job: openings and hiring team (plus department

@@ -106,7 +106,10 @@ def test_paging_follows_link_next_until_the_last_page(gh: FakeGreenhouse) -> Non
         gh.add_candidate(cid, f"Extra Person{cid}", [gh.application(cid * 10, JOB)])
     answer = gh.handle("GET", "/candidates", {"job_id": str(JOB), "per_page": "4"}, BASIC)
     assert [c["id"] for c in answer.json()] == [1, 2, 3, 10]  # the prospect is not a candidate on the job
-    assert answer.headers["Link"] == f'<{gh.base}/candidates?job_id={JOB}&per_page=4&page=2>; rel="next"'
+    assert answer.headers["Link"] == (f'<{gh.base}/candidates?job_id={JOB}&per_page=4&page=2>; rel="next", '
+                                      f'<{gh.base}/candidates?job_id={JOB}&per_page=4&page=3>; rel="last"')
+    counted = gh.handle("GET", "/candidates", {"job_id": str(JOB), "per_page": "4", "skip_count": "true"}, BASIC)
+    assert counted.headers["Link"] == f'<{gh.base}/candidates?job_id={JOB}&per_page=4&skip_count=true&page=2>; rel="next"'
     last = gh.handle("GET", "/candidates", {"job_id": str(JOB), "per_page": "4", "page": "3"}, BASIC)
     assert [c["id"] for c in last.json()] == [15, 16] and "Link" not in last.headers
     too_big = gh.handle("GET", "/candidates", {"per_page": "501"}, BASIC)

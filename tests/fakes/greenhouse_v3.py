@@ -187,7 +187,7 @@ class FakeGreenhouseV3:
         items = resources[path]()
         filters = {
             "ids": "id", "job_ids": "job_id", "primary_email": "primary_email",
-            "requisition_id": "requisition_id", "email_type": "email_type",
+            "requisition_id": "requisition_id", "email_type": "email_type", "user_ids": "user_id",
         }
         for key, field in filters.items():
             if key in p:
@@ -195,6 +195,10 @@ class FakeGreenhouseV3:
                 items = [i for i in items if str(i.get(field)) in wanted]
         if "active" in p and path == "/job_interview_stages":
             items = [i for i in items if str(i["active"]).lower() == p["active"]]
+        if "status" in p and path == "/jobs":
+            items = [i for i in items if i["status"] == p["status"]]
+        if "open" in p and path == "/openings":
+            items = [i for i in items if str(i["open"]).lower() == p["open"]]
         if "status" in p and path == "/applications":
             want = {"active": "in_process"}.get(p["status"], p["status"])
             items = [i for i in items if i["status"] == want]

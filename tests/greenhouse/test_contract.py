@@ -7,7 +7,7 @@ import pytest
 
 from bot.greenhouse.errors import ValidationFailed
 from bot.greenhouse.models import Role
-from tests.conftest import CLOSED_OPENING, COORDINATOR_ID, HM_ID, JOB_ID, OPEN_OPENINGS, RECRUITER_ID
+from tests.conftest import CLOSED_OPENING, COORDINATOR_ID, HM_ID, JOB_ID, OPEN_OPENINGS, OUTSIDER_ID, RECRUITER_ID
 
 
 def test_find_user_by_email_and_by_id(backend):
@@ -236,3 +236,76 @@ def test_move_runs_the_fence_before_sending_and_a_raising_fence_sends_nothing(ba
     backend.harvest.move_application(11, phone, onsite, acting_user_id=RECRUITER_ID,
                                      before_send=lambda: seen.append(len(gh.writes())))
     assert seen == [0] and len(gh.writes()) == 1
+
+
+def _more_jobs(gh):
+    """Around the seeded job: a job Rita coordinates (one of two openings open), a closed
+    job and a draft she recruits for, and an open job she is not on."""
+    gh.add_job(7001, "Geologist", team={"coordinators": [RECRUITER_ID], "hiring_managers": [HM_ID]},
+               openings=[gh.opening(70011), gh.opening(70012, "closed")])
+    gh.add_job(7002, "Closed job", team={"recruiters": [RECRUITER_ID]}, openings=[gh.opening(70021, "closed")],
+               status="closed")
+    gh.add_job(7003, "Draft job", team={"recruiters": [RECRUITER_ID]}, status="draft")
+    gh.add_job(7004, "Not hers", team={"recruiters": [COORDINATOR_ID]}, openings=[gh.opening(70041)])
+
+
+def test_open_jobs_of_a_hiring_team_member_with_their_roles(backend):
+    gh, h = backend.gh, backend.harvest
+    _more_jobs(gh)
+    mine = {j.id: (j.name, j.open_openings, set(j.member_roles)) for j in h.list_open_jobs(RECRUITER_ID)}
+    assert mine == {JOB_ID: (gh.jobs[JOB_ID]["name"], len(OPEN_OPENINGS), {Role.RECRUITER}),
+                    7001: ("Geologist", 1, {Role.COORDINATOR})}
+    assert {j.id for j in h.list_open_jobs(HM_ID)} == {JOB_ID, 7001}
+    assert h.list_open_jobs(OUTSIDER_ID) == []
+    # reads only, list calls only (no job read by its own path)
+    assert gh.writes() == [] and not any(c.path.startswith("/jobs/") for c in gh.reads())
+
+
+def test_every_open_job_for_admins(backend):
+    gh, h = backend.gh, backend.harvest
+    _more_jobs(gh)
+    every = {j.id: (j.open_openings, j.member_roles) for j in h.list_open_jobs()}
+    assert every == {JOB_ID: (2, ()), 7001: (1, ()), 7004: (1, ())}
+
+
+def test_open_jobs_of_a_member_on_many_jobs_cost_a_few_list_requests(backend):
+    gh, h = backend.gh, backend.harvest
+    for i in range(120):
+        gh.add_job(8000 + i, f"Job {i}", team={"recruiters": [RECRUITER_ID]}, openings=[gh.opening(80000 + i)])
+    before = len(gh.calls)
+    listed = h.list_open_jobs(RECRUITER_ID)
+    assert len(listed) == 121 and all(j.open_openings >= 1 for j in listed)
+    # v1: one page of open jobs (≤ 500 a page); v3: owners + hiring managers + ⌈121/50⌉ × (jobs + openings)
+    assert len(gh.calls) - before == (1 if backend.version == "v1" else 2 + 3 + 3)
+
+
+def test_active_application_counts_per_job(backend):
+    gh, h = backend.gh, backend.harvest
+    _more_jobs(gh)
+    gh.add_candidate(5000, "Pro Spect", [gh.application(50_000, JOB_ID, prospect=True)])
+    gh.add_candidate(5001, "Geo One", [gh.application(50_001, 7001)])
+    counts = h.count_active_applications([JOB_ID, 7001, 7004])
+    expected = {jid: sum(1 for c in gh.candidates.values() for a in c["applications"]
+                         if a["status"] == "active" and not a["prospect"] and a["jobs"][0]["id"] == jid)
+                for jid in (JOB_ID, 7001, 7004)}
+    assert expected == {JOB_ID: 3, 7001: 1, 7004: 0}
+    assert {j: counts[j] for j in expected} == expected
+    assert h.count_active_applications([]) == {}
+
+
+def test_active_counts_take_the_cheaper_walk(backend):
+    gh, h = backend.gh, backend.harvest
+    for i in range(1_200):  # 1,200 active applications elsewhere: 3 company-wide pages of 500
+        gh.add_candidate(10_000 + i, f"Busy Person{i}", [gh.application(100_000 + i, 9000 + i % 40)])
+    before = len(gh.calls)
+    assert h.count_active_applications([JOB_ID])[JOB_ID] == 3
+    one_job = len(gh.calls) - before
+    before = len(gh.calls)
+    counts = h.count_active_applications([9000 + i for i in range(5)])
+    five_jobs = len(gh.calls) - before
+    assert all(counts[9000 + i] == 30 for i in range(5))
+    if backend.version == "v1":
+        # one job: the first company-wide page says 3 pages > 1 job, so one walk of the job instead
+        assert one_job == 2 and five_jobs == 3  # five jobs: the 3 company-wide pages
+    else:
+        assert one_job == 1 and five_jobs == 1  # `job_ids` takes 50 jobs a request
