@@ -21,7 +21,7 @@ from .v3_auth import V3TokenAuth
 
 # Starting guesses only: the limit is taken from X-RateLimit-Limit at run time.
 V1_LIMIT, V1_WINDOW_S = 50, 10.0  # Harvest v1 documents its limit per 10 seconds
-V3_LIMIT, V3_WINDOW_S = 50, 30.0  # v3: per 30 seconds (docs/HARVEST_V3.md §5)
+V3_LIMIT, V3_WINDOW_S = 50, 30.0  # v3: fixed 30 s window; 50 until X-RateLimit-Limit says (docs/HARVEST_V3.md §5)
 
 
 def _fingerprint(secret: str) -> str:

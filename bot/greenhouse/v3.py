@@ -40,8 +40,8 @@ from .wire import (
 
 PER_PAGE = 500  # v3 allows 1..500 (§2)
 IDS_PER_CALL = 50  # `ids` and parent-id filters take at most 50 values (§2)
-# The query says `status=active`; the response says `in_process`.
-# UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 12
+# The query says `status=active`; the response says `in_process` (both accepted when read).
+# Confirmed: docs/harvest-v3-reference.md §4 row 12 (get_v3-applications' two enums, quoted secondhand)
 ACTIVE_STATUSES = frozenset({"active", "in_process"})
 _OWNER_ROLES = {"recruiter": Role.RECRUITER, "coordinator": Role.COORDINATOR, "sourcer": Role.SOURCER}
 
@@ -69,19 +69,20 @@ class HarvestV3(HarvestOverHttp):
 
     def _first(self, resource: str, **filters: Any) -> dict[str, Any] | None:
         # There is no GET-by-id in v3: `?ids=N` returns 0 or 1 items, so "not found" is
-        # an empty list, not a 404.
-        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 (conventions: single reads via `ids`)
+        # an empty list, not a 404. Confirmed: docs/harvest-v3-reference.md §4 (conventions).
         return next(iter(self._list(resource, **filters)), None)
 
     # --- users -----------------------------------------------------------------------------
 
     def find_user_by_email(self, email: str) -> GreenhouseUser | None:
-        # `primary_email` matches the primary address only. v1 also matched secondary
-        # addresses; v3's way to do that (`/user_emails`, filter name unknown) is
-        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 1 — so a user known
-        # to Greenhouse only by a secondary address is not found here, and must be
-        # linked by hand (`/greenhouse link`).
+        """Primary address first (`users?primary_email=`, one request). Only on a miss, the
+        secondary addresses as v1 matched them: `user_emails?email=` (case-insensitive exact
+        match) names the `user_id`, read with `users?ids=` (docs/harvest-v3-reference.md
+        §4 row 1, confirmed: get_v3-user-emails). So a miss costs 2 requests, a secondary hit 3."""
         user = self._first("users", primary_email=email)
+        if user is None:
+            row = self._first("user_emails", email=email)
+            user = self._first("users", ids=int(row["user_id"])) if row and row.get("user_id") else None
         return user_from_v3(user) if user else None
 
     def get_user(self, user_id: int) -> GreenhouseUser | None:
@@ -94,7 +95,8 @@ class HarvestV3(HarvestOverHttp):
         Service accounts stay hidden (Greenhouse's default): nobody acts as one in Slack."""
         since = {"updated_at": f"gte|{iso_utc(updated_after)}"} if updated_after is not None else {}
         users = {u["id"]: u for u in self._list("users", **since)}
-        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 1 (user_emails rows `{user_id, email}`)
+        # user_emails rows are `{id, user_id, email, verified, …}`. Confirmed:
+        # docs/harvest-v3-reference.md §4 row 1.
         emails: dict[int, list[str]] = {}
         for row in self._list("user_emails", **since):
             if row.get("user_id") and row.get("email"):
@@ -167,8 +169,8 @@ class HarvestV3(HarvestOverHttp):
         if not jobs:
             return []
         ids = [j["id"] for j in jobs]
-        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 5 (job_owners `user_id`, `type`,
-        # `responsible`; job_hiring_managers `user_id`; no v1 `active` flag)
+        # job_owners `{job_id, user_id, type, responsible}`, job_hiring_managers `{job_id, user_id}`;
+        # no v1 `active` flag. Confirmed: docs/harvest-v3-reference.md §4 row 5.
         openings = list(self._batched("openings", "job_ids", ids))
         owners = list(self._batched("job_owners", "job_ids", ids))
         managers = list(self._batched("job_hiring_managers", "job_ids", ids))
@@ -180,8 +182,8 @@ class HarvestV3(HarvestOverHttp):
         users = optional("team names", left_out, lambda: {
             u["id"]: person_name(u) for u in self._batched("users", "ids", user_ids)}) or {}
         reasons = optional("close reasons", left_out, lambda: self._close_reason_names(openings)) or {}
-        # /departments and /offices are ordinary v3 list endpoints taking `ids`.
-        # UNCONFIRMED: see docs/harvest-v3-reference.md §2 (not in the §4 table)
+        # /departments and /offices are ordinary v3 list endpoints taking `ids`
+        # (confirmed: docs/harvest-v3-reference.md §2).
         dept_ids = [j["department_id"] for j in jobs if j.get("department_id")]
         office_ids = [o for j in jobs for o in j.get("office_ids") or []]
         departments = optional("department", left_out, lambda: {
@@ -225,8 +227,8 @@ class HarvestV3(HarvestOverHttp):
         names: dict[int, str] = {}
         pending: list[dict[str, Any]] = []
         for app in self._list("applications", job_ids=int(job_id), status="active"):
-            # `job_ids` filters on the current job and may include prospects (§4 row 12).
-            # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 12 (`job_id`, `prospect` fields)
+            # `job_ids` filters on the current job and may include prospects; `job_id` and
+            # `prospect` are application fields (confirmed: docs/harvest-v3-reference.md §4 row 12).
             if app.get("prospect") or app.get("status") not in ACTIVE_STATUSES:
                 continue
             if app.get("job_id") is not None and app["job_id"] != job_id:
@@ -307,15 +309,15 @@ class HarvestV3(HarvestOverHttp):
         return [Named(id=r["id"], name=r["name"]) for r in self._list("close_reasons")]
 
     def list_rejection_reasons(self) -> list[RejectionReason]:
-        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 9 (`include_defaults` on v3)
+        # `include_defaults` exists on v3 too (confirmed: docs/harvest-v3-reference.md §4 row 9).
         return [
             RejectionReason(id=r["id"], name=r["name"], type_name=(r.get("type") or {}).get("name"))
             for r in self._list("rejection_reasons", include_defaults="true")
         ]
 
     def list_rejection_email_templates(self) -> list[EmailTemplate]:
-        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 10 (the filter's name). The
-        # type is checked again here, so a filter Greenhouse ignores costs pages, not correctness.
+        # The filter is `email_type` (confirmed: docs/harvest-v3-reference.md §4 row 10); the
+        # type is still checked here, so a filter Greenhouse ignored would cost pages, not correctness.
         return [
             EmailTemplate(id=t["id"], name=t["name"])
             for t in self._list("email_templates", email_type="candidate_rejection")
@@ -329,7 +331,8 @@ class HarvestV3(HarvestOverHttp):
         before_send: BeforeSend | None = None,
     ) -> None:
         # v3 addresses an opening by its own id; the job follows automatically (§4 row 7).
-        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 7 (body may be `open: false`)
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 7 (the body: two v3 clients send
+        # `status: "closed"`, the read side says `open`; no copy of the reference page found).
         self.t.write("PATCH", f"openings/{int(opening_id)}", json=close_opening_body(close_reason_id),
                      acting_user_id=acting_user_id, before_send=before_send)
 
@@ -346,21 +349,21 @@ class HarvestV3(HarvestOverHttp):
         if rejection_reason_id is None:
             # Greenhouse would answer 422; say it before sending anything.
             raise ValidationFailed("a rejection reason is required to reject an application in Harvest v3")
-        # The same fields as v1. UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 14
-        # (`rejection_email.email_template_id` on v3)
+        # The same fields as v1, `rejection_email.email_template_id` included (confirmed:
+        # docs/harvest-v3-reference.md §4 row 14).
         body = reject_body(rejection_reason_id, notes, email_template_id)
-        # 204 No Content: there is no application in the answer; callers re-read. A
-        # non-active application is expected to answer 422 (→ ValidationFailed).
-        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 14 (the 422 for non-active)
+        # 204 No Content (confirmed): there is no application in the answer; callers re-read.
+        # A non-active application is expected to answer 422 (→ ValidationFailed).
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 14 (the page lists a generic 422)
         self.t.write("POST", f"applications/{int(application_id)}/reject", json=body, acting_user_id=acting_user_id,
                      before_send=before_send)
 
     def unreject_application(
         self, application_id: int, acting_user_id: int, before_send: BeforeSend | None = None
     ) -> None:
-        # Scope harvest:applications:unreject. Body `{}` like v1 (the page marks it optional);
-        # the answer is expected to be 204 like reject. UNCONFIRMED: see
-        # docs/harvest-v3-reference.md §4 row 15. Callers re-read the application.
+        # Scope harvest:applications:unreject; the endpoint has no body properties, so `{}`
+        # (confirmed secondhand). Any 2xx is success; the code (204 like reject?) is
+        # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 15. Callers re-read the application.
         self.t.write("POST", f"applications/{int(application_id)}/unreject", json={}, acting_user_id=acting_user_id,
                      before_send=before_send)
 
@@ -383,21 +386,23 @@ class HarvestV3(HarvestOverHttp):
 
 def _with_query(resource: str, params: dict[str, Any]) -> str:
     """The query string built by hand: `,` in id lists and `|` in date filters stay
-    literal (httpx would send %2C and %7C); everything else is percent-encoded.
-    UNCONFIRMED: see docs/harvest-v3-reference.md §2 (whether %7C is accepted)."""
+    literal (httpx would send %2C and %7C); everything else is percent-encoded, colons in
+    timestamps too — exactly what Greenhouse's own examples send (confirmed:
+    docs/harvest-v3-reference.md §2). Whether %7C would also be accepted is untested and unneeded."""
     return resource + "?" + "&".join(f"{k}={quote(str(v), safe=',|')}" for k, v in params.items())
 
 
 def _stage(app: dict[str, Any]) -> str | None:
-    # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 12. `stage_name` if the
-    # application carries it; otherwise the stage stays unknown (shown as "No stage").
+    # `stage_name` is the current interview stage's display name (confirmed:
+    # docs/harvest-v3-reference.md §4 row 12); null for prospects and closed applications,
+    # and then the stage stays unknown (shown as "No stage").
     # The documented alternative, /application_stages?application_ids=…&current=true then
     # /job_interview_stages?ids=…, would cost 2 more requests per 50 applications.
     return app.get("stage_name") or None
 
 
 def user_from_v3(d: dict[str, Any]) -> GreenhouseUser:
-    # UNCONFIRMED: see docs/harvest-v3-reference.md §2 (renames `deactivated`, `primary_email`)
+    # v3 names: `deactivated`, `primary_email`, `emails[]` (confirmed: docs/harvest-v3-reference.md §2).
     return GreenhouseUser(
         id=d["id"],
         name=person_name(d),
@@ -409,7 +414,7 @@ def user_from_v3(d: dict[str, Any]) -> GreenhouseUser:
 
 
 def opening_from_v3(d: dict[str, Any], reasons: dict[int, Named]) -> Opening:
-    # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 6 (`open` bool, `close_reason_id`)
+    # `open` (bool) and `close_reason_id` (confirmed: docs/harvest-v3-reference.md §4 row 6).
     reason_id = d.get("close_reason_id")
     return Opening(
         id=d["id"],
@@ -431,7 +436,7 @@ def job_from_v3(
     offices: list[str] | None = None,
     left_out: list[str] | None = None,
 ) -> Job:
-    # UNCONFIRMED: see docs/harvest-v3-reference.md §4 row 3 (`department_id`, `office_ids[]`)
+    # `department_id` (one) and `office_ids[]` (confirmed: docs/harvest-v3-reference.md §4 row 3).
     return Job(
         id=d["id"],
         name=d.get("name") or f"Job {d['id']}",

@@ -12,8 +12,9 @@ other tokens is unknown; if it does, the other holder gets a 401, and the
 transport's refresh-once-and-retry mints it a new one.
 UNCONFIRMED: see docs/harvest-v3-reference.md §1 (one active token per client id?)
 
-The token endpoint has its own rate window, so token requests
-bypass the Harvest limiter and are tried once: a failure is reported, not retried.
+The token endpoint has its own rate window (60 s per one secondhand source;
+UNCONFIRMED: see docs/harvest-v3-reference.md §3), so token requests bypass the
+Harvest limiter and are tried once: a failure is reported, not retried.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from .errors import AuthenticationError, GreenhouseError, RateLimited, ServerErr
 
 log = logging.getLogger("bot.harvest.auth")
 
-DEFAULT_LIFETIME_S = 3600.0  # UNCONFIRMED: see docs/harvest-v3-reference.md §1 (the documented example value)
+# Only when a token answer has no usable `expires_at`/`expires_in`: access tokens live an hour
+# (docs/harvest-v3-reference.md §1, the partner guide's stated TTL).
+DEFAULT_LIFETIME_S = 3600.0
 RENEW_BEFORE_S = 60.0
 
 
@@ -102,8 +105,8 @@ class V3TokenAuth:
             return token.value
 
     def _sub(self, acting_user_id: int | None) -> int:
-        # Reads as the configured Site Admin: v3 list endpoints show nothing to other users.
-        # UNCONFIRMED: see docs/harvest-v3-reference.md §1 (Site Admin wording is third-party)
+        # Reads as the configured Site Admin: v3 list endpoints show nothing to other users
+        # (confirmed secondhand: docs/harvest-v3-reference.md §1).
         return self.read_as_user_id if acting_user_id is None else int(acting_user_id)
 
     def _fresh(self, sub: int) -> str | None:
@@ -129,7 +132,7 @@ class V3TokenAuth:
         body = _json(response)
         if response.status_code >= 400 or not isinstance(body, dict) or not body.get("access_token"):
             raise self._error(response.status_code, body)
-        # UNCONFIRMED: see docs/harvest-v3-reference.md §1 (`access_token` in the response)
+        # `access_token`, `token_type`, `expires_at` (confirmed: docs/harvest-v3-reference.md §1).
         value = str(body["access_token"])
         register_secret(value)
         now = self._clock()
@@ -138,8 +141,9 @@ class V3TokenAuth:
         return _Token(value, now + lifetime - min(RENEW_BEFORE_S, lifetime / 2))
 
     def _error(self, status: int, body: Any) -> GreenhouseError:
-        # Classify by the body, not the status (see the reference's measured errors).
-        # UNCONFIRMED: see docs/harvest-v3-reference.md §1 (token-endpoint error shapes)
+        # Classify by the body, not the status: RFC 6749 `{"error": "invalid_client"}` is what
+        # the endpoint answers for bad credentials (confirmed secondhand), `{"message": …}` for
+        # a malformed request. UNCONFIRMED: see docs/harvest-v3-reference.md §1 (the 400 shapes).
         code = body.get("error") if isinstance(body, dict) else None
         message = body.get("message") if isinstance(body, dict) else None
         text = self._scrub(str(message or code or f"HTTP {status}"))

@@ -70,7 +70,7 @@ def reject_body(rejection_reason_id: int | None, notes: str | None, email_templa
     if notes:
         body["notes"] = notes
     if email_template_id is not None:
-        # UNCONFIRMED for v3: docs/HARVEST_V3.md §5 (`rejection_email` fields)
+        # v3 takes the same object (confirmed: docs/harvest-v3-reference.md §4 row 14)
         body["rejection_email"] = {"email_template_id": email_template_id}
     return body
 

@@ -12,6 +12,11 @@
 Calls are recorded into the wrapped FakeGreenhouse's `calls` (paths relative to
 the v3 base), so tests inspect both versions the same way; `sub_of(call)` says
 which user a call acted as.
+
+Names, filters and shapes follow docs/harvest-v3-reference.md ("Confirmed since" says
+where each comes from). Where that page still says UNCONFIRMED — the close-opening
+body, the unreject answer code, the 422 for rejecting a non-active application —
+the fake answers as the bot expects, so those stay guesses until a sandbox run.
 """
 
 from __future__ import annotations
@@ -142,7 +147,7 @@ class FakeGreenhouseV3:
         else:
             offset = 0
         for key, value in params.items():
-            if (key == "ids" or key.endswith("_ids")) and len(value.split(",")) > 50:
+            if (key == "ids" or key.endswith("_ids") or key == "email") and len(value.split(",")) > 50:
                 return httpx.Response(422, json={"errors": [f"{key} must have at most 50 items"]})
         per_page = int(params.get("per_page", 100))
         if not 1 <= per_page <= 500:
@@ -193,6 +198,10 @@ class FakeGreenhouseV3:
             if key in p:
                 wanted = set(p[key].split(",")) if key.endswith("ids") else {p[key]}
                 items = [i for i in items if str(i.get(field)) in wanted]
+        if "email" in p and path == "/user_emails":
+            # get_v3-user-emails: comma-separated, at most 50, case-insensitive exact match
+            wanted = {e.strip().lower() for e in p["email"].split(",")}
+            items = [i for i in items if i["email"].lower() in wanted]
         if "active" in p and path == "/job_interview_stages":
             items = [i for i in items if str(i["active"]).lower() == p["active"]]
         if "status" in p and path == "/jobs":

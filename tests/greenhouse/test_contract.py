@@ -22,6 +22,22 @@ def test_find_user_by_email_and_by_id(backend):
     assert all("on-behalf-of" not in c.headers for c in gh.calls)
 
 
+def test_a_user_is_found_by_a_secondary_address_in_any_case(backend):
+    gh, h = backend.gh, backend.harvest
+    gh.users[HM_ID]["emails"].append("hannah.m@personal.test")
+    gh.calls.clear()
+    assert h.find_user_by_email("Hannah.M@Personal.test").id == HM_ID
+    if backend.v3:
+        # primary address first; only on a miss the address rows, then the user they name
+        assert [(c.path, sorted(c.params)) for c in gh.calls] == [
+            ("/users", ["per_page", "primary_email"]), ("/user_emails", ["email", "per_page"]),
+            ("/users", ["ids", "per_page"])]
+        assert gh.calls[-1].params["ids"] == str(HM_ID)
+    gh.calls.clear()
+    assert h.find_user_by_email(gh.users[HM_ID]["primary_email_address"]).id == HM_ID
+    assert len(gh.calls) == 1  # a primary address costs one request on both versions
+
+
 def test_get_job_with_openings_and_hiring_team(backend):
     gh, h = backend.gh, backend.harvest
     raw = gh.jobs[JOB_ID]

@@ -209,3 +209,23 @@ def test_expires_at_wins_over_expires_in_when_both_are_sent():
         now[0] += 560  # 40 s left by expires_at (expires_in would say well over an hour)
         auth.token(READER_ID)
         assert len(seen) == 2
+
+
+@pytest.mark.parametrize("offset", ["Z", "+00:00", "+02:00"])
+def test_expires_at_with_an_offset_as_greenhouse_writes_it(offset):
+    # Greenhouse's own client's test uses `2099-12-31T23:59:59+00:00` (docs/harvest-v3-reference.md §1).
+    from datetime import datetime, timedelta, timezone
+
+    start = 1_800_000_000.0
+    now = [start]
+    zone = timezone(timedelta(hours=2)) if offset == "+02:00" else timezone.utc
+    at = datetime.fromtimestamp(start + 600, tz=zone).strftime("%Y-%m-%dT%H:%M:%S") + offset
+    with respx.mock() as router:
+        auth, seen = _auth(router, {"expires_at": at}, lambda: now[0])
+        auth.token(READER_ID)
+        now[0] += 530  # 70 s left: still the same token
+        auth.token(READER_ID)
+        assert len(seen) == 1
+        now[0] += 20  # 50 s left: renewed
+        auth.token(READER_ID)
+        assert len(seen) == 2
