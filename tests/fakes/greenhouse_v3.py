@@ -25,6 +25,7 @@ import base64
 import itertools
 import json
 import re
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -105,8 +106,11 @@ class FakeGreenhouseV3:
         if faulty is not None:
             return faulty
         response = self._route(request.method, path, params, body, call)
+        # Every v3 answer carries the three headers; the window is a fixed 30 s and the reset
+        # is in epoch seconds (docs/harvest-v3-reference.md §3).
         response.headers["X-RateLimit-Limit"] = str(self.gh.rate_limit)
         response.headers["X-RateLimit-Remaining"] = str(self.gh.rate_limit - 1)
+        response.headers["X-RateLimit-Reset"] = str((int(time.time()) // 30 + 1) * 30)
         return response
 
     def _route(self, method: str, path: str, params: dict[str, str], body: Any, call: Call) -> httpx.Response:
