@@ -124,6 +124,14 @@ class BoundedCache(Generic[K, V]):
             entries, total = len(self._items), int(self._items.currsize)
         self.stats.size(entries, total)
 
+    def discard(self, key: K) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._items)

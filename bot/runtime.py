@@ -41,6 +41,7 @@ from bot.web import create_web_app
 from bot.workflows.autoclose import AutoClose
 from bot.workflows.candidate_names import CandidateNames
 from bot.workflows.home import Home
+from bot.workflows.home_jobs import HomeJobs
 from bot.workflows.job_view import JobViews
 from bot.workflows.reference import ReferenceLists
 from bot.workflows.reminders import Reminders
@@ -124,7 +125,8 @@ def build_services(
         lease_s=settings.bot_claim_lease_s, undo_minutes=settings.bot_undo_minutes,
     )
     watches = Watches(store, harvest)
-    home = Home(requests, allow_self_approval=settings.bot_allow_self_approval)
+    home = Home(requests, allow_self_approval=settings.bot_allow_self_approval,
+                jobs=HomeJobs(harvest, ttl_s=settings.bot_cache_ttl_s))
     autoclose = AutoClose(store, harvest, requests, watches,
                           SlackClosingNotices(slack, identity, dm=settings.bot_notify_dm))
     return Services(

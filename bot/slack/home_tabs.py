@@ -26,15 +26,17 @@ class HomeTabs:
         self.home = home
         self.identity = identity
 
-    def publish(self, slack_user_id: str) -> None:
+    def publish(self, slack_user_id: str, jobs_offset: int = 0) -> None:
         """Never raises: a tab that could not be drawn now is drawn at the next change or opening."""
         try:
-            tab = self.home.tab_for(self.identity.caller(slack_user_id))
+            tab = self.home.tab_for(self.identity.caller(slack_user_id), jobs_offset)
             self.client.views_publish(user_id=slack_user_id, view=home_view(tab))
         except Exception as exc:  # noqa: BLE001
             log.warning("home_publish_failed error=%s", type(exc).__name__)
 
     def after_change(self, r: Request) -> None:
+        if r.wrote_something and self.home.jobs is not None:
+            self.home.jobs.forget_job(r.job_id)  # its openings or active candidates changed
         concerned = [r.requester, r.decided_by]
         concerned += [self.identity.slack_user_for(gh) for gh in Home.concerned_greenhouse_ids(r)]
         for user in dict.fromkeys(u for u in concerned if u):

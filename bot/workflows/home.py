@@ -1,6 +1,7 @@
-"""What a person's App Home holds, from the store alone: the requests waiting for
-their decision and the requests they made. No Slack here (bot/slack/blocks/home.py
-draws it) and no Harvest call: opening the tab costs Greenhouse nothing.
+"""What a person's App Home holds: the requests waiting for their decision and the
+requests they made (from the store alone), and *Your jobs* (bot/workflows/home_jobs.py:
+a few Harvest list requests, cached, so opening the tab again costs Greenhouse nothing).
+No Slack here (bot/slack/blocks/home.py draws it).
 
 Who may approve is decided at the click by `Decisions.may_decide` against the
 job's team as Greenhouse lists it then; this list uses the approvers recorded
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.identity import Caller
 
+from .home_jobs import HomeJobs, YourJobs
 from .requests import Request, Requests
 
 DECIDABLE = ("requested", "failed")
@@ -25,26 +27,31 @@ class HomeTab:
     unmapped_because: str | None = None
     waiting: list[Request] = field(default_factory=list)  # the viewer may decide these
     mine: list[Request] = field(default_factory=list)  # the viewer asked for these
+    jobs: YourJobs | None = None  # None: no jobs section (unmapped, or not wired)
 
     @property
     def empty(self) -> bool:
-        return not (self.waiting or self.mine)
+        has_jobs = self.jobs is not None and bool(self.jobs.total or self.jobs.unavailable)
+        return not (self.waiting or self.mine or has_jobs)
 
 
 class Home:
-    def __init__(self, requests: Requests, *, allow_self_approval: bool) -> None:
+    def __init__(self, requests: Requests, *, allow_self_approval: bool, jobs: HomeJobs | None = None) -> None:
         self.requests = requests
         self.allow_self_approval = allow_self_approval
+        self.jobs = jobs
 
-    def tab_for(self, caller: Caller) -> HomeTab:
+    def tab_for(self, caller: Caller, jobs_offset: int = 0) -> HomeTab:
+        """`jobs_offset`: the first of the viewer's jobs shown (the tab's Next/Previous buttons)."""
         if caller.mapping is None and not caller.is_admin:
             return HomeTab(caller.slack_user_id, mapped=False, unmapped_because=caller.unmapped_because)
         everything = self.requests.all()
         waiting = sorted((r for r in everything if self.may_decide(r, caller)), key=lambda r: r.created_at)
         mine = sorted((r for r in everything if r.requester == caller.slack_user_id and r.state not in ("draft", "discarded")),
                       key=lambda r: r.created_at, reverse=True)[:RECENT]
+        jobs = self.jobs.for_viewer(caller, jobs_offset) if self.jobs is not None else None
         return HomeTab(caller.slack_user_id, mapped=caller.mapping is not None, waiting=waiting, mine=mine,
-                       unmapped_because=caller.unmapped_because)
+                       unmapped_because=caller.unmapped_because, jobs=jobs)
 
     def may_decide(self, r: Request, caller: Caller) -> bool:
         if r.state not in DECIDABLE:

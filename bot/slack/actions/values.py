@@ -9,6 +9,7 @@ from typing import Any
 from bot.workflows.errors import UserFacingError
 
 _PAGE_RE = re.compile(r"([0-9]{1,18}):([0-9]{1,7})")
+_ID_RE = re.compile(r"[0-9]{1,18}")  # ASCII digits only
 _REQUEST_RE = re.compile(r"req-[0-9a-f]{12,32}")
 STALE = "That button is out of date; run the command again."
 
@@ -19,6 +20,13 @@ def page_value(value: object) -> tuple[int, int]:
     if not match:
         raise UserFacingError(STALE)
     return int(match.group(1)), int(match.group(2))
+
+
+def id_value(value: object) -> int:
+    """A job ID, or the offset of a page of jobs: digits only."""
+    if not isinstance(value, str) or not _ID_RE.fullmatch(value):
+        raise UserFacingError(STALE)
+    return int(value)
 
 
 def request_id_value(value: object) -> str:
@@ -37,6 +45,10 @@ def _action(body: dict[str, Any]) -> dict[str, Any]:
 
 def button_page(body: dict[str, Any]) -> tuple[int, int]:
     return page_value(_action(body).get("value", ""))
+
+
+def button_id(body: dict[str, Any]) -> int:
+    return id_value(_action(body).get("value", ""))
 
 
 def button_request_id(body: dict[str, Any]) -> str:

@@ -8,14 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.workflows.home import HomeTab
+from bot.workflows.home_jobs import JobLine, YourJobs
 from bot.workflows.requests import Request
 
-from .common import actions, button, context, divider, header, section
+from .common import actions, button, context, divider, esc, header, section
 from .requests import approve_confirm, status_line, title
 
 HOME_APPROVE = "home_approve"
 HOME_RETRY = "home_retry"
 HOME_DENY = "home_deny"
+HOME_JOB = "home_job"  # Show job: the job view, sent to the clicker by DM
+HOME_JOBS_NEXT = "home_jobs_next"  # value: the offset of the page to show
+HOME_JOBS_PREV = "home_jobs_prev"
 MAX_HOME_BLOCKS = 100
 _RESERVED = 3  # room kept for the "… and N more" line and the footer
 
@@ -25,12 +29,16 @@ def home_view(tab: HomeTab) -> dict[str, Any]:
     if not tab.mapped and tab.unmapped_because is not None:
         blocks.append(section(f":warning: {tab.unmapped_because}"))
     if tab.empty:
-        blocks += [section("Nothing waits for you here: no request for your approval, and none of yours."),
+        blocks += [section("Nothing waits for you here: no request for your approval, none of yours, and no "
+                           "open job lists you on its hiring team."),
                    context("Try `/greenhouse job <job id>` to see a job, `/greenhouse close <job>` or "
                            "`/greenhouse reject <application id>` to ask for a change, `/greenhouse help` for the rest.")]
         return {"type": "home", "blocks": blocks}
-    blocks += _listed("Waiting for your approval", tab.waiting, _waiting_blocks, blocks, reserve=_RESERVED + 4)
-    blocks += _listed("Your requests", tab.mine, _mine_blocks, blocks, reserve=_RESERVED)
+    jobs = jobs_blocks(tab.jobs) if tab.jobs is not None else []
+    blocks += _listed("Waiting for your approval", tab.waiting, _waiting_blocks, blocks,
+                      reserve=_RESERVED + 4 + len(jobs))
+    blocks += _listed("Your requests", tab.mine, _mine_blocks, blocks, reserve=_RESERVED + len(jobs))
+    blocks += jobs
     blocks.append(context("`/greenhouse pending` lists every open request you made or may approve."))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
@@ -61,3 +69,40 @@ def _waiting_blocks(r: Request) -> list[dict[str, Any]]:
 def _mine_blocks(r: Request) -> list[dict[str, Any]]:
     where = f" In <#{r.channel}>." if r.channel else ""
     return [section(f"{title(r)}\n{status_line(r)}{where}")]
+
+
+def jobs_blocks(jobs: YourJobs) -> list[dict[str, Any]]:
+    """*Your jobs* (an admin's: *Open jobs*), one page: at most JOBS_PER_PAGE + 4 blocks."""
+    heading = "Open jobs" if jobs.every_open_job else "Your jobs"
+    out: list[dict[str, Any]] = [divider(), section(f"*{heading}* ({jobs.total})")]
+    if jobs.unavailable:
+        return out + [context(jobs.unavailable)]
+    if not jobs.total:
+        return out + [context("No open job lists you on its hiring team in Greenhouse.")]
+    out += [_job_line(line) for line in jobs.lines]
+    if jobs.next_offset is None and jobs.previous_offset is None:
+        return out
+    first, last = jobs.offset + 1, jobs.offset + len(jobs.lines)
+    out.append(context(f"{first}–{last} of {jobs.total} open jobs"))
+    paging = []
+    if jobs.previous_offset is not None:
+        paging.append(button("‹ Previous jobs", HOME_JOBS_PREV, str(jobs.previous_offset)))
+    if jobs.next_offset is not None:
+        paging.append(button("Next jobs ›", HOME_JOBS_NEXT, str(jobs.next_offset)))
+    out.append(actions(*paging))
+    return out
+
+
+def _job_line(line: JobLine) -> dict[str, Any]:
+    job = line.job
+    where = f"job {job.id}" + (f" · req {esc(job.requisition_id)}" if job.requisition_id else "")
+    openings = f"{job.open_openings} open opening{'' if job.open_openings == 1 else 's'}"
+    active = ("active candidates not known now" if line.active is None
+              else f"{line.active} active candidate{'' if line.active == 1 else 's'}")
+    facts = [openings, active]
+    if job.member_roles:
+        facts.append("you: " + ", ".join(r.value.replace("_", " ") for r in job.member_roles))
+    if job.confidential:
+        facts.append(":lock: confidential")
+    text = f"*{esc(job.name)}* · {where}\n" + " · ".join(facts)
+    return {**section(text), "accessory": button("Show job", HOME_JOB, str(job.id))}

@@ -1,0 +1,125 @@
+"""What the App Home's *Your jobs* costs Greenhouse: Harvest requests for a recruiter on
+50 open jobs (in a company of 200 open jobs), first open and repeat, on v1 and v3.
+
+The whole bot runs in this process, driven as Slack drives it (a signed `app_home_opened`
+event), against the project's fake Slack and fake Greenhouse (v1 shapes, and the same data
+in v3 shapes); the fake counts every request. The recruiter is mapped first (a `whoami`),
+so the counts are the tab's own. No delay, no rate limit: counts, not times.
+
+    .venv/bin/python bench/home_cost.py            # the table in docs/PERFORMANCE.md
+    .venv/bin/python bench/home_cost.py --jobs 120 # another size
+
+tests/test_home_jobs.py runs `measure` and checks the rule in bot/workflows/home_jobs.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import respx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.conftest import RECRUITER, RECRUITER_ID, Bot, seed_world  # noqa: E402
+from tests.fakes.greenhouse import FakeGreenhouse  # noqa: E402
+from tests.fakes.greenhouse_v3 import FakeGreenhouseV3  # noqa: E402
+from tests.fakes.slack_api import FakeSlack  # noqa: E402
+
+V3_SETTINGS = dict(greenhouse_api_key=None, greenhouse_client_id="gh-client-id-3344",
+                   greenhouse_client_secret="gh-client-secret-9f0e1d", greenhouse_read_as_user_id=900,
+                   greenhouse_api_url="https://harvest.test/v3", greenhouse_auth_url="https://auth.test/token")
+
+
+@dataclass
+class Cost:
+    version: str
+    jobs: int  # the recruiter's open jobs
+    closed_jobs: int  # and closed ones (v3 reads her jobs by id before it knows which are open)
+    company_jobs: int  # open jobs in the company
+    company_active: int  # active applications in the company
+    first: int  # requests for the first open (cold caches)
+    repeat: int  # opening it again (within the TTL)
+    next_page: int  # the "Next jobs" button (jobs 21-40)
+    other_recruiter: int  # another recruiter's first open, right after
+
+
+def fill(gh: FakeGreenhouse, jobs: int, others: int, active_per_job: int) -> None:
+    """The recruiter on `jobs` open jobs (the seed's Archaeologist and `jobs` - 1 more), `others`
+    open jobs of someone else, ten closed jobs of hers; `active_per_job` active applications on
+    every added job, one candidate each."""
+    gh.add_user(105, "Other Recruiter", "rob@acme.test")
+    aid = 1_000_000
+    for i in range(jobs - 1 + others):
+        team = {"recruiters": [RECRUITER_ID if i < jobs - 1 else 105]}
+        gh.add_job(20_000 + i, f"Job {i:03d}", team=team, openings=[gh.opening(200_000 + i)], stages=("Onsite",))
+        for _ in range(active_per_job):
+            aid += 1
+            gh.add_candidate(aid, f"Person {aid}", [gh.application(aid, 20_000 + i, stage="Onsite")])
+    for i in range(10):
+        gh.add_job(30_000 + i, f"Closed {i}", team={"recruiters": [RECRUITER_ID]}, status="closed")
+
+
+def open_home(bot: Bot, user: str) -> None:
+    body = {"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": f"Ev{time.time_ns()}",
+            "event": {"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"}}
+    assert bot.post_signed(json.dumps(body), content_type="application/json").status_code == 200
+
+
+def measure(version: str, jobs: int = 50, others: int = 150, active_per_job: int = 20) -> Cost:
+    gh = FakeGreenhouse()
+    seed_world(gh)
+    fill(gh, jobs, others, active_per_job)
+    gh.rate_limit = 1_000_000  # counts are measured here, not the limiter
+    slack = FakeSlack()
+    slack.users.update({RECRUITER: {"email": "rita@acme.test"}, "UROB": {"email": "rob@acme.test"}})
+    try:
+        with tempfile.TemporaryDirectory() as tmp, respx.mock(assert_all_called=False) as router:
+            gh.mount_v1(router)
+            FakeGreenhouseV3(gh).mount(router).add_reader()
+            bot = Bot.build(Path(tmp), slack, gh, **(V3_SETTINGS if version == "v3" else {}))
+            bot.command("whoami", user=RECRUITER)  # maps her: identity's requests are not the tab's
+            bot.command("whoami", user="UROB")
+
+            def requests(do: object) -> int:
+                before = len(gh.calls)
+                do()  # type: ignore[operator]
+                return len(gh.calls) - before
+
+            first = requests(lambda: open_home(bot, RECRUITER))
+            repeat = requests(lambda: open_home(bot, RECRUITER))
+            next_page = requests(lambda: bot.click("home_jobs_next", "20", RECRUITER, channel="D1"))
+            other = requests(lambda: open_home(bot, "UROB"))
+            active = sum(1 for c in gh.candidates.values() for a in c["applications"] if a["status"] == "active")
+            hers = [j for j in gh.jobs.values()
+                    if RECRUITER_ID in {m["id"] for m in j["hiring_team"]["recruiters"]}]
+            open_jobs = sum(1 for j in gh.jobs.values() if j["status"] == "open")
+            return Cost(version, sum(1 for j in hers if j["status"] == "open"),
+                        sum(1 for j in hers if j["status"] == "closed"), open_jobs, active, first, repeat,
+                        next_page, other)
+    finally:
+        slack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=50)
+    parser.add_argument("--others", type=int, default=150)
+    parser.add_argument("--active", type=int, default=20, help="active applications per open job")
+    args = parser.parse_args()
+    print("| Harvest | recruiter's jobs: open / closed | company: open jobs / active applications | first open "
+          "| repeat | Next jobs page | another recruiter's first open |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for version in ("v1", "v3"):
+        c = measure(version, args.jobs, args.others, args.active)
+        print(f"| {c.version} | {c.jobs} / {c.closed_jobs} | {c.company_jobs} / {c.company_active:,} | {c.first} | {c.repeat} "
+              f"| {c.next_page} | {c.other_recruiter} |")
+
+
+if __name__ == "__main__":
+    main()

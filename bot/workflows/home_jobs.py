@@ -1,0 +1,141 @@
+"""*Your jobs* on the App Home: the open jobs whose hiring team the viewer is on in
+Greenhouse (every open job for bot admins), a page at a time, each with its open
+openings and active candidates. No Slack here (bot/slack/blocks/home.py draws it).
+
+What it costs Greenhouse, and why it stays bounded (figures: docs/PERFORMANCE.md,
+`python bench/home_cost.py`):
+- the job list: one `Harvest.list_open_jobs` per viewer (admins share one list of every
+  open job), kept `ttl_s` in a bounded cache. v1 walks the open jobs 500 a page and
+  filters the team here; v3 reads the viewer's hiring-team rows, then their jobs and
+  open openings 50 jobs a request: 2 + 2·⌈jobs/50⌉.
+- the active counts: per job, in one bounded cache shared by every viewer, kept `ttl_s`.
+  Only the shown page's jobs missing from it are read, all in one
+  `count_active_applications` call — never a request per job per open (v3: ⌈jobs/50⌉;
+  v1: the company's active applications 500 a page, when that is no more pages than
+  jobs asked, else per job; either way every count read is kept for everyone).
+Opening the tab again within `ttl_s` costs nothing; a request's writes to a job make the
+next drawing read again (`forget_job`), so a closed job leaves the list at once. Someone
+taken off a hiring team may still see the job's line (not its candidates: *Show job*
+checks the team again) for up to `ttl_s`. A failing read leaves the section
+out with a sentence; the rest of the tab is drawn from the store as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.cache import BoundedCache, SingleFlight
+from bot.greenhouse.harvest import Harvest
+from bot.greenhouse.models import JobListing
+from bot.identity import Caller
+
+log = logging.getLogger("bot.workflows")
+
+JOBS_PER_PAGE = 20  # a Home view holds 100 blocks; a page of jobs takes JOBS_PER_PAGE + 3
+EVERY_OPEN_JOB = 0  # the cache key of the admins' list (no Greenhouse user has id 0)
+
+
+@dataclass(frozen=True)
+class JobLine:
+    job: JobListing
+    active: int | None  # active (non-prospect) applications; None when Greenhouse did not say
+
+
+@dataclass(frozen=True)
+class YourJobs:
+    lines: list[JobLine] = field(default_factory=list)  # this page, by name
+    total: int = 0  # jobs on every page
+    offset: int = 0
+    every_open_job: bool = False  # an admin's list, not a hiring team's
+    unavailable: str | None = None  # why the list cannot be shown now
+
+    @property
+    def next_offset(self) -> int | None:
+        after = self.offset + len(self.lines)
+        return after if after < self.total else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(0, self.offset - JOBS_PER_PAGE) if self.offset > 0 else None
+
+
+class HomeJobs:
+    def __init__(
+        self,
+        harvest: Harvest,
+        *,
+        ttl_s: float = 300,
+        max_viewers: int = 1000,
+        max_jobs: int = 20_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.harvest = harvest
+        # A list of a few hundred job lines is a few hundred KiB at most; counts are ints.
+        self.lists: BoundedCache[int, list[JobListing]] = BoundedCache(
+            ttl_s=ttl_s, max_entries=max_viewers, max_bytes=32 * 1024 * 1024, clock=clock)
+        self.counts: BoundedCache[int, int] = BoundedCache(
+            ttl_s=ttl_s, max_entries=max_jobs, max_bytes=4 * 1024 * 1024, clock=clock)
+        self._reads: SingleFlight[int, list[JobListing]] = SingleFlight()
+
+    def for_viewer(self, caller: Caller, offset: int = 0) -> YourJobs | None:
+        """The viewer's page of jobs; None for someone who may see no job (unmapped)."""
+        member = caller.greenhouse_user_id
+        if not caller.is_admin and member is None:
+            return None
+        key = EVERY_OPEN_JOB if caller.is_admin else member
+        assert key is not None
+        try:
+            jobs = self._jobs(key)
+        except Exception as exc:  # noqa: BLE001 - the rest of the tab does not need Greenhouse
+            log.warning("home_jobs_unavailable error=%s", type(exc).__name__)
+            return YourJobs(every_open_job=caller.is_admin,
+                            unavailable="Greenhouse did not answer for your jobs just now; open the tab again later.")
+        offset = max(0, min(offset, (max(len(jobs), 1) - 1) // JOBS_PER_PAGE * JOBS_PER_PAGE))
+        page = jobs[offset : offset + JOBS_PER_PAGE]
+        counts = self._active_counts([j.id for j in page])
+        return YourJobs(lines=[JobLine(j, counts.get(j.id)) for j in page], total=len(jobs), offset=offset,
+                        every_open_job=caller.is_admin)
+
+    def forget_job(self, job_id: int) -> None:
+        """The bot just wrote to this job (closed openings, rejected applications): its count
+        and every list (any may show it) are read again at the next drawing, not up to
+        `ttl_s` later."""
+        self.counts.discard(job_id)
+        self.lists.clear()
+
+    def _jobs(self, key: int) -> list[JobListing]:
+        cached = self.lists.get(key)
+        if cached is not None:
+            return cached
+
+        def read() -> list[JobListing]:
+            listed = self.harvest.list_open_jobs(None if key == EVERY_OPEN_JOB else key)
+            listed.sort(key=lambda j: (j.name.lower(), j.id))
+            self.lists.put(key, listed)
+            return listed
+
+        jobs, _shared = self._reads.do(key, read)
+        return jobs
+
+    def _active_counts(self, job_ids: list[int]) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        missing = []
+        for job_id in job_ids:
+            known = self.counts.get(job_id)
+            if known is None:
+                missing.append(job_id)
+            else:
+                counts[job_id] = known
+        if missing:
+            try:
+                read = self.harvest.count_active_applications(missing)
+            except Exception as exc:  # noqa: BLE001 - counts decorate; the jobs are still shown
+                log.warning("home_job_counts_unavailable error=%s", type(exc).__name__)
+                return counts
+            for job_id, n in read.items():  # v1 may answer for every job: kept for the next viewer
+                self.counts.put(job_id, n)
+            counts.update({j: read[j] for j in missing if j in read})
+        return counts
