@@ -440,6 +440,12 @@ class FakeSlack:
                               thread_ts=params.get("thread_ts"))
             return {"ok": True, "channel": message["channel"] if self.strict else params.get("channel"),
                     "ts": message["ts"], "message": {"text": params.get("text"), "ts": message["ts"]}}
+        if method == "chat.getPermalink":
+            channel, ts = str(params.get("channel", "")), str(params.get("message_ts", ""))
+            if self.strict and ws.find(channel, ts) is None:
+                return {"ok": False, "error": "message_not_found"}
+            return {"ok": True, "channel": channel,
+                    "permalink": f"https://acme.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
         if method == "chat.update":
             found = ws.update(str(params.get("channel", "")), str(params.get("ts", "")),
                               text=params.get("text"), blocks=params.get("blocks"))

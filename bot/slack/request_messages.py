@@ -92,7 +92,18 @@ class RequestMessages:
             self.requests.discard(r.id, f"post failed: {error}", posting=True)
             advice = slack_advice(exc, channel) if isinstance(exc, SlackApiError) else "Slack did not answer in time."
             raise UserFacingError(advice + " Your request was not posted.") from None
-        return self.requests.mark_posted(r.id, channel, main_ts, thread["ts"])
+        return self.requests.mark_posted(r.id, channel, main_ts, thread["ts"], self.permalink(r.id, channel, main_ts))
+
+    def permalink(self, request_id: str, channel: str, ts: str) -> str | None:
+        """Slack's own link to the request message (for the requester's App Home), asked once at
+        posting: no scope needed, a generous rate limit. Best-effort: without it the tab names the channel."""
+        try:
+            link = self.client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+        except Exception as exc:  # noqa: BLE001 - a Slack error or no answer: the request stands without it
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("request_permalink_failed request=%s error=%s", request_id, error)
+            return None
+        return link if isinstance(link, str) else None
 
     def refresh(self, r: Request) -> None:
         """Bring both messages in line with the request's state (buttons go once decided).

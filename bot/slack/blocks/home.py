@@ -5,6 +5,7 @@ were left out and where to see them all."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.workflows.home import HomeTab
@@ -68,7 +69,19 @@ def _waiting_blocks(r: Request) -> list[dict[str, Any]]:
 
 def _mine_blocks(r: Request) -> list[dict[str, Any]]:
     where = f" In <#{r.channel}>." if r.channel else ""
+    link = safe_link(r.permalink)
+    if link:
+        where += f" <{link}|Open the request>"
     return [section(f"{title(r)}\n{status_line(r)}{where}")]
+
+
+_LINK_RE = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?/[A-Za-z0-9/._~%?&=+-]*")
+
+
+def safe_link(url: str | None) -> str | None:
+    """A stored permalink, only if it is a plain https URL that cannot end the `<url|label>`
+    link early (no `|`, `<`, `>`, spaces): else no link, the channel is named anyway."""
+    return url if url and len(url) <= 500 and _LINK_RE.fullmatch(url) else None
 
 
 def jobs_blocks(jobs: YourJobs) -> list[dict[str, Any]]:

@@ -112,10 +112,11 @@ class Drafts(RestChoices):
                 raise Refused(ALREADY_POSTED) from None
             raise
 
-    def mark_posted(self, request_id: str, channel: str, message_ts: str, thread_ts: str) -> Request:
+    def mark_posted(self, request_id: str, channel: str, message_ts: str, thread_ts: str,
+                    permalink: str | None = None) -> Request:
         return self._transition(
             request_id, ("posting",), "requested", "bot", "posted",
-            channel=channel, message_ts=message_ts, thread_ts=thread_ts,
+            channel=channel, message_ts=message_ts, thread_ts=thread_ts, permalink=permalink,
         )
 
     def cancel(self, request_id: str, caller: Caller) -> None:

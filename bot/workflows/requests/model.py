@@ -49,6 +49,7 @@ class Request(BaseModel):
     channel: str | None = None
     message_ts: str | None = None
     thread_ts: str | None = None
+    permalink: str | None = None  # Slack's link to the request message (chat.getPermalink at posting)
     # lifecycle
     created_at: float
     expires_at: float
