@@ -8,6 +8,7 @@ so the counts are the tab's own. No delay, no rate limit: counts, not times.
 
     .venv/bin/python bench/home_cost.py            # the table in docs/PERFORMANCE.md
     .venv/bin/python bench/home_cost.py --jobs 120 # another size
+    .venv/bin/python bench/home_cost.py --show     # a recruiter's and a hiring manager's tab as text (README)
 
 tests/test_home_jobs.py runs `measure` and checks the rule in bot/workflows/home_jobs.py.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -26,7 +28,7 @@ import respx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.conftest import RECRUITER, RECRUITER_ID, Bot, seed_world  # noqa: E402
+from tests.conftest import HM, HM_ID, JOB_ID, RECRUITER, RECRUITER_ID, Bot, seed_world  # noqa: E402
 from tests.fakes.greenhouse import FakeGreenhouse  # noqa: E402
 from tests.fakes.greenhouse_v3 import FakeGreenhouseV3  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
@@ -106,12 +108,77 @@ def measure(version: str, jobs: int = 50, others: int = 150, active_per_job: int
         slack.stop()
 
 
+_EMOJI = {"hourglass_flowing_sand": "⏳", "warning": "⚠️", "lock": "🔒", "white_check_mark": "✅", "x": "❌"}
+
+
+def as_text(view: dict, names: dict[str, str]) -> str:
+    """A Home view as plain text, block by block (the README's picture of the tab)."""
+    def inline(text: str) -> str:
+        text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", text)
+        text = re.sub(r"<@(\w+)>", lambda m: "@" + names.get(m[1], m[1]), text)
+        text = re.sub(r"<#(\w+)>", lambda m: "#" + names.get(m[1], m[1]), text)
+        text = re.sub(r"<[^|>]+\|([^>]*)>", r"[\1]", text)
+        text = re.sub(r"\*([^*\n]+)\*", r"\1", text)  # bold
+        text = re.sub(r":([a-z_]+):", lambda m: _EMOJI.get(m[1], m[0]), text)
+        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+    lines: list[str] = []
+    for block in view["blocks"]:
+        kind = block["type"]
+        if kind == "header":
+            lines.append(block["text"]["text"].upper())
+        elif kind == "divider":
+            lines.append("─" * 60)
+        elif kind == "section":
+            text = inline(block["text"]["text"]).split("\n")
+            accessory = block.get("accessory")
+            if accessory:
+                text[0] += f"   [{accessory['text']['text']}]"
+            lines += text
+        elif kind == "context":
+            lines += ["  " + inline(e["text"]) for e in block["elements"]]
+        elif kind == "actions":
+            lines.append("  ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+    return "\n".join(lines)
+
+
+def show() -> str:
+    """Hannah (hiring manager) asks to close Archaeologist; Rita (its recruiter, and coordinator
+    of Geologist) and Hannah open their Home tabs. Both tabs as text."""
+    gh = FakeGreenhouse()
+    seed_world(gh)
+    gh.add_job(7001, "Geologist", requisition_id="GEO-7", openings=[gh.opening(70011)],
+               team={"coordinators": [RECRUITER_ID], "hiring_managers": [HM_ID]})
+    gh.add_candidate(60, "Marie Curie", [gh.application(600, 7001, stage="Onsite")])
+    slack = FakeSlack()
+    slack.users.update({HM: {"email": "hannah@acme.test"}, RECRUITER: {"email": "rita@acme.test"}})
+    names = {HM: "Hannah", RECRUITER: "Rita", "CAPPROVALS": "approvals"}
+    try:
+        with tempfile.TemporaryDirectory() as tmp, respx.mock(assert_all_called=False) as router:
+            gh.mount_v1(router)
+            bot = Bot.build(Path(tmp), slack, gh, bot_approvals_channel="CAPPROVALS")
+            bot.command(f"close {JOB_ID} on hold", user=HM)
+            out = []
+            for user in (RECRUITER, HM):
+                open_home(bot, user)
+                view = [c["view"] for c in slack.calls_to("views.publish") if c["user_id"] == user][-1]
+                view = json.loads(view) if isinstance(view, str) else view
+                out.append(f"{names[user]}'s Home tab:\n\n" + as_text(view, names))
+            return "\n\n".join(out)
+    finally:
+        slack.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=50)
     parser.add_argument("--others", type=int, default=150)
     parser.add_argument("--active", type=int, default=20, help="active applications per open job")
+    parser.add_argument("--show", action="store_true", help="print two Home tabs as text instead")
     args = parser.parse_args()
+    if args.show:
+        print(show())
+        return
     print("| Harvest | recruiter's jobs: open / closed | company: open jobs / active applications | first open "
           "| repeat | Next jobs page | another recruiter's first open |")
     print("|---|---:|---:|---:|---:|---:|---:|")

@@ -168,3 +168,13 @@ def test_an_approved_close_takes_the_job_off_the_tabs_at_once(bot, slack, gh):
     assert job_lines(last_home(slack, RECRUITER)) == []
     hannahs = last_home(slack, HM)  # the requester's: her request is there, the closed job is not
     assert job_lines(hannahs) == [] and "Approved by" in json.dumps(hannahs)
+
+
+def test_the_readme_s_picture_of_the_tab_is_drawn_by_the_bot():
+    from bench.home_cost import show
+
+    text = show()  # README.md "App Home" pastes this output
+    ritas, hannahs = text.split("Hannah's Home tab:")
+    assert "Waiting for your approval (1)" in ritas and "[Approve]  [Deny]" in ritas
+    assert "Archaeologist · job 6404 · req abc123   [Show job]" in ritas and "you: coordinator" in ritas
+    assert "Your requests (1)" in hannahs and "[Open the request]" in hannahs and "Your jobs (2)" in hannahs
