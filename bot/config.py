@@ -13,6 +13,8 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.app_links import APP_URL_RE, DEFAULT_APP_URL
+
 
 SLACK_USER_ID_RE = re.compile(r"^[UW][A-Z0-9]+$")
 EMAIL_RE = re.compile(r"^[^@\s<>|,]+@[^@\s<>|,]+\.[^@\s<>|,]+$")
@@ -75,6 +77,8 @@ class Settings(BaseSettings):
     greenhouse_read_as_user_id: int | None = None
     greenhouse_auth_url: str = "https://auth.greenhouse.io/token"
     greenhouse_webhook_secret: SecretStr | None = None
+    # Greenhouse's web app, where names link to (bot/app_links.py): another subdomain under SSO.
+    greenhouse_app_url: str = DEFAULT_APP_URL
 
     # The store: PostgreSQL when DATABASE_URL is set (Heroku's name for it), else a SQLite file.
     database_url: SecretStr | None = None
@@ -138,6 +142,13 @@ class Settings(BaseSettings):
                 f"addresses: {', '.join(wrong)}"
             )
         return value
+
+    @field_validator("greenhouse_app_url", mode="after")
+    @classmethod
+    def _app_url(cls, value: str) -> str:
+        if not APP_URL_RE.fullmatch(value):
+            raise ValueError("must be Greenhouse's web address as your browser shows it, e.g. https://app.greenhouse.io")
+        return value.rstrip("/")
 
     @field_validator("bot_approvals_channel", "greenhouse_client_id", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import logs
+from bot.app_links import AppLinks
 from bot.background import start_housekeeping, start_poller
 from bot.cache import BoundedCache
 from bot.config import ConfigError, Settings, load_settings
@@ -119,6 +120,7 @@ def build_services(
     )
     reference = ReferenceLists(harvest, cache=BoundedCache(
         ttl_s=settings.bot_cache_ttl_s, max_entries=1024, max_bytes=8 * MIB, stats=CacheCounter("reference")))
+    links = AppLinks(settings.greenhouse_app_url)  # names in messages link to Greenhouse's pages
     requests = Requests(
         store, harvest, reference,
         ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,
@@ -128,7 +130,7 @@ def build_services(
     home = Home(requests, allow_self_approval=settings.bot_allow_self_approval,
                 jobs=HomeJobs(harvest, ttl_s=settings.bot_cache_ttl_s))
     autoclose = AutoClose(store, harvest, requests, watches,
-                          SlackClosingNotices(slack, identity, dm=settings.bot_notify_dm))
+                          SlackClosingNotices(slack, identity, dm=settings.bot_notify_dm, links=links))
     return Services(
         settings=settings,
         store=store,
@@ -142,8 +144,9 @@ def build_services(
         slack=slack,
         reference=reference,
         requests=requests,
-        request_messages=RefreshingBoard(RequestMessages(slack, identity, requests, settings.bot_approvals_channel),
-                                         HomeTabs(slack, home, identity)),
+        request_messages=RefreshingBoard(RequestMessages(slack, identity, requests, settings.bot_approvals_channel,
+                                                         links=links),
+                                         HomeTabs(slack, home, identity, links=links)),
         home=home,
         reminders=Reminders(store, requests, after_hours=settings.bot_remind_after_hours),
         watches=watches,

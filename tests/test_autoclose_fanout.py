@@ -56,7 +56,7 @@ def test_notice_goes_to_request_thread_watching_channels_and_team_dms(bot, slack
     assert top_level == sorted(["CWATCH1", "CWATCH2", HM, RECRUITER])
     assert COORDINATOR not in top_level
     text = posted[0]["text"]
-    assert text.startswith("*Archaeologist (6404)* is now closed — its last opening was closed <!date^")
+    assert text.startswith("*<https://app.greenhouse.io/sdash/6404|Archaeologist> (6404)* is now closed — its last opening was closed <!date^")
     assert f"(by the bot's approved request, approved by <@{RECRUITER}>)" in text
     assert all(p["text"] == text for p in posted)
     for name in ("Ada", "Grace", "Alan", "Lovelace", "Hopper", "Turing"):

@@ -29,7 +29,7 @@ def test_signed_job_closed_delivery_rereads_job_and_notifies_team(hooked, slack,
     assert [c.path for c in gh.reads("/jobs")] == [f"/jobs/{JOB_ID}"]
     posted = notices(slack)
     assert sorted(p["channel"] for p in posted) == sorted([HM, RECRUITER])  # hiring manager + recruiter DMs
-    assert "*Archaeologist (6404)* is now closed" in posted[0]["text"]
+    assert "*<https://app.greenhouse.io/sdash/6404|Archaeologist> (6404)* is now closed" in posted[0]["text"]
 
 
 def test_unsigned_delivery_is_refused_and_does_nothing(hooked, slack, gh):

@@ -49,7 +49,8 @@ def test_candidates_without_activity_for_14_days_are_flagged(bot, slack, gh):
     bot.command(f"job {JOB_ID}", user=HM)
     lines = "\n".join(sections(slack)).split("\n")
     flagged = {line.split(" — ")[0] for line in lines if line.startswith("• ") and STALE in line}
-    assert flagged == {"• Grace Hopper", "• Alan Turing"}
+    assert flagged == {"• <https://app.greenhouse.io/people/2?application_id=21|Grace Hopper>",
+                       "• <https://app.greenhouse.io/people/3?application_id=31|Alan Turing>"}
     assert "2 candidates have had no activity for 14 days or more (marked below)." in json.dumps(slack.responses())
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.app_links import AppLinks
 from bot.identity import Identity
 from bot.slack.blocks.autoclose import closing_notice
 from bot.workflows.autoclose import Announcement
@@ -24,14 +25,15 @@ log = logging.getLogger("bot.notify")
 
 
 class SlackClosingNotices:
-    def __init__(self, client: WebClient, identity: Identity, *, dm: bool) -> None:
+    def __init__(self, client: WebClient, identity: Identity, *, dm: bool, links: AppLinks | None = None) -> None:
         self.client = client
+        self.links = links  # the job's name links to Greenhouse
         self.identity = identity
         self.dm = dm  # BOT_NOTIFY_DM: also tell hiring managers and recruiters directly
 
     def deliver(self, a: Announcement) -> int:
         """Post the notice everywhere it belongs; returns how many posts succeeded."""
-        notice = closing_notice(a)
+        notice = closing_notice(a, self.links)
         targets: list[tuple[str, str, dict[str, Any]]] = []
         for channel, ts in a.threads:
             targets.append(("thread", channel, {"thread_ts": ts}))

@@ -10,7 +10,9 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 
+from bot.app_links import AppLinks
 from bot.identity import Identity
+from bot.services import Services
 from bot.workflows.home import Home
 from bot.workflows.request_board import RequestBoard
 from bot.workflows.requests import Request
@@ -21,16 +23,22 @@ log = logging.getLogger("bot.slack")
 
 
 class HomeTabs:
-    def __init__(self, client: WebClient, home: Home, identity: Identity) -> None:
+    def __init__(self, client: WebClient, home: Home, identity: Identity, links: AppLinks | None = None) -> None:
         self.client = client
+        self.links = links
         self.home = home
         self.identity = identity
+
+    @classmethod
+    def of(cls, services: Services) -> HomeTabs:
+        """The tabs as a click or an event draws them, names linked like everywhere else."""
+        return cls(services.slack, services.home, services.identity, AppLinks(services.settings.greenhouse_app_url))
 
     def publish(self, slack_user_id: str, jobs_offset: int = 0) -> None:
         """Never raises: a tab that could not be drawn now is drawn at the next change or opening."""
         try:
             tab = self.home.tab_for(self.identity.caller(slack_user_id), jobs_offset)
-            self.client.views_publish(user_id=slack_user_id, view=home_view(tab))
+            self.client.views_publish(user_id=slack_user_id, view=home_view(tab, self.links))
         except Exception as exc:  # noqa: BLE001
             log.warning("home_publish_failed error=%s", type(exc).__name__)
 

@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.app_links import AppLinks
 from bot.identity import Identity
 from bot.workflows.errors import UserFacingError
 from bot.workflows.requests import Request, Requests
@@ -49,8 +50,10 @@ def is_public(client: WebClient, channel: str) -> bool:
 
 
 class RequestMessages:
-    def __init__(self, client: WebClient, identity: Identity, requests: Requests, approvals_channel: str | None) -> None:
+    def __init__(self, client: WebClient, identity: Identity, requests: Requests, approvals_channel: str | None,
+                 links: AppLinks | None = None) -> None:
         self.client = client
+        self.links = links  # names in the request message link to Greenhouse
         self.identity = identity
         self.requests = requests
         self.approvals_channel = approvals_channel
@@ -74,7 +77,7 @@ class RequestMessages:
             # Both messages show the request as it will be once posted ("Waiting for approval"),
             # not the draft it still is in the store until mark_posted.
             shown = r.model_copy(update={"state": "requested"})
-            request_msg = request_message(shown, public_channel=self.is_public(channel))
+            request_msg = request_message(shown, public_channel=self.is_public(channel), links=self.links)
             main = self.client.chat_postMessage(channel=channel, text=request_msg.text, blocks=request_msg.blocks,
                                                 unfurl_links=False)
             main_ts, channel = main["ts"], main["channel"] or channel
@@ -112,7 +115,7 @@ class RequestMessages:
         if not (r.channel and r.message_ts):
             return
         until = self.requests.undo_deadline(r) if self.requests.undoable(r) else None  # the Undo button, while it lasts
-        for ts, (t, b) in ((r.message_ts, request_message(r, undo_until=until)),
+        for ts, (t, b) in ((r.message_ts, request_message(r, undo_until=until, links=self.links)),
                            (r.thread_ts, thread_message(r, self.approver_mentions(r), undo_until=until))):
             if not ts or self._send("chat_update", r.id, channel=r.channel, ts=ts, text=t, blocks=b):
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.app_links import AppLinks
 from bot.services import Services
 from bot.slack.blocks.home import HOME_APPROVE, HOME_DENY, HOME_JOB, HOME_JOBS_NEXT, HOME_JOBS_PREV, HOME_RETRY
 from bot.slack.blocks.job import job_view_blocks
@@ -20,7 +21,7 @@ from .values import button_id, button_request_id
 
 
 def _republish(event: Event[str]) -> None:
-    HomeTabs(event.services.slack, event.services.home, event.services.identity).publish(event.caller.slack_user_id)
+    HomeTabs.of(event.services).publish(event.caller.slack_user_id)
 
 
 @on_click("home:approve", button_request_id, tell=tell_in_dm)
@@ -47,14 +48,14 @@ def deny_from_home(event: Event[str]) -> None:
 @on_click("home:job", button_id, tell=tell_in_dm)
 def show_job(event: Event[int]) -> None:
     view = event.services.job_views.load(str(event.value), event.caller)
-    page = job_view_blocks(view)
+    page = job_view_blocks(view, links=AppLinks(event.services.settings.greenhouse_app_url))
     event.client.chat_postMessage(channel=event.caller.slack_user_id, text=page.text, blocks=page.blocks,
                                   unfurl_links=False)
 
 
 @on_click("home:jobs_page", button_id, tell=tell_in_dm)
 def page_of_jobs(event: Event[int]) -> None:
-    HomeTabs(event.services.slack, event.services.home, event.services.identity).publish(
+    HomeTabs.of(event.services).publish(
         event.caller.slack_user_id, jobs_offset=event.value)
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
+from bot.app_links import AppLinks
 from bot.workflows.autoclose import Announcement, Cause
 
 from .common import Message, esc, section, slack_date
+from .links import job_link
 
 SLACK_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -27,9 +29,10 @@ def cause_text(cause: Cause) -> str:
     return f"closed in Greenhouse{reason}"
 
 
-def closing_notice(a: Announcement) -> Message:
+def closing_notice(a: Announcement, links: AppLinks | None = None) -> Message:
+    """`links`: the job's name links to its page in Greenhouse."""
     text = (
-        f"*{esc(a.job_name)} ({a.job_id})* is now closed — its last opening was closed "
+        f"*{job_link(links, a.job_id, a.job_name)} ({a.job_id})* is now closed — its last opening was closed "
         f"{slack_date(a.closed_at)} ({cause_text(a.cause)})."
     )
     return Message(text, [section(text)])

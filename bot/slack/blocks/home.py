@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.app_links import AppLinks
 from bot.workflows.home import HomeTab
 from bot.workflows.home_jobs import JobLine, YourJobs
 from bot.workflows.requests import Request
 
 from .common import actions, button, context, divider, esc, header, section
+from .links import job_link
 from .requests import approve_confirm, status_line, title
 
 HOME_APPROVE = "home_approve"
@@ -25,7 +27,8 @@ MAX_HOME_BLOCKS = 100
 _RESERVED = 3  # room kept for the "… and N more" line and the footer
 
 
-def home_view(tab: HomeTab) -> dict[str, Any]:
+def home_view(tab: HomeTab, links: AppLinks | None = None) -> dict[str, Any]:
+    """`links`: names link to their pages in Greenhouse."""
     blocks: list[dict[str, Any]] = [header("Greenhouse")]
     if not tab.mapped and tab.unmapped_because is not None:
         blocks.append(section(f":warning: {tab.unmapped_because}"))
@@ -35,10 +38,10 @@ def home_view(tab: HomeTab) -> dict[str, Any]:
                    context("Try `/greenhouse job <job id>` to see a job, `/greenhouse close <job>` or "
                            "`/greenhouse reject <application id>` to ask for a change, `/greenhouse help` for the rest.")]
         return {"type": "home", "blocks": blocks}
-    jobs = jobs_blocks(tab.jobs) if tab.jobs is not None else []
-    blocks += _listed("Waiting for your approval", tab.waiting, _waiting_blocks, blocks,
+    jobs = jobs_blocks(tab.jobs, links) if tab.jobs is not None else []
+    blocks += _listed("Waiting for your approval", tab.waiting, lambda r: _waiting_blocks(r, links), blocks,
                       reserve=_RESERVED + 4 + len(jobs))
-    blocks += _listed("Your requests", tab.mine, _mine_blocks, blocks, reserve=_RESERVED + len(jobs))
+    blocks += _listed("Your requests", tab.mine, lambda r: _mine_blocks(r, links), blocks, reserve=_RESERVED + len(jobs))
     blocks += jobs
     blocks.append(context("`/greenhouse pending` lists every open request you made or may approve."))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
@@ -60,19 +63,19 @@ def _listed(heading: str, items: list[Request], draw: Any, so_far: list[dict[str
     return out
 
 
-def _waiting_blocks(r: Request) -> list[dict[str, Any]]:
+def _waiting_blocks(r: Request, links: AppLinks | None) -> list[dict[str, Any]]:
     decide = (button("Retry", HOME_RETRY, r.id, style="primary", confirm=approve_confirm(r)) if r.state == "failed"
               else button("Approve", HOME_APPROVE, r.id, style="primary", confirm=approve_confirm(r)))
-    return [section(f"{title(r)}\nAsked by <@{r.requester}>. {status_line(r)}"),
+    return [section(f"{title(r, links)}\nAsked by <@{r.requester}>. {status_line(r)}"),
             actions(decide, button("Deny", HOME_DENY, r.id))]
 
 
-def _mine_blocks(r: Request) -> list[dict[str, Any]]:
+def _mine_blocks(r: Request, links: AppLinks | None) -> list[dict[str, Any]]:
     where = f" In <#{r.channel}>." if r.channel else ""
     link = safe_link(r.permalink)
     if link:
         where += f" <{link}|Open the request>"
-    return [section(f"{title(r)}\n{status_line(r)}{where}")]
+    return [section(f"{title(r, links)}\n{status_line(r)}{where}")]
 
 
 _LINK_RE = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?/[A-Za-z0-9/._~%?&=+-]*")
@@ -84,7 +87,7 @@ def safe_link(url: str | None) -> str | None:
     return url if url and len(url) <= 500 and _LINK_RE.fullmatch(url) else None
 
 
-def jobs_blocks(jobs: YourJobs) -> list[dict[str, Any]]:
+def jobs_blocks(jobs: YourJobs, links: AppLinks | None = None) -> list[dict[str, Any]]:
     """*Your jobs* (an admin's: *Open jobs*), one page: at most JOBS_PER_PAGE + 4 blocks."""
     heading = "Open jobs" if jobs.every_open_job else "Your jobs"
     out: list[dict[str, Any]] = [divider(), section(f"*{heading}* ({jobs.total})")]
@@ -92,7 +95,7 @@ def jobs_blocks(jobs: YourJobs) -> list[dict[str, Any]]:
         return out + [context(jobs.unavailable)]
     if not jobs.total:
         return out + [context("No open job lists you on its hiring team in Greenhouse.")]
-    out += [_job_line(line) for line in jobs.lines]
+    out += [_job_line(line, links) for line in jobs.lines]
     if jobs.next_offset is None and jobs.previous_offset is None:
         return out
     first, last = jobs.offset + 1, jobs.offset + len(jobs.lines)
@@ -106,7 +109,7 @@ def jobs_blocks(jobs: YourJobs) -> list[dict[str, Any]]:
     return out
 
 
-def _job_line(line: JobLine) -> dict[str, Any]:
+def _job_line(line: JobLine, links: AppLinks | None) -> dict[str, Any]:
     job = line.job
     where = f"job {job.id}" + (f" · req {esc(job.requisition_id)}" if job.requisition_id else "")
     openings = f"{job.open_openings} open opening{'' if job.open_openings == 1 else 's'}"
@@ -117,5 +120,5 @@ def _job_line(line: JobLine) -> dict[str, Any]:
         facts.append("you: " + ", ".join(r.value.replace("_", " ") for r in job.member_roles))
     if job.confidential:
         facts.append(":lock: confidential")
-    text = f"*{esc(job.name)}* · {where}\n" + " · ".join(facts)
+    text = f"*{job_link(links, job.id, job.name)}* · {where}\n" + " · ".join(facts)
     return {**section(text), "accessory": button("Show job", HOME_JOB, str(job.id))}

@@ -7,11 +7,13 @@ from collections import Counter
 from itertools import groupby
 from typing import Any
 
+from bot.app_links import AppLinks
 from bot.greenhouse.models import Job, Role
 from bot.greenhouse.models import ActiveApplication
 from bot.workflows.job_view import JobView
 
 from .common import MAX_BLOCKS, Message, actions, button, chunk_lines, context, day, divider, esc, header, section
+from .links import application_link, job_link
 
 PAGE_SIZE = 100  # candidates per message
 CLOSED_OPENINGS_LISTED = 5
@@ -31,8 +33,10 @@ def job_title(job: Job) -> str:
     return f"{job.name} ({job.id})"
 
 
-def job_summary_blocks(job: Job) -> list[dict[str, Any]]:
+def job_summary_blocks(job: Job, links: AppLinks | None = None) -> list[dict[str, Any]]:
     facts = [f"*Status:* {esc(job.status)}"]
+    if links:  # a header cannot hold a link: the name, linked, opens the facts
+        facts.insert(0, f"*In Greenhouse:* {job_link(links, job.id, job.name)}")
     if job.requisition_id:
         facts.append(f"*Requisition:* {esc(job.requisition_id)}")
     if job.departments:
@@ -90,22 +94,23 @@ def funnel_blocks(view: JobView) -> list[dict[str, Any]]:
     return blocks
 
 
-def _candidate_line(view: JobView, a: ActiveApplication) -> str:
-    line = f"• {esc(a.candidate_name)} — application `{a.id}` — last activity {day(a.last_activity_at)}"
+def _candidate_line(view: JobView, a: ActiveApplication, links: AppLinks | None = None) -> str:
+    line = f"• {application_link(links, a.candidate_id, a.id, a.candidate_name)} — application `{a.id}` — last activity {day(a.last_activity_at)}"
     return line + (f" {STALE_MARK} _no activity for {view.stale_days}+ days_" if a.id in view.stale_ids else "")
 
 
-def job_view_blocks(view: JobView, offset: int = 0) -> Message:
+def job_view_blocks(view: JobView, offset: int = 0, links: AppLinks | None = None) -> Message:
     """Blocks for one page of the view, starting at candidate `offset`, and the
-    notification text. The first page carries the job summary."""
+    notification text. The first page carries the job summary. `links`: the job's and
+    candidates' names link to their pages in Greenhouse."""
     job = view.job
     if not view.may_see_candidates:
         # (A confidential job never gets here for an outsider: JobViews answers as if it did not exist.)
-        blocks = job_summary_blocks(job)
+        blocks = job_summary_blocks(job, links)
         blocks.append(context("Candidates are shown only to this job's hiring team and to bot admins."))
         return Message(esc(job_title(job)), blocks)
 
-    blocks: list[dict[str, Any]] = job_summary_blocks(job) if offset == 0 else [header(job_title(job))]
+    blocks: list[dict[str, Any]] = job_summary_blocks(job, links) if offset == 0 else [header(job_title(job))]
     apps = view.by_stage_order
     total = len(apps)
     if offset == 0:
@@ -124,14 +129,14 @@ def job_view_blocks(view: JobView, offset: int = 0) -> Message:
         lines = [f"*{esc(stage)}*"]
         members = list(group)
         for a in members:
-            lines.append(_candidate_line(view, a))
+            lines.append(_candidate_line(view, a, links))
         chunks = chunk_lines(lines)
         if len(stage_blocks) + len(chunks) > budget:
             break
         stage_blocks += [section(c) for c in chunks]
         shown += len(members)
     if shown == 0:  # one stage alone overflows the budget: take what fits, line by line
-        lines = [f"• {esc(a.candidate_name)} — application `{a.id}`" for a in page]
+        lines = [f"• {application_link(links, a.candidate_id, a.id, a.candidate_name)} — application `{a.id}`" for a in page]
         chunks = chunk_lines(lines)[:budget]
         stage_blocks = [section(c) for c in chunks]
         shown = sum(c.count("\n") + 1 for c in chunks)

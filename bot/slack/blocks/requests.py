@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.app_links import AppLinks
 from bot.greenhouse.models import EmailTemplate, Named, RejectionReason
 from bot.workflows.requests import Request
 
 from .common import Message, actions, button, chunk_lines, confirm_dialog, context, esc, plain, section, slack_date
 from .reject_rest import rest_asked, rest_draft_block, rest_outcome, rest_progress, rest_will_happen
+from .links import application_link, job_link
 from .undo import undo_actions, undo_failed, undo_not_open, undo_status, undo_window_note
 
 ACTION_APPROVE = "request_approve"
@@ -49,12 +51,14 @@ def what_will_happen(r: Request, names: int | None = None) -> str:
     return f"The application will be rejected with reason {reason}. {email}"
 
 
-def title(r: Request) -> str:
+def title(r: Request, links: AppLinks | None = None) -> str:
+    """With `links`, the job's and the candidate's names link to their pages in Greenhouse."""
+    job = job_link(links, r.job_id, r.job_name)
     if r.kind == "close_job":
-        return f"*Close job* {esc(r.job_name)} ({r.job_id})"
+        return f"*Close job* {job} ({r.job_id})"
     stage = f", stage {esc(r.stage)}" if r.stage else ""
-    return (f"*Reject application* `{r.application_id}` — {esc(r.candidate_name)} — "
-            f"{esc(r.job_name)} ({r.job_id}){stage}")
+    return (f"*Reject application* `{r.application_id}` — "
+            f"{application_link(links, r.candidate_id, r.application_id, r.candidate_name)} — {job} ({r.job_id}){stage}")
 
 
 # --- the requester's draft (ephemeral) ---------------------------------------------------------
@@ -110,10 +114,12 @@ def what_was_asked(r: Request) -> str:
     return f"Asked by <@{r.requester}> to close {n} open opening{'s' if n != 1 else ''}{reason}.{rest}"
 
 
-def request_message(r: Request, *, public_channel: bool = False, undo_until: float | None = None) -> Message:
-    """`undo_until`: the rejection may be undone until then (the Undo button is shown)."""
+def request_message(r: Request, *, public_channel: bool = False, undo_until: float | None = None,
+                    links: AppLinks | None = None) -> Message:
+    """`undo_until`: the rejection may be undone until then (the Undo button is shown);
+    `links`: names link to Greenhouse."""
     asked = what_was_asked(r) if r.state in DECIDED else f"Asked by <@{r.requester}>. {what_will_happen(r)}"
-    blocks = [section(f"{title(r)}\n{asked}")]
+    blocks = [section(f"{title(r, links)}\n{asked}")]
     blocks.append(context(status_line(r)))
     if undo_until is not None:
         blocks += [undo_actions(r, undo_until), context(undo_window_note(undo_until))]

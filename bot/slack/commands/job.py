@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.app_links import AppLinks
 from bot.slack.blocks.job import job_view_blocks
 from bot.workflows.errors import UserFacingError
 from bot.workflows.jobs import check_job_ref
@@ -20,5 +21,5 @@ def _ack(args: str) -> str:
 @subcommand("job", "job <job id | requisition id>", "a job's openings and active candidates (hiring team only)", _ack)
 def run(ctx: CommandContext) -> None:
     view = ctx.services.job_views.load(ctx.args.strip(), ctx.caller)
-    page = job_view_blocks(view)
+    page = job_view_blocks(view, links=AppLinks(ctx.services.settings.greenhouse_app_url))
     ctx.reply(page.text, page.blocks)

@@ -28,6 +28,6 @@ def register(app: App, services: Services) -> None:
     def publish(body: dict[str, Any]) -> None:
         user = opened_user(body)
         if user is not None:
-            HomeTabs(services.slack, services.home, services.identity).publish(user)
+            HomeTabs.of(services).publish(user)
 
     app.event("app_home_opened")(ack=ack_event, lazy=[publish])

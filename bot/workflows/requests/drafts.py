@@ -54,7 +54,7 @@ class Drafts(RestChoices):
         request = self._new(
             "reject_application", job.id, job.name, actor, channel,
             approver_gh_ids=sorted(job.approver_user_ids()),
-            application_id=app.id, candidate_name=app.candidate_name, stage=app.stage,
+            application_id=app.id, candidate_name=app.candidate_name, candidate_id=app.candidate_id, stage=app.stage,
         )
         matches = match_by_words(reason_words, self.reference.rejection_reasons(), lambda r: r.name)
         if len(matches) == 1:

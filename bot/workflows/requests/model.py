@@ -40,6 +40,7 @@ class Request(BaseModel):
     # reject_application (and the rest of a close_job)
     application_id: int | None = None
     candidate_name: str | None = None
+    candidate_id: int | None = None  # for the link to the candidate's page (bot/app_links.py)
     stage: str | None = None
     rejection_reason_id: int | None = None
     rejection_reason_name: str | None = None
