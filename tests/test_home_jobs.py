@@ -176,5 +176,5 @@ def test_the_readme_s_picture_of_the_tab_is_drawn_by_the_bot():
     text = show()  # README.md "App Home" pastes this output
     ritas, hannahs = text.split("Hannah's Home tab:")
     assert "Waiting for your approval (1)" in ritas and "[Approve]  [Deny]" in ritas
-    assert "Archaeologist · job 6404 · req abc123   [Show job]" in ritas and "you: coordinator" in ritas
+    assert "[Archaeologist] · job 6404 · req abc123   [Show job]" in ritas and "you: coordinator" in ritas
     assert "Your requests (1)" in hannahs and "[Open the request]" in hannahs and "Your jobs (2)" in hannahs
