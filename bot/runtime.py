@@ -121,10 +121,15 @@ def build_services(
     reference = ReferenceLists(harvest, cache=BoundedCache(
         ttl_s=settings.bot_cache_ttl_s, max_entries=1024, max_bytes=8 * MIB, stats=CacheCounter("reference")))
     links = AppLinks(settings.greenhouse_app_url)  # names in messages link to Greenhouse's pages
+    job_views = JobViews(harvest, reuse_s=settings.bot_view_cache_s, stage_order=reference.job_stages,
+                         names=CandidateNames(store, harvest), stale_days=settings.bot_stale_days,
+                         cache=BoundedCache(ttl_s=300, max_entries=settings.bot_view_cache_entries,
+                                            max_bytes=int(settings.bot_view_cache_mb * MIB),
+                                            stats=CacheCounter("job_view")))
     requests = Requests(
         store, harvest, reference,
         ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,
-        lease_s=settings.bot_claim_lease_s, undo_minutes=settings.bot_undo_minutes,
+        lease_s=settings.bot_claim_lease_s, undo_minutes=settings.bot_undo_minutes, views=job_views,
     )
     watches = Watches(store, harvest)
     home = Home(requests, allow_self_approval=settings.bot_allow_self_approval,
@@ -136,11 +141,7 @@ def build_services(
         store=store,
         harvest=harvest,
         identity=identity,
-        job_views=JobViews(harvest, reuse_s=settings.bot_view_cache_s, stage_order=reference.job_stages,
-                           names=CandidateNames(store, harvest), stale_days=settings.bot_stale_days,
-                           cache=BoundedCache(ttl_s=300, max_entries=settings.bot_view_cache_entries,
-                                              max_bytes=int(settings.bot_view_cache_mb * MIB),
-                                              stats=CacheCounter("job_view"))),
+        job_views=job_views,
         slack=slack,
         reference=reference,
         requests=requests,

@@ -107,7 +107,10 @@ class Harvest(ABC):
         raise NotImplementedError(f"Harvest {self.version} cannot list a job's candidates")
 
     @abstractmethod
-    def get_application(self, application_id: int) -> Application | None: ...
+    def get_application(self, application_id: int, *, names: bool = True) -> Application | None:
+        """One application as Greenhouse shows it now. `names=False` leaves out what only
+        decorates it (the candidate's and the job's names: one or two more requests) for a
+        caller that knows them already, e.g. a draft right after the job's view."""
 
     # reference lists
     @abstractmethod

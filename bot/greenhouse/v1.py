@@ -201,14 +201,14 @@ class HarvestV1(HarvestOverHttp):
         for cand in self.t.paginate("candidates", {"updated_after": iso_utc(since), "per_page": PER_PAGE}):
             yield cand["id"], person_name(cand)
 
-    def get_application(self, application_id: int) -> Application | None:
+    def get_application(self, application_id: int, *, names: bool = True) -> Application | None:
         app = self.t.get_or_none(f"applications/{int(application_id)}")
         if not app:
             return None
         # The candidate's name only decorates (the reject draft, the audit): best-effort.
         candidate_id = candidate_id_of(app)
         cand = (optional("candidate name", [], lambda: self.t.get_or_none(f"candidates/{candidate_id}")) or {}) \
-            if candidate_id else {}
+            if candidate_id and names else {}
         job = (app.get("jobs") or [{}])[0] or {}
         return Application(
             id=app["id"],

@@ -276,16 +276,16 @@ class HarvestV3(HarvestOverHttp):
         ordered = sorted(stages, key=lambda s: (s.get("sort_order") is None, s.get("sort_order") or 0))
         return [Stage(id=s["id"], name=s["name"]) for s in ordered]
 
-    def get_application(self, application_id: int) -> Application | None:
+    def get_application(self, application_id: int, *, names: bool = True) -> Application | None:
         app = self._first("applications", ids=int(application_id))
         if not app:
             return None
         # The candidate's and the job's names only decorate: best-effort.
         candidate_id = candidate_id_of(app)
         cand = optional("candidate name", [], lambda: self._first("candidates", ids=candidate_id)) \
-            if candidate_id else None
+            if candidate_id and names else None
         job = optional("job name", [], lambda: self._first("jobs", ids=int(app["job_id"]))) \
-            if app.get("job_id") else None
+            if app.get("job_id") and names else None
         status = status_of(app)
         return Application(
             id=app["id"],

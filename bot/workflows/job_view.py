@@ -133,6 +133,18 @@ class JobViews:
             return cached
         return self.load(str(job_id), caller)
 
+    def recent(self, job_id: int) -> JobView | None:
+        """The view of this job read within the view cache's TTL (the "More" window), or
+        None: no Harvest request. A draft made right after a view reuses its read (issue 17
+        item 5); the caller checks access against the view's hiring team, as "More" does."""
+        return self.cache.get(job_id)
+
+    def view_of(self, job: Job) -> JobView:
+        """The view of a job its caller was already checked for (a draft found it with
+        find_job_for): the same shared, cached read a view makes."""
+        view, _shared = self._walks.do(job.id, lambda: self._walk(job))
+        return view
+
     def _view(self, job: Job, caller: Caller, ref: str) -> JobView:
         if not may_see_candidates(job, caller):
             return _outsider_view(job, ref)

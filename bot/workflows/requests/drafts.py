@@ -7,10 +7,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from bot.greenhouse.models import Opening
+from bot.greenhouse.wire import optional
 from bot.identity import Caller, Mapping
 
 from ..errors import NotVisible, Refused, UserFacingError
-from ..jobs import find_job_for, may_see_candidates
+from ..job_view import JobView
+from ..jobs import check_job_ref, find_job_for, may_see_candidates
 from ..reference import match_by_words
 from .model import APPLICATION_ID_RE, Kind, Request
 from .reject_rest import RestChoices, rest_fields
@@ -19,15 +22,33 @@ ALREADY_POSTED = "This request is already posted for approval (once is enough)."
 
 
 class Drafts(RestChoices):
+    """Drafts pay only for what must be fresh when they are made (issue 17 item 5): right
+    after a view of the job (within the view cache's TTL, the "More" window) the job, its
+    hiring team and its active applications come from that view; only the openings (close)
+    or the application (reject) are read again. Approval re-reads the team and the
+    openings anyway (decisions.may_decide, execute)."""
+
     def draft_close(self, caller: Caller, ref: str, reason_words: str, channel: str, *, reject_rest: bool = False) -> Request:
         actor = caller.mapped()  # a request is made in the requester's name: even admins need a mapping
-        job = find_job_for(self.harvest, ref, caller, "ask to close")
-        openings = [o for o in job.openings if o.is_open] or [o for o in self.harvest.list_openings(job.id) if o.is_open]
-        if not openings:
-            raise UserFacingError("{job} has no open openings; it is {status} already.",
-                                  job=f"{job.name} ({job.id})", status=job.status)
+        view = self._recent_view(ref, caller)
+        openings: list[Opening] = []
+        if view is not None:
+            # What the approval will close: read now, not from the view.
+            openings = [o for o in self.harvest.list_openings(view.job.id) if o.is_open]
+        if view is not None and openings:
+            job, active = view.job, list(view.applications)
+        else:
+            # No recent view, or none open any more (then the job's status must be fresh too).
+            job = find_job_for(self.harvest, ref, caller, "ask to close")
+            openings = [o for o in job.openings if o.is_open] or [o for o in self.harvest.list_openings(job.id) if o.is_open]
+            if not openings:
+                raise UserFacingError("{job} has no open openings; it is {status} already.",
+                                      job=f"{job.name} ({job.id})", status=job.status)
+            # The view's own read (what a view costs: active applications, names the store
+            # does not know yet), cached: a view or draft right after pays nothing for it.
+            active = list(self.views.view_of(job).applications) if self.views is not None \
+                else list(self.harvest.iter_active_applications(job.id))
         # Kept on the request: the candidates the requester may choose to reject too (reject_rest.py).
-        active = list(self.harvest.iter_active_applications(job.id))
         request = self._new(
             "close_job", job.id, job.name, actor, channel,
             approver_gh_ids=sorted(job.approver_user_ids()),
@@ -44,23 +65,50 @@ class Drafts(RestChoices):
         actor = caller.mapped()
         if not APPLICATION_ID_RE.fullmatch(application_ref):
             raise UserFacingError("Give the application ID (a number; `/greenhouse job <job>` lists them).")
-        app = self.harvest.get_application(int(application_ref))
-        job = self.harvest.get_job(app.job_id) if app is not None and app.job_id else None
+        # The application itself is always read now (is it still active?); its names and
+        # its job come from a recent view of the job when there is one that lists it.
+        app = self.harvest.get_application(int(application_ref), names=False)
+        view = self._recent_view(str(app.job_id), caller) if app is not None and app.job_id else None
+        listed = next((a for a in view.applications if a.id == app.id), None) if view and app else None
+        if listed is not None and view is not None:
+            job = view.job
+        else:
+            job = self.harvest.get_job(app.job_id) if app is not None and app.job_id else None
         if app is None or job is None or not may_see_candidates(job, caller):
             # One answer whether or not it exists: an outsider learns nothing about it.
             raise NotVisible("application", application_ref, "ask to reject", whose="its job's")
+        # Only now, for someone who may see it: the candidate's name.
+        candidate_name = listed.candidate_name if listed is not None else self._candidate_name(app.candidate_id)
         if app.status != "active":
             raise UserFacingError(f"Application {app.id} is {app.status}, not active: only active applications can be rejected.")
         request = self._new(
             "reject_application", job.id, job.name, actor, channel,
             approver_gh_ids=sorted(job.approver_user_ids()),
-            application_id=app.id, candidate_name=app.candidate_name, candidate_id=app.candidate_id, stage=app.stage,
+            application_id=app.id, candidate_name=candidate_name, candidate_id=app.candidate_id, stage=app.stage,
         )
         matches = match_by_words(reason_words, self.reference.rejection_reasons(), lambda r: r.name)
         if len(matches) == 1:
             request.rejection_reason_id, request.rejection_reason_name = matches[0].id, matches[0].name
         self._save_new(request)
         return request
+
+    def _candidate_name(self, candidate_id: int | None) -> str:
+        """Only decorates the request: a refused or failing look-up leaves a placeholder."""
+        names = optional("candidate name", [], lambda: self.harvest.candidate_names([candidate_id])) \
+            if candidate_id else None
+        return (names or {}).get(candidate_id or 0) or f"candidate {candidate_id or '?'}"
+
+    def _recent_view(self, ref: str, caller: Caller) -> JobView | None:
+        """The job's view read within the view cache's TTL, if the caller may see its
+        candidates by the hiring team that view read (the rule "More" follows); else None."""
+        ref = check_job_ref(ref)
+        caller.team_member_id()  # who is not mapped is told so first, as find_job_for does
+        if self.views is None or not ref.isdigit() or len(ref) > 18:
+            return None
+        view = self.views.recent(int(ref))
+        if view is None or not view.may_see_candidates or not may_see_candidates(view.job, caller):
+            return None
+        return view
 
     def choose(self, request_id: str, caller: Caller, *, reason_id: int | None = None,
                template_id: int | None | str = "keep") -> Request:

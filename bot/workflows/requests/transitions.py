@@ -11,6 +11,7 @@ from typing import Any
 from bot.greenhouse.harvest import Harvest
 from bot.store import Store
 
+from ..job_view import JobViews
 from ..reference import ReferenceLists
 from .lease import LEASE_S
 from .model import NotOpen, Request
@@ -33,8 +34,10 @@ class RequestRecords:
         lease_s: float = LEASE_S,
         undo_minutes: float = 10,
         clock: Callable[[], float] = time.time,
+        views: JobViews | None = None,
     ) -> None:
         self.store = store
+        self.views = views  # recent job views: a draft right after a view reuses its read
         self.harvest = harvest
         self.reference = reference
         self.ttl_s = ttl_hours * 3600
