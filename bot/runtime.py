@@ -100,6 +100,7 @@ def build_services(
     harvest: Harvest | None = None,
     store: Store | None = None,
     webhook_executor: Executor | None = None,
+    home_executor: Executor | None = None,
 ) -> Services:
     """Every long-lived object, once. Tests pass fakes for the outside world."""
     for secret in (settings.slack_signing_secret, settings.slack_app_token, settings.greenhouse_client_secret,
@@ -136,6 +137,9 @@ def build_services(
                 jobs=HomeJobs(harvest, ttl_s=settings.bot_cache_ttl_s))
     autoclose = AutoClose(store, harvest, requests, watches,
                           SlackClosingNotices(slack, identity, dm=settings.bot_notify_dm, links=links))
+    # One thread redraws the Home tabs after each transition, in order (bot/slack/home_tabs.py).
+    home_tabs = HomeTabs(slack, home, identity, links=links,
+                         redraws=home_executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="home-tabs"))
     return Services(
         settings=settings,
         store=store,
@@ -147,7 +151,7 @@ def build_services(
         requests=requests,
         request_messages=RefreshingBoard(RequestMessages(slack, identity, requests, settings.bot_approvals_channel,
                                                          links=links),
-                                         HomeTabs(slack, home, identity, links=links)),
+                                         home_tabs),
         home=home,
         reminders=Reminders(store, requests, after_hours=settings.bot_remind_after_hours),
         watches=watches,

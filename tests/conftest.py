@@ -174,11 +174,12 @@ class Bot:
 
     @classmethod
     def build(cls, tmp_path: Any, slack: FakeSlack, gh: FakeGreenhouse, *, executor: Executor | None = None,
-              **overrides: Any) -> Bot:
+              home_executor: Executor | None = None, **overrides: Any) -> Bot:
         settings = make_settings(tmp_path, slack, **overrides)
         client = WebClient(token=BOT_TOKEN, base_url=slack.base_url)
         harvest = build_harvest(settings, sleep=lambda s: None)
-        services = build_services(settings, slack=client, harvest=harvest)
+        # Home tab redraws run inline unless a test asks otherwise: assertions follow the request.
+        services = build_services(settings, slack=client, harvest=harvest, home_executor=home_executor or SyncExecutor())
         return cls(services, slack, gh, executor or SyncExecutor())
 
     # --- sending what Slack sends -------------------------------------------------------

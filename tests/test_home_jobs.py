@@ -178,3 +178,31 @@ def test_the_readme_s_picture_of_the_tab_is_drawn_by_the_bot():
     assert "Waiting for your approval (1)" in ritas and "[Approve]  [Deny]" in ritas
     assert "[Archaeologist] · job 6404 · req abc123   [Show job]" in ritas and "you: coordinator" in ritas
     assert "Your requests (1)" in hannahs and "[Open the request]" in hannahs and "Your jobs (2)" in hannahs
+
+
+class Deferred:
+    """An executor that keeps what it is given until the test runs it."""
+
+    def __init__(self):
+        self.tasks = []
+
+    def submit(self, fn, *args):
+        self.tasks.append((fn, args))
+
+    def run(self):
+        for fn, args in self.tasks:
+            fn(*args)
+        self.tasks.clear()
+
+
+def test_the_requester_hears_posted_before_anyone_s_tab_is_redrawn(tmp_path, slack, gh):
+    from tests.conftest import Bot
+
+    redraws = Deferred()
+    bot = Bot.build(tmp_path, slack, gh, home_executor=redraws, bot_approvals_channel="CAPPROVALS")
+    jobs_reads = len(open_jobs_reads(gh))
+    bot.command(f"close {JOB_ID} on hold", user=HM)
+    assert "posted" in bot.replies_text() and slack.calls_to("views.publish") == []
+    assert len(open_jobs_reads(gh)) == jobs_reads  # no Harvest read for the tabs stood in the way
+    redraws.run()
+    assert {c["user_id"] for c in slack.calls_to("views.publish")} >= {HM, RECRUITER}

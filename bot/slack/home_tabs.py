@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 
 from slack_sdk import WebClient
 
@@ -23,11 +24,16 @@ log = logging.getLogger("bot.slack")
 
 
 class HomeTabs:
-    def __init__(self, client: WebClient, home: Home, identity: Identity, links: AppLinks | None = None) -> None:
+    def __init__(self, client: WebClient, home: Home, identity: Identity, links: AppLinks | None = None, *,
+                 redraws: Executor | None = None) -> None:
         self.client = client
         self.links = links
         self.home = home
         self.identity = identity
+        # Where the redraws after a transition run (None: right here). *Your jobs* may read
+        # Harvest, so the wiring gives them a thread of their own: a requester's "posted" and
+        # an approver's outcome do not wait for other people's tabs.
+        self.redraws = redraws
 
     @classmethod
     def of(cls, services: Services) -> HomeTabs:
@@ -47,7 +53,14 @@ class HomeTabs:
             self.home.jobs.forget_job(r.job_id)  # its openings or active candidates changed
         concerned = [r.requester, r.decided_by]
         concerned += [self.identity.slack_user_for(gh) for gh in Home.concerned_greenhouse_ids(r)]
-        for user in dict.fromkeys(u for u in concerned if u):
+        users = list(dict.fromkeys(u for u in concerned if u))
+        if self.redraws is None:
+            self._publish_all(users)
+        else:
+            self.redraws.submit(self._publish_all, users)
+
+    def _publish_all(self, users: list[str]) -> None:
+        for user in users:
             self.publish(user)
 
 
