@@ -25,6 +25,7 @@ from bot.cache import BoundedCache
 from bot.config import ConfigError, Settings, load_settings
 from bot.greenhouse.build import build_harvest
 from bot.greenhouse.harvest import Harvest, HarvestOverHttp
+from bot.greenhouse.v3 import HarvestV3
 from bot.identity import Identity
 from bot.logs import register_secret
 from bot.metrics import CacheCounter, HarvestMetrics
@@ -115,6 +116,8 @@ def build_services(
         harvest.t.observer = HarvestMetrics()
     users = UserDirectory(store, harvest, refresh_s=settings.bot_directory_refresh_s,
                           stats=CacheCounter("user_directory"))
+    if isinstance(harvest, HarvestV3) and settings.bot_directory_refresh_s > 0:
+        harvest.decorations.user_names = users.names  # the team's names from the directory, not /users
     identity = Identity(
         store, harvest, SlackDirectory(slack), admins=settings.bot_admins, ttl_s=settings.bot_identity_ttl_s,
         users=users if settings.bot_directory_refresh_s > 0 else None,

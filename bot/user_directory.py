@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
 from bot.cache import CacheStats, NoStats
@@ -74,6 +74,16 @@ class UserDirectory:
     def by_id(self, user_id: int) -> GreenhouseUser | None:
         self.refresh_if_due()
         return self._user(user_id)
+
+    def names(self, user_ids: Iterable[int]) -> dict[int, str]:
+        """Names of the users the directory holds (no Harvest request): v3 shows a job's
+        team by name without reading `/users` for it (bot/greenhouse/decorations.py)."""
+        found = {}
+        for user_id in user_ids:
+            user = self._user(int(user_id))
+            if user is not None:
+                found[user.id] = user.name
+        return found
 
     def fresh_within(self, seconds: float) -> bool:
         """Did a refresh succeed in the last `seconds`? (Otherwise read Greenhouse directly.)"""

@@ -39,7 +39,9 @@ def view_text(slack) -> str:
     ("/close_reasons", 403, "close reasons"),
 ])
 def test_a_failing_decoration_leaves_that_part_out_and_the_view_shows(tmp_path, slack, gh3, path, status, what):
-    bot = Bot.build(tmp_path, slack, gh3, **V3_SETTINGS)
+    # Without the user directory (0), the team's names are a /users look-up; with it, see below.
+    directory = {"bot_directory_refresh_s": 0} if path == "/users" else {}
+    bot = Bot.build(tmp_path, slack, gh3, **V3_SETTINGS, **directory)
     bot.command("whoami", user=HM)  # who Hannah is was read before the fault (identity needs /users)
     gh3.fail("GET", path, status, {"message": "nope"}, times=10)  # 5xx are retried: fail every attempt
     bot.command(f"job {JOB_ID}", user=HM)
@@ -51,6 +53,17 @@ def test_a_failing_decoration_leaves_that_part_out_and_the_view_shows(tmp_path, 
     if what == "team names":
         assert gh3.users[101]["name"] not in text  # the team is listed by id instead
         assert "#101" in text
+
+
+def test_team_names_come_from_the_user_directory_without_a_users_read(tmp_path, slack, gh3):
+    bot = Bot.build(tmp_path, slack, gh3, **V3_SETTINGS)
+    bot.command("whoami", user=HM)  # loads the directory (/users, /user_emails)
+    gh3.fail("GET", "/users", 503, {"message": "nope"}, times=10)
+    at = len(gh3.calls)
+    bot.command(f"job {JOB_ID}", user=HM)
+    text = view_text(slack)
+    assert gh3.users[101]["name"] in text and gh3.users[102]["name"] in text and "Not shown" not in text
+    assert not [c for c in gh3.calls[at:] if c.path == "/users"]
 
 
 def test_required_reads_still_fail_the_view(tmp_path, slack, gh3):

@@ -5,9 +5,10 @@ ACTIVE applications, not its history, and a repeat view pays only for what is no
 Expected counts are the rule in bot/workflows/candidate_names.py, written out:
 - v1 first view: job + its stages (pipeline order, then cached) + active applications (first page only when it is 500 and mostly
   unknown) + the unknown names (⌈u/50⌉) or one walk of the job (⌈(n+h)/500⌉).
-- v3: 8 for the job (jobs, openings, job_owners, job_hiring_managers, users, close_reasons,
-  departments, offices), its stages on the first view (then cached) + ⌈n/500⌉ + the unknown
-  names ⌈u/50⌉ (v3 has no job walk).
+- v3: 4 for the job (jobs, openings, job_owners, job_hiring_managers) + on the process's first
+  view its decorations (close_reasons, departments, offices: then cached, and the team's
+  names come from the user directory, not /users — bot/greenhouse/decorations.py), its stages
+  on the first view (then cached) + ⌈n/500⌉ + the unknown names ⌈u/50⌉ (v3 has no job walk).
 Identity (/users?email on v1, token and directory on v3) is not counted: it is not the view's."""
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from tests.fakes.greenhouse import FakeGreenhouse
 from tests.fakes.greenhouse_v3 import FakeGreenhouseV3
 from tests.test_job_view_v3 import V3_SETTINGS
 
-V3_FIXED = 8
+V3_FIXED = 4  # jobs, openings, job_owners, job_hiring_managers: read for every view
+V3_DECORATIONS = 3  # close_reasons, departments, offices: the first view, then cached (0005)
 STAGES = 1  # the job's stages, read once for the pipeline order (bot/workflows/reference.py caches them)
 
 
@@ -31,7 +33,7 @@ def expected(version: str, active: int, history: int) -> tuple[int, int]:
     """(first view, repeat view) for a job with `active` active applications and
     `history` rejected ones, each its own candidate (3 of the active are the seed's)."""
     if version == "v3":
-        return (V3_FIXED + STAGES + math.ceil(active / 500) + math.ceil(active / 50),
+        return (V3_FIXED + V3_DECORATIONS + STAGES + math.ceil(active / 500) + math.ceil(active / 50),
                 V3_FIXED + math.ceil(active / 500))
     walk = math.ceil((active + history + 1) / 500)  # + the seed's one rejected candidate
     if active >= 500:  # one page of applications shows a big, unknown set: walk instead

@@ -12,6 +12,7 @@ import httpx
 from bot.config import Settings
 from bot.logs import register_secret
 
+from .decorations import DecorationNames
 from .harvest import Harvest
 from .ratelimit import BudgetFactory, limiter_for
 from .transport import HarvestTransport
@@ -47,7 +48,8 @@ def build_harvest(
         )
         limiter = limiter_for(f"v3:{_fingerprint(client_id)}", limit=V3_LIMIT, window_s=V3_WINDOW_S,
                               budget_for=budget_for)
-        return HarvestV3(HarvestTransport(settings.harvest_base_url, auth, limiter, **kwargs))
+        return HarvestV3(HarvestTransport(settings.harvest_base_url, auth, limiter, **kwargs),
+                         decorations=DecorationNames(ttl_s=settings.bot_cache_ttl_s))
     key = settings.greenhouse_api_key.get_secret_value()  # type: ignore[union-attr]
     register_secret(key)
     limiter = limiter_for(f"v1:{_fingerprint(key)}", limit=V1_LIMIT, window_s=V1_WINDOW_S,

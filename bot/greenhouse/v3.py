@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from .decorations import DecorationNames
 from .errors import ValidationFailed
 from .harvest import BeforeSend, HarvestOverHttp
 from .models import (
@@ -34,6 +35,8 @@ from .models import (
     Stage,
     TeamMember,
 )
+if TYPE_CHECKING:
+    from .transport import HarvestTransport
 from .wire import (
     candidate_id_of, close_opening_body, iso_utc, move_body, optional, person_name, reject_body, status_of,
 )
@@ -48,6 +51,11 @@ _OWNER_ROLES = {"recruiter": Role.RECRUITER, "coordinator": Role.COORDINATOR, "s
 
 class HarvestV3(HarvestOverHttp):
     version = "v3"
+
+    def __init__(self, transport: HarvestTransport, *, decorations: DecorationNames | None = None) -> None:
+        super().__init__(transport)
+        # Team, department, office and close-reason names, kept for a few minutes (decorations.py).
+        self.decorations = decorations if decorations is not None else DecorationNames()
 
     @property
     def rejection_reason_required(self) -> bool:
@@ -179,17 +187,19 @@ class HarvestV3(HarvestOverHttp):
         # refused or failing look-up leaves that part out instead of sinking the view or
         # an approved write. The job, its openings and its team's ids are required.
         left_out: list[str] = []
-        users = optional("team names", left_out, lambda: {
-            u["id"]: person_name(u) for u in self._batched("users", "ids", user_ids)}) or {}
+        users = optional("team names", left_out, lambda: self.decorations.names("users", user_ids, lambda missing: {
+            u["id"]: person_name(u) for u in self._batched("users", "ids", missing)})) or {}
         reasons = optional("close reasons", left_out, lambda: self._close_reason_names(openings)) or {}
         # /departments and /offices are ordinary v3 list endpoints taking `ids`
         # (confirmed: docs/harvest-v3-reference.md §2).
         dept_ids = [j["department_id"] for j in jobs if j.get("department_id")]
         office_ids = [o for j in jobs for o in j.get("office_ids") or []]
-        departments = optional("department", left_out, lambda: {
-            d["id"]: d.get("name") for d in self._batched("departments", "ids", dept_ids)}) or {}
-        offices = optional("office", left_out, lambda: {
-            o["id"]: o.get("name") for o in self._batched("offices", "ids", office_ids)}) or {}
+        departments = optional("department", left_out, lambda: self.decorations.names(
+            "departments", dept_ids, lambda missing: {
+                d["id"]: d["name"] for d in self._batched("departments", "ids", missing) if d.get("name")})) or {}
+        offices = optional("office", left_out, lambda: self.decorations.names(
+            "offices", office_ids, lambda missing: {
+                o["id"]: o["name"] for o in self._batched("offices", "ids", missing) if o.get("name")})) or {}
 
         hydrated = []
         for job in jobs:
@@ -215,9 +225,12 @@ class HarvestV3(HarvestOverHttp):
 
     def _close_reason_names(self, openings: list[dict[str, Any]]) -> dict[int, Named]:
         # v3 openings carry `close_reason_id` only; read the list only when it is needed.
-        if not any(o.get("close_reason_id") for o in openings):
+        wanted = [o["close_reason_id"] for o in openings if o.get("close_reason_id")]
+        if not wanted:
             return {}
-        return {r.id: r for r in self.list_close_reasons()}
+        names = self.decorations.names("close_reasons", wanted, lambda _missing: {
+            r.id: r.name for r in self.list_close_reasons()})  # the whole list: kept for every job
+        return {i: Named(id=i, name=name) for i, name in names.items()}
 
     # --- candidates and applications -------------------------------------------------------
 
