@@ -152,12 +152,14 @@ def slack_kind(content_type: str, form: Mapping[str, str], payload_type: Callabl
 
 
 class RequestStates:
-    """`bot_approval_requests{state}` and the age of the oldest execution, counted from the
-    store at most every `every_s` seconds (a scrape must not read the store each time)."""
+    """`bot_approval_requests{state}` and the age of the oldest execution, from the store's
+    indexed counts and executing requests (never every request: bot/store/indexes.py), at
+    most every `every_s` seconds."""
 
-    def __init__(self, rows: Callable[[], Iterable[dict[str, Any]]], *, every_s: float = 30.0,
-                 clock: Callable[[], float] = time.time) -> None:
-        self._rows = rows
+    def __init__(self, counts: Callable[[], Mapping[Any, int]], executing: Callable[[], Iterable[dict[str, Any]]], *,
+                 every_s: float = 30.0, clock: Callable[[], float] = time.time) -> None:
+        self._read_counts = counts
+        self._executing = executing
         self._every_s = every_s
         self._clock = clock
         self._lock = threading.Lock()
@@ -170,18 +172,16 @@ class RequestStates:
             now = self._clock()
             if now - self._at >= self._every_s:
                 counts: Tally[str] = Tally()
-                oldest = 0.0
-                for row in self._rows():
-                    state = str(row.get("state") or "unknown")
-                    counts[state] += 1
-                    if state == "executing":
-                        oldest = max(oldest, now - float(row.get("decided_at") or now))
+                for state, n in self._read_counts().items():
+                    counts[str(state or "unknown")] += n
+                oldest = max((now - float(row.get("decided_at") or now) for row in self._executing()), default=0.0)
                 self._counts, self._oldest_executing, self._at = counts, oldest, now
             counts, oldest = self._counts, self._oldest_executing
         by_state = GaugeMetricFamily("bot_approval_requests", "Approval requests in the store, by state",
                                      labels=["state"])
-        for state in ("draft", "posting", "requested", "executing", "failed", "done", "denied", "expired", "discarded",
-                      "undoing", "undone"):
+        usual = ("draft", "posting", "requested", "executing", "failed", "done", "denied", "expired", "discarded",
+                 "undoing", "undone")
+        for state in (*usual, *sorted(set(counts) - set(usual))):
             by_state.add_metric([state], counts.get(state, 0))
         yield by_state
         yield GaugeMetricFamily("bot_approval_executing_oldest_seconds",
@@ -210,7 +210,8 @@ def register(web: Flask, services: Any) -> None:
     """`GET /metrics` (Bearer BOT_METRICS_TOKEN required when set) and Slack ack timing."""
     secret = services.settings.bot_metrics_token
     token = secret.get_secret_value() if secret is not None else None
-    states = RequestStates(lambda: services.store.values("requests"))
+    states = RequestStates(lambda: services.store.count_by("requests", "state"),
+                           lambda: services.store.find("requests", state="executing"))
 
     @web.before_request
     def _stamp() -> None:

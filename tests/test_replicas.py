@@ -63,6 +63,6 @@ def test_three_replicas_twenty_clicks_one_write_per_opening(pg_url, tmp_path):  
     told_already = [r for r in slack.responses() if "Already approved" in json.dumps(r)]
     assert len(told_already) == 19  # every other click was told who won
     final = Store(pg_url)
-    audit = [e for _, e in final.items("audit") if e["request_id"] == request_id]
+    audit = final.find("audit", request_id=request_id)
     final.close()
     assert [e["to"] for e in audit].count("executing") == 1

@@ -16,6 +16,11 @@ real SQL in one transaction:
 - `append_audit()`: the audit log is append-only; a trigger refuses updates
   and deletes of its rows on both backends.
 
+Tables with indexes (requests, audit: bot/store/indexes.py) are asked with
+`find()` / `count_by()`, answered from indexes kept in the same transaction as
+the records; reading one whole (`items()`) is refused, `dump()` being the one
+explicit whole-table read (`store copy`, tests).
+
 `Store(target)` picks the backend: a `postgres://` / `postgresql://` URL opens
 PostgreSQL (bot/store/postgres.py), anything else is a SQLite file through
 sqlitedict (bot/store/sqlite.py). Opening a store applies pending schema
@@ -32,10 +37,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from bot.store.indexes import INDEXED, SIDE_PREFIX, NotIndexed, Plan, plan
+
 # The tables the bot itself uses; others appear when first written.
 TABLES = ("mappings", "reverse", "requests", "audit", "state", "watches", "announced", "deliveries",
           "gh_users", "gh_emails")  # the Greenhouse user directory (bot/user_directory.py)
 AUDIT = "audit"
+_MISSING = object()
 _TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 
@@ -52,7 +60,7 @@ def decode(value: Any) -> Any:
 
 def check_table(name: str) -> str:
     """Table names end up in SQL identifiers (SQLite) or a key column (Postgres): keep them plain."""
-    if not _TABLE_NAME.fullmatch(name) or name.startswith(("sqlite_", "schema_")):
+    if not _TABLE_NAME.fullmatch(name) or name.startswith(("sqlite_", "schema_", SIDE_PREFIX)):
         raise ValueError(f"not a usable table name: {name!r}")
     return name
 
@@ -86,18 +94,57 @@ class Store(ABC):
     @abstractmethod
     def get(self, table: str, key: str, default: Any = None) -> Any: ...
 
+    def get_many(self, table: str, keys: Iterable[str]) -> dict[str, Any]:
+        """The records under these keys that exist, in one query (backends override this loop)."""
+        found = {key: self.get(table, key, _MISSING) for key in keys}
+        return {key: value for key, value in found.items() if value is not _MISSING}
+
     @abstractmethod
     def put(self, table: str, key: str, value: Any) -> None: ...
 
     @abstractmethod
     def delete(self, table: str, key: str) -> None: ...
 
-    @abstractmethod
-    def items(self, table: str) -> Iterator[tuple[str, Any]]: ...
+    def items(self, table: str) -> Iterator[tuple[str, Any]]:
+        """Every record of a table without indexes (mappings, watches, …). An indexed table
+        (requests, audit) grows with history: ask it `find()`, or `dump()` it on purpose."""
+        if table in INDEXED:
+            raise NotIndexed(f"reading every record of {table!r}: use find() (or dump() in tools and tests)")
+        return self._scan(table)
 
     def values(self, table: str) -> Iterator[Any]:
         for _, value in self.items(table):
             yield value
+
+    def dump(self, table: str) -> Iterator[tuple[str, Any]]:
+        """Every record of any table, in key order: `store copy` and tests, never a request path."""
+        return self._scan(table)
+
+    @abstractmethod
+    def _scan(self, table: str) -> Iterator[tuple[str, Any]]: ...
+
+    # --- indexed queries (bot/store/indexes.py) ------------------------------------------
+
+    def find(self, table: str, *, order_by: str = "key", newest_first: bool = False, limit: int | None = None,
+             **where: Any) -> list[Any]:
+        """The records of an indexed table that meet every condition of `where`
+        (field=value, field=(one, of), field=AtMost(x), field=Not((…)), member=Contains(item)),
+        ordered by `order_by`, at most `limit`. Raises NotIndexed for a field no index covers."""
+        return self._find(plan(table, where, order_by, newest_first, limit))
+
+    @abstractmethod
+    def _find(self, query: Plan) -> list[Any]: ...
+
+    def count_by(self, table: str, field: str) -> dict[Any, int]:
+        """How many records hold each value of a counted field (a missing one counts under None)."""
+        spec = INDEXED.get(table)
+        if spec is None or field not in spec.counted:
+            raise NotIndexed(f"{table}.{field} is not counted")
+        # The counts tables key a missing value as '' (a primary key cannot hold NULL).
+        return {(None if value == "" else value): n for value, n in self._count_by(spec.counts_table(field)) if n}
+
+    @abstractmethod
+    def _count_by(self, counts_table: str) -> Iterable[tuple[Any, int]]: ...
 
     @abstractmethod
     def count(self, table: str) -> int: ...

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from itertools import islice
 from typing import TextIO
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.store import migrations
 from bot.store.base import TABLES, Store, is_postgres_url, target_from
+
+
+COPY_BATCH = 1000
 
 
 class _StoreSettings(BaseSettings):
@@ -79,11 +83,14 @@ def copy(source: str, target: str, out: TextIO) -> int:
         print(f"  {'table':<20} {'read':>8} {'copied':>8} {'already there':>14}", file=out)
         totals = [0, 0]
         for table in src.tables():
-            rows = list(src.items(table))
-            copied = dst.add_many(table, rows)
-            totals[0] += len(rows)
+            read = copied = 0
+            rows = src.dump(table)  # the one whole-table read there is; in batches, not all in memory
+            while batch := list(islice(rows, COPY_BATCH)):
+                read += len(batch)
+                copied += dst.add_many(table, batch)
+            totals[0] += read
             totals[1] += copied
-            print(f"  {table:<20} {len(rows):>8} {copied:>8} {len(rows) - copied:>14}", file=out)
+            print(f"  {table:<20} {read:>8} {copied:>8} {read - copied:>14}", file=out)
         print(f"  {'total':<20} {totals[0]:>8} {totals[1]:>8} {totals[0] - totals[1]:>14}", file=out)
     finally:
         src.close()

@@ -25,10 +25,12 @@ from psycopg_pool import ConnectionPool
 
 from bot.store import migrations
 from bot.store.base import Store, check_table, encode
+from bot.store.indexes import AtMost, Not, Plan, values_of
 
 # Any constant shared by every process of this bot: the key of the migration lock.
 MIGRATION_LOCK_KEY = 0x6768_7362  # "ghsb"
 POOL_MAX = 8
+SCAN_PAGE = 1000
 
 
 def _jsonb(value: Any) -> Jsonb:
@@ -62,6 +64,12 @@ class PostgresStore(Store):
                                (check_table(table), key)).fetchone()
         return default if row is None else row[0]
 
+    def get_many(self, table: str, keys: Iterable[str]) -> dict[str, Any]:
+        with self.pool.connection() as conn:
+            rows = conn.execute("SELECT key, value FROM records WHERE kind = %s AND key = ANY(%s)",
+                                (check_table(table), list(keys))).fetchall()
+        return dict(rows)
+
     def put(self, table: str, key: str, value: Any) -> None:
         with self.pool.connection() as conn:
             conn.execute(
@@ -73,11 +81,52 @@ class PostgresStore(Store):
         with self.pool.connection() as conn:
             conn.execute("DELETE FROM records WHERE kind = %s AND key = %s", (check_table(table), key))
 
-    def items(self, table: str) -> Iterator[tuple[str, Any]]:
+    def _scan(self, table: str) -> Iterator[tuple[str, Any]]:
+        # In pages, in key order (the primary key): a whole table is never held in memory.
+        kind, after = check_table(table), ""
+        while True:
+            with self.pool.connection() as conn:
+                rows = conn.execute("SELECT key, value FROM records WHERE kind = %s AND key > %s ORDER BY key LIMIT %s",
+                                    (kind, after, SCAN_PAGE)).fetchall()
+            yield from rows
+            if len(rows) < SCAN_PAGE:
+                return
+            after = rows[-1][0]
+
+    # --- indexed queries -----------------------------------------------------------------
+
+    def _find(self, q: Plan) -> list[Any]:
+        sql, args = self._sql(q)
         with self.pool.connection() as conn:
-            rows = conn.execute("SELECT key, value FROM records WHERE kind = %s ORDER BY key",
-                                (check_table(table),)).fetchall()
-        yield from rows
+            return [v for (v,) in conn.execute(sql, args)]
+
+    def _sql(self, q: Plan) -> tuple[str, list[Any]]:
+        t = q.spec.table  # a declared table name: safe as a literal, which the partial indexes need
+        if q.through_member:
+            source = f"{q.spec.member_table()} AS m JOIN records AS r ON r.kind = '{t}' AND r.key = m.key"
+            clauses, args = ["m.item = %s"], [_jsonb(q.member_item)]
+
+            def path(field: str) -> str:
+                return f"m.{field}"
+        else:
+            source, clauses, args = "records AS r", [f"r.kind = '{t}'"], []
+
+            def path(field: str) -> str:
+                # The very expression the index was built on (bot/store/migrations.py).
+                return "r.key" if field == "key" else f"(r.value->'{field}')"
+        for field, cond in q.where.items():
+            clause, more = _condition(path(field), cond)
+            clauses.append(clause)
+            args += more
+        sql = f"SELECT r.value FROM {source} WHERE {' AND '.join(clauses)}"
+        sql += f" ORDER BY {path(q.order_by)}{' DESC' if q.newest_first else ''}"
+        if q.limit is not None:
+            sql += f" LIMIT {int(q.limit)}"
+        return sql, args
+
+    def _count_by(self, counts_table: str) -> list[tuple[Any, int]]:
+        with self.pool.connection() as conn:
+            return conn.execute(f"SELECT value, n FROM {counts_table}").fetchall()
 
     def count(self, table: str) -> int:
         with self.pool.connection() as conn:
@@ -168,6 +217,20 @@ class PostgresStore(Store):
     def describe(self) -> str:
         parts = conninfo_to_dict(self.url)
         return f"postgres {parts.get('user', '')}@{parts.get('host', '')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
+
+
+def _condition(path: str, cond: Any) -> tuple[str, list[Any]]:
+    # Compared as jsonb, the indexes' type: numbers by value, strings as strings.
+    if isinstance(cond, AtMost):
+        return f"{path} <= %s", [_jsonb(cond.bound)]
+    if isinstance(cond, Not):
+        marks = ", ".join(["%s"] * len(cond.values))
+        return f"({path} IS NULL OR {path} NOT IN ({marks}))", [_jsonb(v) for v in cond.values]
+    values = values_of(cond)
+    assert values is not None
+    if len(values) == 1:
+        return f"{path} = %s", [_jsonb(values[0])]
+    return f"{path} IN ({', '.join(['%s'] * len(values))})", [_jsonb(v) for v in values]
 
 
 def wait_until_reachable(url: str, timeout_s: float = 30.0) -> None:

@@ -27,6 +27,7 @@ from sqlitedict import SqliteDict
 
 from bot.store import migrations
 from bot.store.base import TABLES, Store, check_table, decode, encode
+from bot.store.indexes import AtMost, Not, Plan, values_of
 
 try:
     import fcntl
@@ -34,6 +35,19 @@ except ImportError:  # Windows: one process per file there; the lock is a no-op
     fcntl = None  # type: ignore[assignment]
 
 BUSY_TIMEOUT_MS = 30_000
+SCAN_PAGE = 1000
+
+
+def _condition(path: str, cond: Any) -> tuple[str, list[Any]]:
+    if isinstance(cond, AtMost):
+        return f"{path} <= ?", [cond.bound]
+    if isinstance(cond, Not):
+        return f"({path} IS NULL OR {path} NOT IN ({', '.join('?' * len(cond.values))}))", list(cond.values)
+    values = values_of(cond)
+    assert values is not None
+    if len(values) == 1:
+        return f"{path} = ?", list(values)
+    return f"{path} IN ({', '.join('?' * len(values))})", list(values)
 
 
 class SqliteStore(Store):
@@ -80,6 +94,8 @@ class SqliteStore(Store):
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                    check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            # A REPLACE then fires DELETE triggers too, so the index tables' triggers see it.
+            conn.execute("PRAGMA recursive_triggers=ON")
             self._local.conn = conn
             self._conns.append(conn)
         return conn
@@ -122,16 +138,78 @@ class SqliteStore(Store):
     def get(self, table: str, key: str, default: Any = None) -> Any:
         return self._dict(table).get(key, default)
 
+    def get_many(self, table: str, keys: Any) -> dict[str, Any]:
+        self._dict(table)
+        keys, found = list(keys), {}
+        for i in range(0, len(keys), 500):  # under SQLite's limit of bound parameters
+            chunk = keys[i:i + 500]
+            rows = self._conn().execute(
+                f'SELECT key, value FROM "{table}" WHERE key IN ({", ".join("?" * len(chunk))})', chunk)
+            found.update((k, decode(v)) for k, v in rows)
+        return found
+
     def put(self, table: str, key: str, value: Any) -> None:
-        self._dict(table)[key] = value
+        # An upsert rather than sqlitedict's REPLACE: replacing a row fires its UPDATE triggers,
+        # which keep the index tables right (bot/store/migrations.py).
+        self._dict(table)
+        self._conn().execute(
+            f'INSERT INTO "{table}" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+            (key, encode(value)))
 
     def delete(self, table: str, key: str) -> None:
         # Raw SQL so that a refusal (the audit log's trigger) raises here, in the caller.
         self._dict(table)
         self._conn().execute(f'DELETE FROM "{table}" WHERE key = ?', (key,))
 
-    def items(self, table: str) -> Iterator[tuple[str, Any]]:
-        yield from self._dict(table).items()
+    def _scan(self, table: str) -> Iterator[tuple[str, Any]]:
+        # In pages, in key order: a whole table is never held in memory (store copy of the audit log).
+        self._dict(table)
+        after = None
+        while True:
+            where, args = ("", ()) if after is None else ("WHERE key > ?", (after,))
+            rows = self._conn().execute(
+                f'SELECT key, value FROM "{table}" {where} ORDER BY key LIMIT {SCAN_PAGE}', args).fetchall()
+            for key, value in rows:
+                yield key, decode(value)
+            if len(rows) < SCAN_PAGE:
+                return
+            after = rows[-1][0]
+
+    # --- indexed queries -----------------------------------------------------------------
+
+    def _find(self, q: Plan) -> list[Any]:
+        sql, args = self._sql(q)
+        return [decode(v) for (v,) in self._conn().execute(sql, args)]
+
+    def _sql(self, q: Plan) -> tuple[str, list[Any]]:
+        t = q.spec.table
+        self._dict(t)
+        if q.through_member:
+            source = f'"{q.spec.member_table()}" AS m JOIN "{t}" AS r ON r.key = m.key'
+            clauses, args = ["m.item = ?"], [q.member_item]
+
+            def path(field: str) -> str:
+                return f"m.{field}"
+        else:
+            source, clauses, args = f'"{t}" AS r', [], []
+
+            def path(field: str) -> str:
+                # The very expression the index was built on (bot/store/migrations.py), or SQLite ignores it.
+                return "r.key" if field == "key" else f"json_extract(value, '$.{field}')"
+        for field, cond in q.where.items():
+            clause, more = _condition(path(field), cond)
+            clauses.append(clause)
+            args += more
+        sql = f"SELECT r.value FROM {source}"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += f" ORDER BY {path(q.order_by)}{' DESC' if q.newest_first else ''}"
+        if q.limit is not None:
+            sql += f" LIMIT {int(q.limit)}"
+        return sql, args
+
+    def _count_by(self, counts_table: str) -> list[tuple[Any, int]]:
+        return self._conn().execute(f'SELECT value, n FROM "{counts_table}"').fetchall()
 
     def count(self, table: str) -> int:
         self._dict(table)

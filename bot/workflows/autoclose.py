@@ -107,7 +107,7 @@ class AutoClose:
     # --- what the announcement says and to whom ------------------------------------------
 
     def _build(self, job: Job, hint: str | None) -> Announcement:
-        requests = [r for r in self.requests.all() if r.job_id == job.id]
+        requests = self.requests.for_job(job.id)
         return Announcement(
             job_id=job.id,
             job_name=job.name,

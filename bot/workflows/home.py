@@ -45,10 +45,15 @@ class Home:
         """`jobs_offset`: the first of the viewer's jobs shown (the tab's Next/Previous buttons)."""
         if caller.mapping is None and not caller.is_admin:
             return HomeTab(caller.slack_user_id, mapped=False, unmapped_because=caller.unmapped_because)
-        everything = self.requests.all()
-        waiting = sorted((r for r in everything if self.may_decide(r, caller)), key=lambda r: r.created_at)
-        mine = sorted((r for r in everything if r.requester == caller.slack_user_id and r.state not in ("draft", "discarded")),
-                      key=lambda r: r.created_at, reverse=True)[:RECENT]
+        # Indexed reads only (bot/store/indexes.py): what the viewer may decide, and their latest.
+        if caller.is_admin:
+            candidates = self.requests.in_states(*DECIDABLE)
+        elif caller.greenhouse_user_id is not None:
+            candidates = self.requests.awaiting(caller.greenhouse_user_id, *DECIDABLE)
+        else:
+            candidates = []
+        waiting = [r for r in candidates if self.may_decide(r, caller)]
+        mine = self.requests.made_by(caller.slack_user_id, not_in=("draft", "discarded"), newest_first=True, limit=RECENT)
         jobs = self.jobs.for_viewer(caller, jobs_offset) if self.jobs is not None else None
         return HomeTab(caller.slack_user_id, mapped=caller.mapping is not None, waiting=waiting, mine=mine,
                        unmapped_because=caller.unmapped_because, jobs=jobs)

@@ -31,8 +31,11 @@ class Reminders:
             return []
         now = self._clock()
         claimed = []
-        for r in self.requests.all():
-            if r.state != "requested" or now - r.created_at < self.after_s or now >= r.expires_at:
+        # Still waiting and old enough: bounded by the open requests (they expire), not by history.
+        waiting = [r for r in self.requests.created_before("requested", now - self.after_s) if now < r.expires_at]
+        reminded = self.store.get_many(TABLE, [r.id for r in waiting])  # one query, not one claim each
+        for r in waiting:
+            if r.id in reminded:
                 continue
             if self.store.add(TABLE, r.id, {"at": now}):
                 claimed.append(r)

@@ -61,18 +61,18 @@ class Decisions(RequestRecords):
 
     def pending_for(self, caller: Caller) -> list[Request]:
         slack_user, gh_user, is_admin = caller.slack_user_id, caller.team_member_id(), caller.is_admin
-        return sorted(
-            (
-                r for r in self.all()
-                if r.state in ("requested", "failed")
-                and (is_admin or r.requester == slack_user or (gh_user is not None and gh_user in r.approver_gh_ids))
-            ),
-            key=lambda r: r.created_at,
-        )
+        undecided = ("requested", "failed")
+        if is_admin:
+            return self.in_states(*undecided)
+        # Two indexed reads (mine; those naming me as approver), merged: never every request.
+        found = {r.id: r for r in self.made_by(slack_user, states=undecided)}
+        if gh_user is not None:
+            found.update((r.id, r) for r in self.awaiting(gh_user, *undecided))
+        return sorted(found.values(), key=lambda r: r.created_at)
 
     def history(self, job_ref: str, caller: Caller, limit: int = 20) -> tuple[Job, list[dict[str, Any]]]:
-        """The job and its latest audit entries: for its hiring team and bot admins."""
+        """The job and its latest audit entries, oldest first: for its hiring team and bot admins."""
         caller.team_member_id()
         job = find_job_for(self.harvest, job_ref, caller, "see the history of")
-        entries = [e for _, e in self.store.items("audit") if e.get("job_id") == job.id]
-        return job, entries[-limit:]
+        newest = self.store.find("audit", job_id=job.id, order_by="key", newest_first=True, limit=limit)
+        return job, newest[::-1]  # audit keys sort by time

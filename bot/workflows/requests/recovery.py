@@ -20,13 +20,12 @@ class Recovery(RejectRest):
         Retry expires with the request (drafts → discarded)."""
         now = self._clock()
         expired = []
-        for request in self.all():
-            if request.state in (*OPEN_STATES, "failed") and request.expires_at <= now:
-                new_state = "expired" if request.state in ("requested", "failed") else "discarded"
-                try:
-                    expired.append(self._transition(request.id, (request.state,), new_state, "bot", "ttl"))
-                except Refused:
-                    continue  # decided meanwhile
+        for request in self.expiring((*OPEN_STATES, "failed"), now):
+            new_state = "expired" if request.state in ("requested", "failed") else "discarded"
+            try:
+                expired.append(self._transition(request.id, (request.state,), new_state, "bot", "ttl"))
+            except Refused:
+                continue  # decided meanwhile
         return [r for r in expired if r.state == "expired"]
 
     def reconcile_stuck(self) -> list[Request]:
@@ -34,9 +33,7 @@ class Recovery(RejectRest):
         over (a new generation fences the old executor out) and settle them by reading
         Greenhouse, never by writing."""
         settled = []
-        for request in self.all():
-            if request.state != "executing":
-                continue
+        for request in self.in_states("executing"):
             taken = self._take_over(request)
             if taken is None:
                 continue

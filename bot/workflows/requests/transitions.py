@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.greenhouse.harvest import Harvest
 from bot.store import Store
+from bot.store.indexes import AtMost, Contains, Not
 
 from ..job_view import JobViews
 from ..reference import ReferenceLists
@@ -51,7 +52,41 @@ class RequestRecords:
         return Request(**raw) if raw else None
 
     def all(self) -> list[Request]:
-        return [Request(**raw) for raw in self.store.values("requests")]
+        """Every request ever made, for tests and tools only: nothing the bot does reads them
+        all (tests/test_store_queries.py checks each read path); ask the queries below."""
+        return [Request(**raw) for _, raw in self.store.dump("requests")]
+
+    # --- what callers ask for, each answered from an index (bot/store/indexes.py) ------------
+
+    def _find(self, **query: Any) -> list[Request]:
+        return [Request(**raw) for raw in self.store.find("requests", **query)]
+
+    def in_states(self, *states: str) -> list[Request]:
+        """Oldest first. Meant for the states a request passes through (open, executing):
+        the final ones grow with history."""
+        return self._find(state=states, order_by="created_at")
+
+    def awaiting(self, greenhouse_user_id: int, *states: str) -> list[Request]:
+        """Requests in these states that name this person among their approvers, oldest first."""
+        return self._find(approver_gh_ids=Contains(greenhouse_user_id), state=states, order_by="created_at")
+
+    def made_by(self, slack_user_id: str, *, states: tuple[str, ...] | None = None, not_in: tuple[str, ...] = (),
+                newest_first: bool = False, limit: int | None = None) -> list[Request]:
+        where: dict[str, Any] = {"requester": slack_user_id}
+        if states is not None:
+            where["state"] = states
+        elif not_in:
+            where["state"] = Not(not_in)
+        return self._find(order_by="created_at", newest_first=newest_first, limit=limit, **where)
+
+    def expiring(self, states: tuple[str, ...], at_or_before: float) -> list[Request]:
+        return self._find(state=states, expires_at=AtMost(at_or_before), order_by="expires_at")
+
+    def created_before(self, state: str, at_or_before: float) -> list[Request]:
+        return self._find(state=state, created_at=AtMost(at_or_before), order_by="created_at")
+
+    def for_job(self, job_id: int) -> list[Request]:
+        return self._find(job_id=int(job_id), order_by="created_at")
 
     def _transition(
         self,
