@@ -85,7 +85,7 @@ def fill(store: Store, requests: list[tuple[str, Any]], audit: list[tuple[str, A
             with store._write() as conn:  # type: ignore[attr-defined]
                 conn.executemany(f'INSERT INTO "{table}" (key, value) VALUES (?, ?)',
                                  ((k, encode(v)) for k, v in rows))
-        store._conn().execute("ANALYZE")  # type: ignore[attr-defined]
+        # No ANALYZE: the bot never runs it on SQLite (see docs/decisions/0005).
     else:
         with store.pool.connection() as conn:  # type: ignore[attr-defined]
             with conn.cursor() as cur:
