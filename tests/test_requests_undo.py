@@ -84,7 +84,7 @@ def test_the_approver_undoes_a_rejection_once_on_their_own_behalf(bot, slack, gh
     dm = [m for m in slack.calls_to("chat.postMessage") if m["channel"] == HM][-1]
     assert "undone by" in dm["text"]
     # The audit trail names who undid it; /greenhouse history shows it.
-    trail = [(e["from"], e["to"], e["who"]) for _, e in bot.services.store.items("audit") if e["request_id"] == r.id]
+    trail = [(e["from"], e["to"], e["who"]) for e in bot.services.store.find("audit", request_id=r.id)]
     assert trail[-2:] == [("done", "undoing", RECRUITER), ("undoing", "undone", "bot")]
     bot.command("history 6404", user=HM)
     assert f"done → *undoing* by <@{RECRUITER}>" in json.dumps(slack.responses()[-1], ensure_ascii=False)

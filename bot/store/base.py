@@ -128,7 +128,8 @@ class Store(ABC):
     def find(self, table: str, *, order_by: str = "key", newest_first: bool = False, limit: int | None = None,
              **where: Any) -> list[Any]:
         """The records of an indexed table that meet every condition of `where`
-        (field=value, field=(one, of), field=AtMost(x), field=Not((…)), member=Contains(item)),
+        (field=value, field=(one, of), field=AtMost(x) / AtLeast(x), field=Not((…)),
+        member=Contains(item)),
         ordered by `order_by`, at most `limit`. Raises NotIndexed for a field no index covers."""
         return self._find(plan(table, where, order_by, newest_first, limit))
 

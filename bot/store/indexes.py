@@ -86,6 +86,13 @@ class AtMost:
 
 
 @dataclass(frozen=True)
+class AtLeast:
+    """field >= bound."""
+
+    bound: float
+
+
+@dataclass(frozen=True)
 class Not:
     """field is none of these (a NULL field matches, as a missing state is none of them)."""
 
@@ -138,7 +145,7 @@ def plan(table: str, where: dict[str, Any], order_by: str, newest_first: bool, l
 
 def values_of(cond: Any) -> tuple[Any, ...] | None:
     """The values of an "equal"/"one of" condition; None for the other kinds."""
-    if isinstance(cond, AtMost | Not | Contains):
+    if isinstance(cond, AtMost | AtLeast | Not | Contains):
         return None
     if isinstance(cond, tuple | list | set | frozenset):
         return tuple(cond)

@@ -25,7 +25,7 @@ from psycopg_pool import ConnectionPool
 
 from bot.store import migrations
 from bot.store.base import Store, check_table, encode
-from bot.store.indexes import AtMost, Not, Plan, values_of
+from bot.store.indexes import AtLeast, AtMost, Not, Plan, values_of
 
 # Any constant shared by every process of this bot: the key of the migration lock.
 MIGRATION_LOCK_KEY = 0x6768_7362  # "ghsb"
@@ -223,6 +223,8 @@ def _condition(path: str, cond: Any) -> tuple[str, list[Any]]:
     # Compared as jsonb, the indexes' type: numbers by value, strings as strings.
     if isinstance(cond, AtMost):
         return f"{path} <= %s", [_jsonb(cond.bound)]
+    if isinstance(cond, AtLeast):
+        return f"{path} >= %s", [_jsonb(cond.bound)]
     if isinstance(cond, Not):
         marks = ", ".join(["%s"] * len(cond.values))
         return f"({path} IS NULL OR {path} NOT IN ({marks}))", [_jsonb(v) for v in cond.values]

@@ -27,7 +27,7 @@ from sqlitedict import SqliteDict
 
 from bot.store import migrations
 from bot.store.base import TABLES, Store, check_table, decode, encode
-from bot.store.indexes import AtMost, Not, Plan, values_of
+from bot.store.indexes import AtLeast, AtMost, Not, Plan, values_of
 
 try:
     import fcntl
@@ -41,6 +41,8 @@ SCAN_PAGE = 1000
 def _condition(path: str, cond: Any) -> tuple[str, list[Any]]:
     if isinstance(cond, AtMost):
         return f"{path} <= ?", [cond.bound]
+    if isinstance(cond, AtLeast):
+        return f"{path} >= ?", [cond.bound]
     if isinstance(cond, Not):
         return f"({path} IS NULL OR {path} NOT IN ({', '.join('?' * len(cond.values))}))", list(cond.values)
     values = values_of(cond)

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.greenhouse.harvest import Harvest
 from bot.store import Store
-from bot.store.indexes import AtMost, Contains, Not
+from bot.store.indexes import AtLeast, AtMost, Contains, Not
 
 from ..job_view import JobViews
 from ..reference import ReferenceLists
@@ -81,6 +81,10 @@ class RequestRecords:
 
     def expiring(self, states: tuple[str, ...], at_or_before: float) -> list[Request]:
         return self._find(state=states, expires_at=AtMost(at_or_before), order_by="expires_at")
+
+    def expiring_after(self, state: str, at_or_after: float) -> list[Request]:
+        """In this state, with a TTL that ends at or after `at_or_after`: recent ones only."""
+        return self._find(state=state, expires_at=AtLeast(at_or_after), order_by="expires_at")
 
     def created_before(self, state: str, at_or_before: float) -> list[Request]:
         return self._find(state=state, created_at=AtMost(at_or_before), order_by="created_at")

@@ -29,6 +29,7 @@ log = logging.getLogger("bot.requests")
 UNDO_KEY = "undo"  # the key of results holding the unreject's outcome (sending | unrejected | error: …)
 UNDO_STATES = ("undoing", "undone")
 OFFER_HORIZON_S = 86400.0
+LATE_FINISH_S = 86400.0  # an execution waits on Greenhouse at most hours after its claim
 
 
 class WindowClosed(Refused):
@@ -138,9 +139,7 @@ class Undos(Recovery):
         and settled by reading Greenhouse, never by writing: an active application is
         undone; one still rejected goes back to done, to be undone again while the window lasts."""
         settled = []
-        for request in self.all():
-            if request.state != "undoing":
-                continue
+        for request in self.in_states("undoing"):
             taken = self._take_over(request)
             if taken is None:
                 continue
@@ -164,7 +163,10 @@ class Undos(Recovery):
         """Rejections whose undo window has just passed, each returned once across
         processes (an atomic flag), so their messages are redrawn without the button."""
         closed, now = [], self._clock()
-        for request in self.all():
+        # An indexed read of recent requests only: a request is approved before it expires and its
+        # execution ends within LATE_FINISH_S of that, so a deadline (finished_at + undo_s) inside the
+        # horizon means expires_at ≥ now − horizon − undo_s − LATE_FINISH_S.
+        for request in self.expiring_after("done", now - OFFER_HORIZON_S - self.undo_s - LATE_FINISH_S):
             deadline = self.undo_deadline(request)
             # Older than a day: from before this feature or long settled; never redraw history in bulk.
             if deadline is None or request.undo_offer_closed or not (now - OFFER_HORIZON_S <= deadline <= now):
