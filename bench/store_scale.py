@@ -26,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +49,11 @@ FINAL = (("done", 0.70), ("denied", 0.15), ("expired", 0.10), ("discarded", 0.05
 OPEN = ("draft", "posting", "requested", "requested", "requested", "requested", "failed", "executing")
 
 
-def history(n_requests: int, n_audit: int, seed: int = 17) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+def history(n_requests: int, n_audit: int, seed: int = 17) -> tuple[list[tuple[str, Any]], Iterator[tuple[str, Any]]]:
+    """The requests, and their audit rows as a generator (a million dicts need not sit in memory)."""
     rng = random.Random(seed)
-    requests, audit = [], []
+    requests = []
     n_open = max(1, n_requests // 100)
-    per_request = max(1, n_audit // n_requests)
     for i in range(n_requests):
         is_open = i >= n_requests - n_open
         created = NOW - rng.uniform(0, TTL) if is_open else NOW - rng.uniform(3 * DAY, 730 * DAY)
@@ -67,16 +67,20 @@ def history(n_requests: int, n_audit: int, seed: int = 17) -> tuple[list[tuple[s
             "opening_ids": [1, 2], "created_at": created, "expires_at": created + TTL,
             "decided_at": created + 60 if state == "executing" else None,
         }))
-        for k in range(per_request):
-            at = created + k
-            audit.append((f"{int(at * 1e9):020d}-{i:08x}{k:02x}", {
-                "at": at, "request_id": rid, "kind": "close_job", "job_id": 10_000 + job, "from": "requested",
-                "to": state, "who": "U1", "detail": "", "results": {}}))
-    audit.sort()
-    return requests, audit
+
+    def audit() -> Iterator[tuple[str, Any]]:
+        per_request = max(1, n_audit // n_requests)
+        for i, (rid, r) in enumerate(requests):
+            for k in range(per_request):
+                at = r["created_at"] + k
+                yield f"{int(at * 1e9):020d}-{i:08x}{k:02x}", {
+                    "at": at, "request_id": rid, "kind": "close_job", "job_id": r["job_id"], "from": "requested",
+                    "to": r["state"], "who": "U1", "detail": "", "results": {}}
+
+    return requests, audit()
 
 
-def fill(store: Store, requests: list[tuple[str, Any]], audit: list[tuple[str, Any]]) -> float:
+def fill(store: Store, requests: list[tuple[str, Any]], audit: Iterator[tuple[str, Any]]) -> float:
     """Bulk load through the records tables (the index triggers fire as for any write)."""
     t0 = time.perf_counter()
     if store.backend == "sqlite":
@@ -141,9 +145,16 @@ def questions(store: Store) -> dict[str, Callable[[random.Random], Any]]:
 
 
 def before(store: Store) -> dict[str, Callable[[random.Random], Any]]:
-    """The same answers the way they were found before: every record read, then filtered."""
+    """The same answers the way they were found before: every record read as main's `items()` did
+    (sqlitedict's iteration; one PostgreSQL `SELECT … ORDER BY key`), then filtered in Python."""
+    def whole(table: str) -> Iterator[tuple[str, Any]]:
+        if store.backend == "sqlite":
+            return store._dict(table).items()  # type: ignore[attr-defined, no-any-return]
+        with store.pool.connection() as conn:  # type: ignore[attr-defined]
+            return iter(conn.execute("SELECT key, value FROM records WHERE kind = %s ORDER BY key", (table,)).fetchall())
+
     def every_request() -> list[Request]:
-        return [Request(**raw) for _, raw in store.dump("requests")]
+        return [Request(**raw) for _, raw in whole("requests")]
 
     def pending(rng: random.Random) -> list[Request]:
         c = caller(rng)
@@ -152,11 +163,11 @@ def before(store: Store) -> dict[str, Callable[[random.Random], Any]]:
 
     def history(rng: random.Random) -> list[Any]:
         job = 10_000 + rng.randrange(JOBS)
-        return [e for _, e in store.dump("audit") if e.get("job_id") == job][-20:]
+        return [e for _, e in whole("audit") if e.get("job_id") == job][-20:]
 
     def counts(rng: random.Random) -> dict[str, int]:
         out: dict[str, int] = {}
-        for _, raw in store.dump("requests"):
+        for _, raw in whole("requests"):
             out[raw["state"]] = out.get(raw["state"], 0) + 1
         return out
 
