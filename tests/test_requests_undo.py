@@ -223,3 +223,13 @@ def test_undo_on_harvest_v3_acts_as_the_clicker(tmp_path, slack):
     assert write.headers["authorization"].startswith("Bearer ") and "on-behalf-of" not in write.headers
     assert write.body == {} and v3.sub_of(write) == RECRUITER_ID  # a token minted for the clicker
     assert gh.find_application(APP)["status"] == "active" and bot.services.requests.get(r.id).state == "undone"
+
+
+def test_the_home_tab_and_the_pending_state_say_it_was_undone(bot, slack, gh):
+    r = rejected(bot)
+    bot.click("request_undo", r.id, RECRUITER)
+    home = [v for v in slack.calls_to("views.publish") if v["user_id"] == HM][-1]
+    view = json.loads(home["view"]) if isinstance(home["view"], str) else home["view"]
+    shown = json.dumps(view["blocks"])
+    assert f"then undone by <@{RECRUITER}>" in shown and "is active again" in shown
+    assert "request_undo" not in shown  # the Home tab never offers Undo
