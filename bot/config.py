@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     bot_admins: Annotated[frozenset[str], NoDecode] = frozenset()
     bot_approvals_channel: str | None = None
     bot_allow_self_approval: bool = False
+    # Stage moves (`/greenhouse advance`, `move`) wait for a recruiter's approval; false: the
+    # requester's own confirm click carries them out (bot/workflows/requests/moves.py).
+    bot_stage_moves_need_approval: bool = True
     bot_request_ttl_hours: float = Field(default=72, gt=0)
     # One reminder in the thread of a request still waiting after this (0 = none).
     bot_remind_after_hours: float = Field(default=24, ge=0)

@@ -133,6 +133,7 @@ def build_services(
     requests = Requests(
         store, harvest, reference,
         ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,
+        stage_moves_need_approval=settings.bot_stage_moves_need_approval,
         lease_s=settings.bot_claim_lease_s, undo_minutes=settings.bot_undo_minutes, views=job_views,
     )
     watches = Watches(store, harvest)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from bot.cache import BoundedCache, SingleFlight
 from bot.greenhouse.harvest import Harvest
-from bot.greenhouse.models import EmailTemplate, Named, RejectionReason
+from bot.greenhouse.models import EmailTemplate, Named, RejectionReason, Stage
 
 T = TypeVar("T")
 log = logging.getLogger("bot.reference")
@@ -43,11 +43,16 @@ class ReferenceLists:
     def rejection_reasons(self) -> list[RejectionReason]:
         return self._get("rejection_reasons", self.harvest.list_rejection_reasons)
 
+    def stages(self, job_id: int) -> list[Stage]:
+        """The job's stages (ids and names) in pipeline order, cached like the lists above:
+        what a stage move picks from. Raises if Greenhouse cannot say."""
+        return self._get(f"job_stages:{int(job_id)}", lambda: self.harvest.list_stages(job_id))
+
     def job_stages(self, job_id: int) -> list[str]:
-        """The job's stage names in pipeline order, cached like the lists above. Best-effort:
+        """The job's stage names in pipeline order (the same cached read as `stages`). Best-effort:
         it only orders the view, so a failure reads as [] (order by name) and is not cached."""
         try:
-            return self._get(f"job_stages:{int(job_id)}", lambda: self.harvest.list_job_stages(job_id))
+            return [s.name for s in self.stages(job_id)]
         except Exception:  # noqa: BLE001 - ordering is a nicety; the view must not fail for it
             log.warning("job_stages_unavailable job_id=%s", job_id)
             return []

@@ -9,6 +9,7 @@ from bot.app_links import AppLinks
 from bot.greenhouse.models import EmailTemplate, Named, RejectionReason
 from bot.workflows.requests import Request
 
+from . import move_texts
 from .common import Message, actions, button, chunk_lines, confirm_dialog, context, esc, plain, section, slack_date
 from .reject_rest import rest_asked, rest_draft_block, rest_outcome, rest_progress, rest_will_happen
 from .links import application_link, job_link
@@ -35,6 +36,8 @@ def _short(text: object, limit: int | None) -> str:
 
 def what_will_happen(r: Request, names: int | None = None) -> str:
     """The request, counted, in the words the approver confirms (names cut to `names` characters)."""
+    if r.kind == "move_application":
+        return move_texts.what_will_happen(r, names)
     if r.kind == "close_job":
         n = len(r.remaining_openings())
         reason = f" with reason *{_short(r.close_reason_name, names)}*" if r.close_reason_name else " (no close reason chosen yet)"
@@ -53,6 +56,8 @@ def what_will_happen(r: Request, names: int | None = None) -> str:
 
 def title(r: Request, links: AppLinks | None = None) -> str:
     """With `links`, the job's and the candidate's names link to their pages in Greenhouse."""
+    if r.kind == "move_application":
+        return move_texts.title(r, links)
     job = job_link(links, r.job_id, r.job_name)
     if r.kind == "close_job":
         return f"*Close job* {job} ({r.job_id})"
@@ -156,6 +161,8 @@ def status_line(r: Request) -> str:
 
 def outcome_summary(r: Request) -> str:
     """What Greenhouse did: which openings closed and which remain, or whether the candidate was rejected."""
+    if r.kind == "move_application":
+        return move_texts.outcome_summary(r)
     if r.kind == "close_job":
         closed, left = r.closed_openings(), r.remaining_openings()
         text = f"Closed {len(closed)} of {len(r.opening_ids)} openings" + (f" ({', '.join(map(str, closed))})" if closed else "") + "."
@@ -206,6 +213,8 @@ CONFIRM_TEXT_MAX = 300  # Block Kit: a confirmation dialog's text holds at most 
 def approve_confirm(r: Request) -> dict[str, Any]:
     """The dialog before a write. Its warning is never cut: names are shortened instead,
     as far as needed to fit Slack's limit."""
+    if r.kind == "move_application":
+        return move_texts.confirm(r, CONFIRM_TEXT_MAX)
     for names in (None, 80, 40, 20, 8):
         if r.kind == "close_job":
             text = (f"Close {_short(r.job_name, names)} ({r.job_id}): {what_will_happen(r, names)} "
@@ -245,6 +254,8 @@ def not_open_sentence(r: Request | None) -> str:
         return "That request no longer exists."
     if (undo := undo_not_open(r)) is not None:
         return undo
+    if r.kind == "move_application" and (own := move_texts.not_open_own_move(r)):
+        return own
     who = f"<@{r.decided_by}>" if r.decided_by else "someone"
     return {
         "executing": f"Already approved by {who}; it is being carried out now.",
@@ -277,6 +288,8 @@ def reminder_sent_notice(r: Request) -> str:
 
 
 def _plain_title(r: Request) -> str:
+    if r.kind == "move_application":
+        return move_texts.plain_title(r)
     if r.kind == "close_job":
         return f"close {esc(r.job_name)} ({r.job_id})"
     return f"reject application {r.application_id} on {esc(r.job_name)} ({r.job_id})"

@@ -15,7 +15,7 @@ from bot.slack.blocks.common import esc
 from bot.slack.listeners import Event, on_command
 from bot.workflows.errors import UserFacingError
 
-from . import help, identity, job, requests, watch  # noqa: F401 - each module registers its subcommands
+from . import help, identity, job, moves, requests, watch  # noqa: F401 - each module registers its subcommands
 from .parse import ParsedCommand, parse
 from .registry import REGISTRY, CommandContext, Subcommand, usage_text
 

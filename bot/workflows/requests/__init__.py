@@ -31,6 +31,7 @@ from .drafts import ALREADY_POSTED, Drafts
 from .execute import greenhouse_words
 from .lease import LEASE_S
 from .model import APPLICATION_ID_RE, FINAL_STATES, OPEN_STATES, Kind, LostClaim, NotOpen, Request
+from .moves import Moves
 from .reject_rest import RestTally, rest_key, rest_tally
 from .undo import UNDO_STATES, Undos, WindowClosed
 
@@ -40,10 +41,11 @@ __all__ = [
 ]
 
 
-class Requests(Drafts, Decisions, Undos):
+class Requests(Drafts, Decisions, Moves, Undos):
     """The requests workflow as the rest of the bot uses it. Its parts, one module each:
     `drafts` (the requester), `decisions` (approvers: the claim, Deny, listings),
     `execute` (the writes), `reject_rest` (a close's "also reject the rest"), `recovery` (TTL and dead
-    executions), `undo` (taking a rejection back: `Undos` extends `Recovery`); all change state
+    executions), `moves` (stage moves: drafting, the requester's own confirm, their write and
+    recovery), `undo` (taking a rejection back); `Moves` and `Undos` extend `Recovery`; all change state
     through `transitions.RequestRecords._transition`; `lease` holds the claim's lease
     and heartbeat; `model` the record."""

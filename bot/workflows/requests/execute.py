@@ -21,7 +21,7 @@ from bot.greenhouse.errors import (
 
 from ..errors import Refused
 from .lease import Heartbeat, holds
-from .model import LostClaim, Request
+from .model import LostClaim, NotDoable, Request
 from .transitions import RequestRecords
 
 log = logging.getLogger("bot.requests")
@@ -39,13 +39,11 @@ class Execution(RequestRecords):
         generation = request.claim_generation
         with Heartbeat(lambda: self.renew(request.id, generation), self.lease_s, request.id):
             try:
-                if request.kind == "close_job":
-                    self._close_openings(request)
-                    self._after_close(request, progress)
-                else:
-                    self._reject(request)
+                self._carry_out(request, progress)
             except GreenhouseError as exc:
                 return self._finish(request.id, generation, "failed", error=greenhouse_words(exc))
+            except NotDoable as exc:
+                return self._finish(request.id, generation, "failed", error=str(exc))
             except LostClaim:
                 raise
             except Exception:  # noqa: BLE001 - a bug must not leave the request stuck `executing`
@@ -53,6 +51,15 @@ class Execution(RequestRecords):
                 return self._finish(request.id, generation, "failed", error=(
                     "The bot hit an internal error while carrying this out. Retry reads Greenhouse first."))
             return self._finish(request.id, generation, "done", job_status_after=self._job_status(request.job_id))
+
+    def _carry_out(self, request: Request, progress: Callable[[Request], None] | None) -> None:
+        """The writes of one kind of request. Kinds kept in their own modules override this
+        and hand the others on with super() (bot/workflows/requests/moves.py)."""
+        if request.kind == "close_job":
+            self._close_openings(request)
+            self._after_close(request, progress)
+        else:
+            self._reject(request)
 
     def _after_close(self, request: Request, progress: Callable[[Request], None] | None) -> None:
         """After the openings: rejecting the rest, when asked (reject_rest.RejectRest)."""

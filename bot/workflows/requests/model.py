@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from ..errors import Refused
 
-Kind = Literal["close_job", "reject_application"]
+Kind = Literal["close_job", "reject_application", "move_application"]
 OPEN_STATES = ("draft", "posting", "requested")
 FINAL_STATES = ("done", "denied", "expired", "discarded", "undone")
 APPLICATION_ID_RE = re.compile(r"[0-9]{1,18}")  # ASCII digits only: int() refuses some str.isdigit() digits
@@ -46,6 +46,12 @@ class Request(BaseModel):
     rejection_reason_name: str | None = None
     email_template_id: int | None = None
     email_template_name: str | None = None
+    # move_application (also application_id, candidate_name, and `stage`: the stage it moves from);
+    # bot/workflows/requests/moves.py
+    from_stage_id: int | None = None
+    to_stage_id: int | None = None
+    to_stage_name: str | None = None
+    needs_approval: bool = True  # False: the requester's own confirm click carries it out
     # where it lives in Slack (opaque to this module)
     channel: str | None = None
     message_ts: str | None = None
@@ -91,7 +97,7 @@ class Request(BaseModel):
     @property
     def wrote_something(self) -> bool:
         """Did Greenhouse accept any of this request's writes?"""
-        return any(v in ("closed", "rejected") for v in self.results.values())
+        return any(v in ("closed", "rejected", "moved") for v in self.results.values())
 
 
 class NotOpen(Refused):
@@ -102,6 +108,12 @@ class NotOpen(Refused):
     def __init__(self, request: Request | None) -> None:
         self.request = request
         super().__init__(f"This request is {request.state}." if request else "That request no longer exists.")
+
+
+class NotDoable(Exception):
+    """Greenhouse, read before a write, shows the request can no longer be done as asked
+    (an application moved or closed meanwhile). Nothing was written; the text says why
+    (plain text: whoever shows it escapes it)."""
 
 
 class LostClaim(Refused):

@@ -32,6 +32,7 @@ class RequestRecords:
         *,
         ttl_hours: float = 72,
         allow_self_approval: bool = False,
+        stage_moves_need_approval: bool = True,
         lease_s: float = LEASE_S,
         undo_minutes: float = 10,
         clock: Callable[[], float] = time.time,
@@ -43,6 +44,7 @@ class RequestRecords:
         self.reference = reference
         self.ttl_s = ttl_hours * 3600
         self.allow_self_approval = allow_self_approval
+        self.stage_moves_need_approval = stage_moves_need_approval  # BOT_STAGE_MOVES_NEED_APPROVAL
         self.lease_s = lease_s
         self.undo_s = undo_minutes * 60  # how long a rejection the bot made may be undone
         self._clock = clock

@@ -1,0 +1,27 @@
+"""The requester's own confirm of a stage move that needs no approval
+(`BOT_STAGE_MOVES_NEED_APPROVAL=false`), and its Retry: the same claim as an approval
+(bot/workflows/requests/moves.py), so a double click makes one move."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from bot.slack.blocks.moves import ACTION_MOVE_CONFIRM, own_move_outcome
+from bot.slack.listeners import Event, ack_now, on_click
+
+from .values import button_request_id
+
+
+@on_click("action:move_confirm", button_request_id)
+def confirm(event: Event[str]) -> None:
+    requests, messages = event.services.requests, event.services.request_messages
+    claimed = requests.confirm_own_move(event.value, event.caller)
+    finished = requests.execute(claimed)
+    messages.refresh(finished)  # no request message to update; the Home tabs are redrawn
+    outcome = own_move_outcome(finished)
+    event.reply(outcome.text, outcome.blocks, replace_original=True)
+
+
+def register(app: App, services: Services) -> None:
+    app.action(ACTION_MOVE_CONFIRM)(ack=ack_now, lazy=[confirm.lazy(services)])
