@@ -202,7 +202,7 @@ def test_fuzzed_commands_many(bot, slack, gh, errors, text, user):
 
 
 ACTION_IDS = ["request_approve", "request_retry", "request_deny", "draft_reason", "draft_template", "draft_submit",
-              "draft_cancel", "job_view_more"]
+              "draft_cancel", "job_view_more", "job_view_candidate", "job_view_close", "move_stage", "move_confirm"]
 # Those who may never cause a write: the requester (no self-approval), an outsider, an unmapped user, a stranger ID.
 CLICKERS = [HM, OUTSIDER, STRANGER, "UNOBODY1"]
 junk = st.one_of(st.text(max_size=40), st.sampled_from(HOSTILE), st.integers(), st.none(), st.booleans(),
@@ -216,7 +216,8 @@ def interaction(draw, real_ids):
     user = draw(st.sampled_from(CLICKERS))
     real = draw(st.sampled_from(real_ids))
     value = draw(st.one_of(st.just(real), st.just(f"{real}|8"), st.just(f"{real}|42"), st.just(f"{JOB_ID}:0"),
-                           st.just(f"{JOB_ID}:99999999"), fragment, junk))
+                           st.just(f"{JOB_ID}:99999999"), st.just("reject:11"), st.just("move:11"),
+                           st.just(f"close:{JOB_ID}"), fragment, junk))
     action: dict = {"action_id": draw(st.one_of(st.sampled_from(ACTION_IDS), st.text(max_size=30))),
                     "block_id": draw(st.text(max_size=10)), "type": draw(st.sampled_from(["button", "static_select", "x"]))}
     if draw(st.booleans()):

@@ -80,7 +80,7 @@ def test_advance_is_approved_in_the_thread_and_moves_once_in_the_approvers_name(
     assert (draft.kind, draft.stage, draft.to_stage_name) == ("move_application", "Phone Screen", "Technical Interview")
     form = slack.responses()[-1]
     assert "Phone Screen" in json.dumps(form) and "Technical Interview" in json.dumps(form)
-    assert set(elements(form["blocks"])) == {"draft_submit", "draft_cancel"}
+    assert set(elements(form["blocks"])) == {"move_stage", "draft_submit", "draft_cancel"}
     bot.click("draft_submit", draft.id, HM)
     assert bot.services.requests.get(draft.id).state == "requested"
     thread = slack.calls_to("chat.postMessage")[1]
@@ -174,8 +174,8 @@ def test_advance_from_the_last_stage_and_usage(world, slack):
     bot.command("advance 21", user=HM)
     assert "the last stage of Archaeologist" in bot.replies_text()
     reads = len(gh.calls)
-    ack = bot.command("move 11", user=HM)  # no stage words: said at the ack, nothing read
-    assert "Usage: `/greenhouse move <application id> <stage name words>`" in ack.get_data(as_text=True)
+    ack = bot.command("move eleven", user=HM)  # not an application ID: said at the ack, nothing read
+    assert "Usage: `/greenhouse move <application id> [stage name words]`" in ack.get_data(as_text=True)
     assert len(gh.calls) == reads
     assert bot.services.requests.all() == []
 
@@ -196,7 +196,7 @@ def test_without_approval_the_requesters_confirm_moves_once_in_their_name(world,
     assert not draft.needs_approval
     form = slack.responses()[-1]
     buttons = elements(form["blocks"])
-    assert set(buttons) == {"move_confirm", "draft_cancel"}  # no approval to ask for
+    assert set(buttons) == {"move_stage", "move_confirm", "draft_cancel"}  # no approval to ask for
     assert "Technical Interview" in json.dumps(buttons["move_confirm"]["confirm"])
     bot.click("move_confirm", draft.id, RECRUITER)  # someone else's draft
     assert "Only the person who asked" in json.dumps(slack.responses()[-1])
@@ -260,3 +260,12 @@ def test_a_move_cut_off_by_a_crash_is_settled_by_reading(world, slack, greenhous
     if not greenhouse_did_it:
         restarted.click("request_retry", draft.id, COORDINATOR)
         assert len(moves(gh)) == 1 and world.stage_of(11) == "Technical Interview"
+
+
+def test_a_move_that_needs_no_approval_waits_for_nobody(world, slack):
+    bot = world.bot(bot_stage_moves_need_approval=False)
+    bot.command("advance 11", user=HM)
+    draft = the_draft(bot)
+    assert draft.approver_gh_ids == []  # no recruiter's Home tab lists it as waiting for them
+    bot.click("request_approve", draft.id, RECRUITER)  # nor can it be approved: it was never posted
+    assert world.gh.writes() == [] and bot.services.requests.get(draft.id).state == "draft"

@@ -11,6 +11,8 @@ from bot.workflows.errors import UserFacingError
 _PAGE_RE = re.compile(r"([0-9]{1,18}):([0-9]{1,7})")
 _ID_RE = re.compile(r"[0-9]{1,18}")  # ASCII digits only
 _REQUEST_RE = re.compile(r"req-[0-9a-f]{12,32}")
+# The job view's Close job… button and candidate overflow: `<command>:<job or application id>`.
+_VIEW_ACTION_RE = re.compile(r"(close|reject|advance|move):([0-9]{1,18})")
 STALE = "That button is out of date; run the command again."
 
 
@@ -36,6 +38,15 @@ def request_id_value(value: object) -> str:
     return value
 
 
+def view_action_value(value: object) -> tuple[str, str]:
+    """`close:<job id>` or `reject|advance|move:<application id>`: the subcommand the job
+    view's button or overflow option stands for, and its argument."""
+    match = _VIEW_ACTION_RE.fullmatch(value) if isinstance(value, str) else None
+    if not match:
+        raise UserFacingError(STALE)
+    return match.group(1), match.group(2)
+
+
 # --- from the payload of a click --------------------------------------------------------------
 
 
@@ -49,6 +60,13 @@ def button_page(body: dict[str, Any]) -> tuple[int, int]:
 
 def button_id(body: dict[str, Any]) -> int:
     return id_value(_action(body).get("value", ""))
+
+
+def view_action(body: dict[str, Any]) -> tuple[str, str]:
+    """A job view click: a button's `value`, or an overflow's `selected_option.value`."""
+    action = _action(body)
+    option = action.get("selected_option")
+    return view_action_value(option.get("value") if isinstance(option, dict) else action.get("value"))
 
 
 def button_request_id(body: dict[str, Any]) -> str:

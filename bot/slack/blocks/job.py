@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from itertools import groupby
 from typing import Any
 
 from bot.app_links import AppLinks
@@ -12,12 +11,17 @@ from bot.greenhouse.models import Job, Role
 from bot.greenhouse.models import ActiveApplication
 from bot.workflows.job_view import JobView
 
-from .common import MAX_BLOCKS, Message, actions, button, chunk_lines, context, day, divider, esc, header, section
+from .common import MAX_BLOCKS, Message, actions, button, chunk_lines, context, day, divider, esc, header, plain, section
 from .links import application_link, job_link
 
 PAGE_SIZE = 100  # candidates per message
 CLOSED_OPENINGS_LISTED = 5
 ACTION_MORE = "job_view_more"
+# What the view offers to do (issue 14 item 5): each opens the same draft as the slash command
+# of that name; values are `<command>:<id>`, decoded in bot/slack/actions/values.py.
+ACTION_CANDIDATE = "job_view_candidate"
+ACTION_CLOSE_JOB = "job_view_close"
+CANDIDATE_ACTIONS = (("Reject…", "reject"), ("Advance…", "advance"), ("Move…", "move"))
 FUNNEL_WIDTH = 20  # characters of the longest bar
 STALE_MARK = ":hourglass_flowing_sand:"
 
@@ -94,6 +98,16 @@ def funnel_blocks(view: JobView) -> list[dict[str, Any]]:
     return blocks
 
 
+def candidate_menu(a: ActiveApplication) -> dict[str, Any]:
+    """The overflow beside a candidate (at most 5 options; values far below 150 characters)."""
+    return {"type": "overflow", "action_id": ACTION_CANDIDATE,
+            "options": [{"text": plain(label, 75), "value": f"{command}:{a.id}"} for label, command in CANDIDATE_ACTIONS]}
+
+
+def close_job_button(job: Job) -> dict[str, Any]:
+    return actions(button("Close job…", ACTION_CLOSE_JOB, f"close:{job.id}"), block_id="job_actions")
+
+
 def _candidate_line(view: JobView, a: ActiveApplication, links: AppLinks | None = None) -> str:
     line = f"• {application_link(links, a.candidate_id, a.id, a.candidate_name)} — application `{a.id}` — last activity {day(a.last_activity_at)}"
     return line + (f" {STALE_MARK} _no activity for {view.stale_days}+ days_" if a.id in view.stale_ids else "")
@@ -114,32 +128,27 @@ def job_view_blocks(view: JobView, offset: int = 0, links: AppLinks | None = Non
     apps = view.by_stage_order
     total = len(apps)
     if offset == 0:
+        if job.open_openings:
+            blocks.append(close_job_button(job))
         blocks.append(divider())
         blocks += funnel_blocks(view)
     if total == 0:
         blocks.append(section("*Active candidates:* none"))
         return Message(f"{esc(job_title(job))}: no active candidates", blocks)
 
-    # Leave room for the heading, the "showing" line and the More button.
-    budget = MAX_BLOCKS - len(blocks) - 3
-    page = apps[offset : offset + PAGE_SIZE]
+    # One section per candidate (its overflow menu is the section's accessory), the stage's name
+    # heading the first of its group on a page; leave room for the "showing" line and the More button.
+    budget = max(MAX_BLOCKS - len(blocks) - 3, 1)
+    page = apps[offset : offset + min(PAGE_SIZE, budget)]
     stage_blocks: list[dict[str, Any]] = []
-    shown = 0
-    for stage, group in groupby(page, key=lambda a: a.stage or "No stage"):
-        lines = [f"*{esc(stage)}*"]
-        members = list(group)
-        for a in members:
-            lines.append(_candidate_line(view, a, links))
-        chunks = chunk_lines(lines)
-        if len(stage_blocks) + len(chunks) > budget:
-            break
-        stage_blocks += [section(c) for c in chunks]
-        shown += len(members)
-    if shown == 0:  # one stage alone overflows the budget: take what fits, line by line
-        lines = [f"• {application_link(links, a.candidate_id, a.id, a.candidate_name)} — application `{a.id}`" for a in page]
-        chunks = chunk_lines(lines)[:budget]
-        stage_blocks = [section(c) for c in chunks]
-        shown = sum(c.count("\n") + 1 for c in chunks)
+    previous: str | None = None
+    for a in page:
+        stage = a.stage or "No stage"
+        line = _candidate_line(view, a, links)
+        text = f"*{esc(stage)}*\n{line}" if stage != previous else line
+        previous = stage
+        stage_blocks.append({**section(text), "accessory": candidate_menu(a)})
+    shown = len(stage_blocks)
 
     start, end = offset + 1, offset + shown
     blocks.append(section(f"*Active candidates:* {total}" + (f" (showing {start}–{end})" if total > shown else "")))

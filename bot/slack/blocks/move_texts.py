@@ -23,10 +23,12 @@ def title(r: Request, links: AppLinks | None = None) -> str:
     """With `links`, the job's and the candidate's names link to their pages in Greenhouse."""
     who = application_link(links, r.candidate_id, r.application_id, r.candidate_name)
     return (f"*Move application* `{r.application_id}` — {who} — {job_link(links, r.job_id, r.job_name)} ({r.job_id}), "
-            f"{esc(r.stage)} → {esc(r.to_stage_name)}")
+            f"{esc(r.stage)} → {esc(r.to_stage_name or '?')}")
 
 
 def what_will_happen(r: Request, names: int | None = None) -> str:
+    if r.to_stage_name is None:
+        return f"It is in *{_short(r.stage, names)}*: pick the stage to move it to."
     return f"The application will move from *{_short(r.stage, names)}* to *{_short(r.to_stage_name, names)}*."
 
 

@@ -147,6 +147,8 @@ class Drafts(RestChoices):
         self.check_rest_ready(request)
         if request.kind == "reject_application" and request.rejection_reason_id is None:
             raise UserFacingError("Pick a rejection reason first.")
+        if request.kind == "move_application" and request.to_stage_id is None:
+            raise UserFacingError("Pick the stage to move it to first.")
         return request
 
     def begin_posting(self, request_id: str) -> Request:

@@ -28,6 +28,7 @@ from .model import APPLICATION_ID_RE, NotDoable, Request
 from .recovery import Recovery
 
 MOVED = "moved"
+PICK_STAGE = "Pick the stage to move it to first."
 
 
 def current_stage(app: Application, stages: list[Stage]) -> Stage | None:
@@ -67,13 +68,17 @@ class Moves(Recovery):
             raise UserFacingError("Application {app} is in stage {stage}, which is not among the stages of {job} "
                                   "({stages}), so I cannot tell where to move it from.", app=app.id,
                                   stage=app.stage or "none", job=job.name, stages=stage_list(stages))
-        target = self._next_stage(app, here, stages, job.name) if advance else \
-            self._named_stage(stage_words, here, stages, job.name)
+        if advance:
+            target: Stage | None = self._next_stage(app, here, stages, job.name)
+        else:  # no words: the requester picks the stage on the draft (the job view's Move…)
+            target = self._named_stage(stage_words, here, stages, job.name) if stage_words.strip() else None
         request = self._new(
             "move_application", job.id, job.name, actor, channel,
-            approver_gh_ids=sorted(job.approver_user_ids()),
+            # Nobody is asked to approve a move that needs no approval (nor shown it as waiting for them).
+            approver_gh_ids=sorted(job.approver_user_ids()) if self.stage_moves_need_approval else [],
             application_id=app.id, candidate_name=app.candidate_name, candidate_id=app.candidate_id, stage=here.name,
-            from_stage_id=here.id, to_stage_id=target.id, to_stage_name=target.name,
+            from_stage_id=here.id, to_stage_id=target.id if target else None,
+            to_stage_name=target.name if target else None,
             needs_approval=self.stage_moves_need_approval,
         )
         self._save_new(request)
@@ -106,6 +111,23 @@ class Moves(Recovery):
             raise UserFacingError("The application is in {stage} already.", stage=here.name)
         return found[0]
 
+    def stage_choices(self, request: Request) -> list[Stage]:
+        """The stages a move's draft offers: the job's plan without the one it is in."""
+        return [s for s in self.reference.stages(request.job_id) if s.id != request.from_stage_id]
+
+    def choose_stage(self, request_id: str, caller: Caller, stage_id: int) -> Request:
+        """The requester picks the stage to move to on their draft."""
+        request = self.get(request_id)
+        if request is None or request.state != "draft":
+            raise UserFacingError("This draft is no longer open; run the command again.")
+        if request.requester != caller.slack_user_id:
+            raise Refused("Only the person who asked can change this draft.")
+        stage = next((s for s in self.stage_choices(request) if s.id == stage_id), None)
+        if request.kind != "move_application" or stage is None:
+            raise UserFacingError("That stage is not one of the job's stages any more; run the command again.")
+        return self._transition(request.id, ("draft",), "draft", caller.slack_user_id, "choose",
+                                to_stage_id=stage.id, to_stage_name=stage.name)
+
     def confirm_own_move(self, request_id: str, caller: Caller) -> Request:
         """A move that needs no approval: the requester's confirm click (or Retry after a
         failure) claims it — draft|failed → executing, one compare-and-set, a new generation
@@ -117,6 +139,8 @@ class Moves(Recovery):
             raise Refused("Only the person who asked can confirm this move.")
         if request.needs_approval:
             raise Refused("This move needs the approval of a recruiter or coordinator of the job: use *Request approval*.")
+        if request.to_stage_id is None:
+            raise UserFacingError(PICK_STAGE)
         actor = caller.mapped()
         # Authority is the job's team in Greenhouse now, as for an approver.
         job = self.harvest.get_job(request.job_id)
