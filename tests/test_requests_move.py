@@ -180,6 +180,13 @@ def test_advance_from_the_last_stage_and_usage(world, slack):
     assert bot.services.requests.all() == []
 
 
+def test_only_active_candidates_are_moved(world, slack):
+    bot = world.bot()
+    bot.command("advance 41", user=HM)  # a rejected application
+    assert "Application 41 is rejected, not an active candidate" in bot.replies_text()
+    assert bot.services.requests.all() == []
+
+
 def test_outsider_cannot_draft_a_move_nor_learn_the_candidate(world, slack):
     bot = world.bot()
     bot.command("advance 11", user=OUTSIDER)
@@ -210,7 +217,7 @@ def test_without_approval_the_requesters_confirm_moves_once_in_their_name(world,
                           "to_stage_id": world.stage_id("Technical Interview")}
     done = bot.services.requests.get(draft.id)
     assert done.state == "done" and done.decided_by == HM
-    assert "was moved to Technical Interview" in bot.replies_text()
+    assert "Confirmed by <@UHM>" in bot.replies_text() and "was moved to Technical Interview" in bot.replies_text()
     assert "Already confirmed by <@UHM>" in json.dumps(slack.responses()[-1])
 
 

@@ -32,6 +32,12 @@ def what_will_happen(r: Request, names: int | None = None) -> str:
     return f"The application will move from *{_short(r.stage, names)}* to *{_short(r.to_stage_name, names)}*."
 
 
+def decided_as(r: Request) -> str:
+    """How the status line names the decision: a move that needed no approval was confirmed
+    by its own requester, not approved."""
+    return "Confirmed" if r.kind == "move_application" and not r.needs_approval else "Approved"
+
+
 def outcome_summary(r: Request) -> str:
     who = f"{esc(r.candidate_name)} (application {r.application_id})"
     if r.results.get(str(r.application_id)) != "moved":

@@ -137,17 +137,18 @@ def request_message(r: Request, *, public_channel: bool = False, undo_until: flo
 def status_line(r: Request) -> str:
     """The request's state in one line, always saying what was written to Greenhouse."""
     who = f"<@{r.decided_by}>" if r.decided_by else ""
+    approved = move_texts.decided_as(r)  # "Approved", or "Confirmed" for a move its requester makes
     if (undo := undo_status(r)) is not None:
         return undo
     if r.state == "requested":
         return f":hourglass_flowing_sand: Waiting for approval (expires {slack_date(r.expires_at)})."
     if r.state == "executing":
         progress = f" {outcome_summary(r)} {rest_progress(r)}" if r.reject_rest and r.results else ""
-        return f":gear: Approved by {who} {slack_date(r.decided_at)}; writing to Greenhouse…{progress}"
+        return f":gear: {approved} by {who} {slack_date(r.decided_at)}; writing to Greenhouse…{progress}"
     if r.state == "done":
-        return f":white_check_mark: Approved by {who} {slack_date(r.decided_at)}. {outcome_summary(r)}{undo_failed(r)}"
+        return f":white_check_mark: {approved} by {who} {slack_date(r.decided_at)}. {outcome_summary(r)}{undo_failed(r)}"
     if r.state == "failed":
-        return (f":warning: Approved by {who} {slack_date(r.decided_at)}, but it did not complete. {outcome_summary(r)} "
+        return (f":warning: {approved} by {who} {slack_date(r.decided_at)}, but it did not complete. {outcome_summary(r)} "
                 f"{esc(r.error or 'Greenhouse gave no reason.')}")
     written = f"Written to Greenhouse before that: {outcome_summary(r)}" if r.wrote_something \
         else "Nothing was written to Greenhouse."

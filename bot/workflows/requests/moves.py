@@ -61,7 +61,8 @@ class Moves(Recovery):
             raise NotVisible("application", application_ref, "move", whose="its job's")
         if app.status != "active" or app.prospect:
             what = "a prospect" if app.prospect and app.status == "active" else app.status
-            raise UserFacingError(f"Application {app.id} is {what}, not an active candidate: only those can be moved.")
+            raise UserFacingError("Application {app} is {what}, not an active candidate: only those can be moved.",
+                                  app=app.id, what=what)
         stages = self.reference.stages(job.id)
         here = current_stage(app, stages)
         if here is None:
