@@ -19,6 +19,12 @@ first worker is also SIGKILLed during its wait (the second then takes the
 request over, reads Greenhouse and is retried). The round passes when every
 opening was closed and Greenhouse accepted exactly one PATCH per opening.
 
+`--bulk`: a close-and-reject-the-rest of 20 candidates instead, SIGKILLed `--kills`
+times per round (default 2: in the first run and again in the run Retry starts);
+each opening closed once and each application rejected once (bench/kill9_bulk.py).
+
+    python bench/kill9.py --bulk --rounds 20 [--postgres]
+
 Loopback only; every loop is bounded; prints a summary and exits non-zero on a violation.
 """
 
@@ -311,9 +317,11 @@ def graceful_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--max-delay", type=float, default=1.0, help="kill within this many seconds of the click")
+    parser.add_argument("--max-delay", type=float, help="kill within this many seconds of the click (default 1; --bulk 3.5)")
     parser.add_argument("--graceful", action="store_true", help="SIGTERM instead: in-flight work must finish")
     parser.add_argument("--slow", action="store_true", help="429 with Retry-After of 3 leases, two workers (see above)")
+    parser.add_argument("--bulk", action="store_true", help="close and reject the rest of 20 candidates (see above)")
+    parser.add_argument("--kills", type=int, default=2, help="--bulk: SIGKILLs per round")
     parser.add_argument("--database-url", help="run every round on PostgreSQL (a fresh schema each) instead of SQLite")
     parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL cluster for the run")
     args = parser.parse_args()
@@ -325,6 +333,10 @@ def main() -> int:
         atexit.register(cluster.stop)
         args.database_url = cluster.url
     DATABASE_URL = args.database_url
+    if args.bulk:
+        from bench import kill9_bulk
+
+        return kill9_bulk.main(args.rounds, args.kills, args.max_delay or 3.5, DATABASE_URL)
     harvest, slack = FakeHarvest(), FakeSlack()
     slack.users.update({"UHM": {"email": "hannah@acme.test"}, "URC": {"email": "rita@acme.test"}})
     if args.slow:
@@ -341,7 +353,7 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(1, args.rounds + 1):
-            results.append(one_round(harvest, slack, Path(tmp), n, args.max_delay))
+            results.append(one_round(harvest, slack, Path(tmp), n, args.max_delay or 1.0))
             r = results[-1]
             print(f"round {n:3d}: killed after {r['kill_after_s']:.3f}s in state {r['state_at_kill']:<10} "
                   f"→ {r['final']:<6} retried={r['retried']!s:<5} PATCHes={sorted(r['patches'].values())}", flush=True)

@@ -312,3 +312,17 @@ def test_a_restart_mid_run_neither_loses_nor_doubles_a_rejection(tmp_path, slack
     restarted.click("request_retry", r.id, COORDINATOR)
     assert [(w.method, w.path) for w in gh.writes()] == [("POST", "/applications/31/reject")]
     assert restarted.services.requests.get(r.id).state == "done"
+
+
+@pytest.mark.slow
+def test_kill9_bench_of_a_close_that_rejects_20():
+    """bench/kill9.py --bulk: real bot processes SIGKILLed twice per round mid-run, restarted, retried."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "bench/kill9.py", "--bulk", "--rounds", "2"], cwd=root,
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "lost 0, doubled 0 (sent twice, whatever Greenhouse answered), misreported outcomes 0" in run.stdout

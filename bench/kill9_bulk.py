@@ -1,0 +1,169 @@
+"""kill -9 during a close-and-reject-the-rest of 20 candidates (`bench/kill9.py --bulk`).
+
+Each round: a job with 2 open openings and 20 active candidates. The hiring manager
+asks to close it and reject the rest (reason and email picked in the draft), a
+recruiter approves; the writes are slow (a delayed write still lands after the bot
+that sent it died). The bot process group is SIGKILLed at a random moment of the run,
+restarted (start-up reconciles by reading Greenhouse), Retry is clicked if the request
+failed — and the new run is SIGKILLed again mid-way (`--kills`, default 2 per round).
+Finally the request is finished. The round passes when both openings were closed and
+every application rejected, and Greenhouse accepted exactly one PATCH per opening and
+one reject per application: lost = a write that never happened, doubled = one that
+happened twice.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from bench import kill9
+from bench.kill9 import JOB, USERS, BotProcess, FakeHarvest, click, command, fresh_start, request_state, store_for, wait_until
+from bot.demo.greenhouse import FakeGreenhouse
+from tests.fakes.slack_api import FakeSlack
+
+OPENINGS = (1001, 1002)
+APPLICATIONS = tuple(range(5001, 5021))  # 20 active candidates
+REASON = 9
+TEMPLATE = 77
+
+
+def bulk_world() -> FakeGreenhouse:
+    gh = FakeGreenhouse(api_key=kill9.GH_KEY)
+    for uid, (name, email) in USERS.items():
+        gh.add_user(uid, name, email)
+    gh.close_reasons.append({"id": 7, "name": "On Hold"})
+    gh.rejection_reasons.append({"id": REASON, "name": "Position filled", "type": {"id": 1, "name": "We rejected them"}})
+    gh.email_templates.append({"id": TEMPLATE, "name": "Standard rejection", "type": "candidate_rejection", "user": None})
+    gh.add_job(JOB, "Archaeologist", team={"hiring_managers": [101], "recruiters": [102]},
+               openings=[gh.opening(o) for o in OPENINGS])
+    for n, app_id in enumerate(APPLICATIONS):
+        gh.add_candidate(9000 + n, f"Candidate {n}", [gh.application(app_id, JOB, stage="Onsite")])
+    return gh
+
+
+class BulkHarvest(FakeHarvest):
+    def reset(self) -> None:
+        self.server.fake = bulk_world()
+
+    def received(self, *, accepted_only: bool) -> tuple[dict[int, int], dict[int, int]]:
+        """Writes that reached Greenhouse (or only those it accepted): PATCHes per opening,
+        rejects per application. Greenhouse refuses a second reject of a rejected
+        application (422), so a doubled reject shows in what it received, not what it accepted."""
+        patches = {o: 0 for o in OPENINGS}
+        rejects = {a: 0 for a in APPLICATIONS}
+        for call in self.server.fake.writes():
+            if accepted_only and call.status != 200:
+                continue
+            if call.method == "PATCH":
+                patches[int(call.path.rsplit("/", 1)[1])] += 1
+            elif call.method == "POST" and call.path.endswith("/reject"):
+                rejects[int(call.path.split("/")[2])] += 1
+        return patches, rejects
+
+    def finished(self) -> bool:
+        fake = self.server.fake
+        return (all(o["status"] == "closed" for o in fake.jobs[JOB]["openings"])
+                and all(fake.find_application(a)["status"] == "rejected" for a in APPLICATIONS))
+
+
+def select(bot: BotProcess, slack: FakeSlack, action_id: str, value: str, user: str) -> None:
+    payload = {"type": "block_actions", "user": {"id": user}, "team": {"id": "T1"}, "channel": {"id": "CASK"},
+               "container": {"type": "message", "message_ts": "1.1"}, "trigger_id": "t", "response_url": slack.response_url(user),
+               "actions": [{"action_id": action_id, "type": "static_select", "block_id": "draft_rest",
+                            "selected_option": {"value": value}}]}
+    bot.post(urlencode({"payload": json.dumps(payload)}))
+
+
+def ask_and_approve(bot: BotProcess, slack: FakeSlack, db: str) -> str:
+    """Hannah asks to close the job and reject the rest, picks reason and email, submits; Rita approves."""
+    command(bot, slack, f"close {JOB} on hold reject rest", "UHM")
+    assert wait_until(lambda: "draft_rest_reason" in json.dumps(slack.responses())), "no draft"
+    request_id = re.search(r"req-[0-9a-f]+", json.dumps(slack.responses()))[0]
+    select(bot, slack, "draft_rest_reason", f"{request_id}|{REASON}", "UHM")
+    assert wait_until(lambda: kill9.request_field(db, request_id, "rejection_reason_id") == REASON)
+    select(bot, slack, "draft_rest_template", f"{request_id}|{TEMPLATE}", "UHM")
+    assert wait_until(lambda: kill9.request_field(db, request_id, "email_template_id") == TEMPLATE)
+    click(bot, slack, "draft_submit", request_id, "UHM")
+    assert wait_until(lambda: request_state(db, request_id) == "requested"), "request not posted"
+    click(bot, slack, "request_approve", request_id, "URC")
+    return request_id
+
+
+def rejected_so_far(harvest: BulkHarvest) -> int:
+    return sum(harvest.server.fake.find_application(a)["status"] == "rejected" for a in APPLICATIONS)
+
+
+def bulk_round(harvest: BulkHarvest, slack: FakeSlack, workdir: Path, n: int, kills: int, max_delay_s: float) -> dict:
+    db = store_for(workdir, f"bulk{n}")
+    env, port = fresh_start(harvest, slack, db)
+    bot = BotProcess(env, port)
+    killed_at: list[dict[str, Any]] = []
+    try:
+        request_id = ask_and_approve(bot, slack, db)
+        for k in range(kills):
+            time.sleep(random.uniform(0.05, max_delay_s))
+            state = request_state(db, request_id)
+            bot.kill()
+            killed_at.append({"state": state, "rejected_in_greenhouse": rejected_so_far(harvest)})
+            bot = BotProcess(env, port)  # start-up reconciles what the dead process left executing
+            wait_until(lambda: request_state(db, request_id) != "executing", 15)
+            if request_state(db, request_id) == "requested":  # killed before the click was processed
+                click(bot, slack, "request_approve", request_id, "URC")
+            elif request_state(db, request_id) == "failed":
+                click(bot, slack, "request_retry", request_id, "URC")
+        for _ in range(3):  # finish it: Retry what a kill left failed
+            wait_until(lambda: request_state(db, request_id) in ("done", "failed"), 30)
+            if request_state(db, request_id) != "failed":
+                break
+            click(bot, slack, "request_retry", request_id, "URC")
+            wait_until(lambda: request_state(db, request_id) != "failed", 10)
+        final = request_state(db, request_id)
+        attempts = kill9.request_field(db, request_id, "attempts")
+        results = kill9.request_field(db, request_id, "results") or {}
+    finally:
+        bot.kill()
+    with harvest.lock:
+        patches, rejects = harvest.received(accepted_only=True)
+        sent_patches, sent_rejects = harvest.received(accepted_only=False)
+        finished = harvest.finished()
+    # What the request says it did: each application rejected by it (none "skipped" by mistake).
+    misreported = sum(results.get(f"app:{a}") != "rejected" for a in APPLICATIONS)
+    return {"round": n, "kills": killed_at, "final": final, "attempts": attempts,
+            "patches": patches, "rejects": rejects, "misreported": misreported,
+            "lost": max(int(not finished), sum(c == 0 for c in (*patches.values(), *rejects.values()))),
+            "doubled": sum(c > 1 for c in (*sent_patches.values(), *sent_rejects.values()))}
+
+
+def main(rounds: int, kills: int, max_delay_s: float, database_url: str | None) -> int:
+    kill9.DATABASE_URL = database_url  # this module sees bench.kill9, not the __main__ that parsed the arguments
+    harvest, slack = BulkHarvest(write_delay_s=0.15), FakeSlack()
+    slack.users.update({"UHM": {"email": "hannah@acme.test"}, "URC": {"email": "rita@acme.test"}})
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(1, rounds + 1):
+            results.append(bulk_round(harvest, slack, Path(tmp), n, kills, max_delay_s))
+            r = results[-1]
+            at = ", ".join(f"{k['state']} ({k['rejected_in_greenhouse']}/20 rejected)" for k in r["kills"])
+            print(f"round {n:3d}: killed in {at} → {r['final']:<6} attempts={r['attempts']} "
+                  f"lost={r['lost']} doubled={r['doubled']} misreported={r['misreported']}", flush=True)
+    slack.stop()
+    store = "postgres" if kill9.DATABASE_URL else "sqlite"
+    lost = sum(r["lost"] for r in results)
+    doubled = sum(r["doubled"] for r in results)
+    misreported = sum(r["misreported"] for r in results)
+    mid = sum(k["state"] == "executing" for r in results for k in r["kills"])
+    writes = sum(len(r["patches"]) + len(r["rejects"]) for r in results)
+    print(f"\n{len(results)} rounds of close + reject 20 on {store}, {sum(len(r['kills']) for r in results)} kills "
+          f"({mid} mid-execution): {writes} writes expected, lost {lost}, doubled {doubled} "
+          f"(sent twice, whatever Greenhouse answered), misreported outcomes {misreported}")
+    out = kill9.ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"kill9-bulk{'-postgres' if kill9.DATABASE_URL else ''}.json").write_text(json.dumps(results, indent=1))
+    return 1 if lost or doubled or misreported else 0
