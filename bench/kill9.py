@@ -81,10 +81,11 @@ class FakeHarvest:
     a kill lands mid-execution: a delayed write still lands after the bot that sent it died,
     like a request already on its way to Greenhouse."""
 
-    def __init__(self, write_delay_s: float = 0.25) -> None:
+    def __init__(self, write_delay_s: float = 0.25, *, limit: int | None = None, window_s: float = 10.0) -> None:
         self.first_patch_429_s: float | None = None  # --slow: the first PATCH of a round gets 429 + Retry-After
         self.lock = threading.Lock()  # the fake locks itself; kept for the callers' `with harvest.lock`
-        self.server = serve_harvest(kill9_world(), write_latency_s=write_delay_s)
+        # `limit` requests per `window_s` enforced, as Greenhouse does (None: unlimited)
+        self.server = serve_harvest(kill9_world(), write_latency_s=write_delay_s, limit=limit, window_s=window_s)
         self.url = self.server.url
         self.reset()
 

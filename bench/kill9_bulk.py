@@ -30,6 +30,7 @@ from tests.fakes.slack_api import FakeSlack
 
 OPENINGS = (1001, 1002)
 APPLICATIONS = tuple(range(5001, 5021))  # 20 active candidates
+HARVEST_LIMIT = 50
 REASON = 9
 TEMPLATE = 77
 
@@ -143,7 +144,8 @@ def bulk_round(harvest: BulkHarvest, slack: FakeSlack, workdir: Path, n: int, ki
 
 def main(rounds: int, kills: int, max_delay_s: float, database_url: str | None) -> int:
     kill9.DATABASE_URL = database_url  # this module sees bench.kill9, not the __main__ that parsed the arguments
-    harvest, slack = BulkHarvest(write_delay_s=0.15), FakeSlack()
+    # Harvest's own limit (50 requests per 10 s): the bot must pace itself by X-RateLimit-Remaining.
+    harvest, slack = BulkHarvest(write_delay_s=0.15, limit=HARVEST_LIMIT, window_s=10.0), FakeSlack()
     slack.users.update({"UHM": {"email": "hannah@acme.test"}, "URC": {"email": "rita@acme.test"}})
     results = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,7 +162,10 @@ def main(rounds: int, kills: int, max_delay_s: float, database_url: str | None) 
     misreported = sum(r["misreported"] for r in results)
     mid = sum(k["state"] == "executing" for r in results for k in r["kills"])
     writes = sum(len(r["patches"]) + len(r["rejects"]) for r in results)
-    print(f"\n{len(results)} rounds of close + reject 20 on {store}, {sum(len(r['kills']) for r in results)} kills "
+    stats = harvest.server.snapshot()
+    print(f"\nrate limit {HARVEST_LIMIT} per 10 s: {stats['requests']} Harvest requests, "
+          f"{stats['over_limit']} over the limit (answered 429)")
+    print(f"{len(results)} rounds of close + reject 20 on {store}, {sum(len(r['kills']) for r in results)} kills "
           f"({mid} mid-execution): {writes} writes expected, lost {lost}, doubled {doubled} "
           f"(sent twice, whatever Greenhouse answered), misreported outcomes {misreported}")
     out = kill9.ROOT / "bench" / "out"
