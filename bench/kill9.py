@@ -123,8 +123,11 @@ def free_port() -> int:
 class BotProcess:
     def __init__(self, env: dict[str, str], port: int) -> None:
         self.port = port
+        # KILL9_LOGS=<dir>: each bot process's output kept there (for looking into a failed round)
+        logs = os.environ.get("KILL9_LOGS")
+        out = open(Path(logs) / f"bot-{time.time():.3f}.log", "wb") if logs else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, start_new_session=True,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
