@@ -135,9 +135,10 @@ def bulk_round(harvest: BulkHarvest, slack: FakeSlack, workdir: Path, n: int, ki
         sent_patches, sent_rejects = harvest.received(accepted_only=False)
         finished = harvest.finished()
     # What the request says it did: each application rejected by it (none "skipped" by mistake).
-    misreported = sum(results.get(f"app:{a}") != "rejected" for a in APPLICATIONS)
+    wrong = {a: results.get(f"app:{a}") for a in APPLICATIONS if results.get(f"app:{a}") != "rejected"}
+    misreported = len(wrong)
     return {"round": n, "kills": killed_at, "final": final, "attempts": attempts,
-            "patches": patches, "rejects": rejects, "misreported": misreported,
+            "patches": patches, "rejects": rejects, "misreported": misreported, "outcomes_misreported": wrong,
             "lost": max(int(not finished), sum(c == 0 for c in (*patches.values(), *rejects.values()))),
             "doubled": sum(c > 1 for c in (*sent_patches.values(), *sent_rejects.values()))}
 
