@@ -1,5 +1,5 @@
 """Names that only decorate a v3 job — its team's user names, its department and offices,
-its closed openings' close reasons — kept for a few minutes (docs/decisions/0005-v3-decoration-cache.md).
+its closed openings' close reasons — kept for a few minutes (docs/decisions/0006-v3-decoration-cache.md).
 
 v1 embeds them in the job; v3 needs a list request for each (docs/HARVEST_V3.md §4), which
 made a small job's view cost 11 requests on v3 against 4 on v1. They are reference data:
