@@ -2,7 +2,8 @@
 
 Forward: on first use, Slack profile email → the Greenhouse user directory kept
 in the store (bot/user_directory.py: no Harvest request), or, for a person it does
-not know yet, Harvest `GET /users?email=` (which matches secondary emails too);
+not know yet, `Harvest.find_user_by_email` (v1 `GET /users?email=`; v3 `primary_email`, then
+`/user_emails` — secondary emails match on both);
 stored with when and how. Admins can link by hand when the emails differ. A stored
 mapping is re-checked after `BOT_IDENTITY_TTL_S` — against the directory while its
 refreshes succeed, else against Greenhouse — so a user disabled in Greenhouse loses access.
