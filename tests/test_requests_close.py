@@ -262,7 +262,7 @@ def test_unpostable_request_is_not_left_half_made(bot, slack, gh):
     assert "invite me there" in bot.replies_text()
     [r] = bot.services.requests.all()
     assert r.state == "discarded"
-    assert bot.services.requests.pending_for(bot.services.identity.caller(HM)) == []
+    assert bot.services.requests.pending_for(bot.services.identity.caller(HM)).requests == []
 
 
 def test_thread_post_failure_removes_the_main_message(bot, slack, gh):

@@ -117,7 +117,7 @@ def test_a_crash_before_any_write_leaves_the_request_retryable_and_pending(bot, 
     bot.click("request_approve", r.id, RECRUITER)
     failed = bot.services.requests.get(r.id)
     assert failed.state == "failed" and gh.writes() == []
-    assert [p.id for p in bot.services.requests.pending_for(bot.services.identity.caller(RECRUITER))] == [r.id]
+    assert [p.id for p in bot.services.requests.pending_for(bot.services.identity.caller(RECRUITER)).requests] == [r.id]
     thread = [u for u in slack.calls_to("chat.update") if u["ts"] == r.thread_ts][-1]
     assert "request_retry" in json.dumps(thread["blocks"]) and "Closed 0 of 2 openings" in json.dumps(thread["blocks"])
     monkeypatch.undo()

@@ -83,7 +83,7 @@ def test_ratelimited_beyond_the_retries_tells_the_requester_and_leaves_nothing(p
     assert len(slack_sleeps) == 2  # twice at most, as build_slack_client configures
     assert "rate-limiting me" in prod.replies_text() and "was not posted" in prod.replies_text()
     assert slack.calls_to("chat.delete") == []  # no main message was ever made
-    assert prod.services.requests.pending_for(prod.services.identity.caller(HM)) == []
+    assert prod.services.requests.pending_for(prod.services.identity.caller(HM)).requests == []
 
 
 def test_slack_500_on_the_request_post(bot, slack, gh):

@@ -113,6 +113,11 @@ def _check_against_the_whole_table(store: Store) -> None:
         if order == "key":
             found = sorted(found, key=lambda r: r["id"])
         assert [r["id"] for r in found] == [r["id"] for r in expected], query
+        where = {k: v for k, v in query.items() if k != "order_by"}
+        assert store.count_where("requests", **where) == len(expected), query
+        if order != "key":  # a page: the index's order, skipping the first ones
+            page = store.find("requests", **query, limit=4, offset=3)
+            assert [r["id"] for r in page] == [r["id"] for r in expected[3:7]], query
     for user in USERS:  # the Home tab's "your latest ten"
         mine = sorted((r for r in every if r.get("requester") == user and r.get("state") not in ("draft", "discarded")),
                       key=lambda r: r["created_at"], reverse=True)[:10]
@@ -218,11 +223,16 @@ class Spy:
 
     def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         self.asked: list[tuple[str, dict[str, Any]]] = []
-        find, scan = store.find, store._scan
+        self.counted: list[tuple[str, dict[str, Any]]] = []
+        find, scan, count_where = store.find, store._scan, store.count_where
 
         def spy_find(table: str, **query: Any) -> list[Any]:
             self.asked.append((table, query))
             return find(table, **query)
+
+        def spy_count(table: str, **where: Any) -> int:
+            self.counted.append((table, where))
+            return count_where(table, **where)
 
         def no_whole_read(table: str) -> Any:
             if table in ("requests", "audit"):
@@ -230,6 +240,7 @@ class Spy:
             return scan(table)
 
         monkeypatch.setattr(store, "find", spy_find)
+        monkeypatch.setattr(store, "count_where", spy_count)
         monkeypatch.setattr(store, "_scan", no_whole_read)
 
 
@@ -268,10 +279,11 @@ def test_no_read_path_reads_every_request(tmp_path, slack, gh, target, monkeypat
     store.close()
 
 
-def _plan_text(store: Store, table: str, query: dict[str, Any]) -> str:
-    q = plan(table, {k: v for k, v in query.items() if k not in ("order_by", "newest_first", "limit")},
-             query.get("order_by", "key"), query.get("newest_first", False), query.get("limit"))
-    sql, args = store._sql(q)  # type: ignore[attr-defined]
+def _plan_text(store: Store, table: str, query: dict[str, Any], *, count: bool = False) -> str:
+    q = plan(table, {k: v for k, v in query.items() if k not in ("order_by", "newest_first", "limit", "offset")},
+             None if count else query.get("order_by", "key"), query.get("newest_first", False), query.get("limit"),
+             query.get("offset", 0))
+    sql, args = store._sql(q, **({"select": "COUNT(*)"} if count else {}))  # type: ignore[attr-defined]
     if store.backend == "sqlite":
         rows = store._conn().execute(f"EXPLAIN QUERY PLAN {sql}", args).fetchall()  # type: ignore[attr-defined]
         return "\n".join(str(r[-1]) for r in rows)
@@ -304,18 +316,22 @@ def _unbounded_index_scans(text: str) -> list[str]:
 def test_every_question_the_bot_asks_is_answered_from_an_index(tmp_path, slack, gh, target, monkeypatch):  # type: ignore[no-untyped-def]
     bot = _bot_with_history(tmp_path, slack, gh, target)
     store = bot.services.store
+    first = bot.services.requests.all()[0].model_dump()
+    store.put("requests", "admins-own", {**first, "id": "admins-own", "requester": ADMIN})  # not theirs to decide
     _history(store, 3000)
     spy = Spy(store, monkeypatch)
     for user in (HM, RECRUITER, ADMIN):
         bot.command("pending", user=user)
+        bot.command("pending 2", user=user)
         _open_home(bot, user)
     bot.command(f"history {JOB_ID}", user=HM)
     housekeeping.run_once(bot.services)
     bot.web.get("/metrics")
     bot.services.autoclose.announce_if_closed(JOB_ID)
-    assert spy.asked
-    for table, query in spy.asked:
-        text = _plan_text(store, table, query)
+    assert spy.asked and spy.counted
+    assert any(isinstance(q.get("requester"), Not) for _, q in spy.asked)  # the admin's Home: not their own
+    for table, query, count in [(t, q, False) for t, q in spy.asked] + [(t, q, True) for t, q in spy.counted]:
+        text = _plan_text(store, table, query, count=count)
         if store.backend == "sqlite":
             scans = [line for line in text.splitlines() if line.startswith("SCAN")]
             assert not scans, (query, text)

@@ -126,15 +126,25 @@ class Store(ABC):
     # --- indexed queries (bot/store/indexes.py) ------------------------------------------
 
     def find(self, table: str, *, order_by: str = "key", newest_first: bool = False, limit: int | None = None,
-             **where: Any) -> list[Any]:
+             offset: int = 0, **where: Any) -> list[Any]:
         """The records of an indexed table that meet every condition of `where`
         (field=value, field=(one, of), field=AtMost(x) / AtLeast(x), field=Not((…)),
         member=Contains(item)),
-        ordered by `order_by`, at most `limit`. Raises NotIndexed for a field no index covers."""
-        return self._find(plan(table, where, order_by, newest_first, limit))
+        ordered by `order_by`, at most `limit` after skipping `offset` (a page: the index walks
+        past the skipped entries, so keep offsets to a few pages). Raises NotIndexed for a
+        field no index covers."""
+        return self._find(plan(table, where, order_by, newest_first, limit, offset))
 
     @abstractmethod
     def _find(self, query: Plan) -> list[Any]: ...
+
+    def count_where(self, table: str, **where: Any) -> int:
+        """How many records `find(table, **where)` would return, counted in the index (no record
+        is read): the "and N more" of a page."""
+        return self._count_where(plan(table, where, None, False, None))
+
+    @abstractmethod
+    def _count_where(self, query: Plan) -> int: ...
 
     def count_by(self, table: str, field: str) -> dict[Any, int]:
         """How many records hold each value of a counted field (a missing one counts under None)."""

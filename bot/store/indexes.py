@@ -112,14 +112,16 @@ class Plan:
 
     spec: Indexed
     where: dict[str, Any]
-    order_by: str
+    order_by: str | None  # None: no order (a count)
     newest_first: bool
     limit: int | None
     member_item: Any = None
     through_member: bool = False
+    offset: int = 0
 
 
-def plan(table: str, where: dict[str, Any], order_by: str, newest_first: bool, limit: int | None) -> Plan:
+def plan(table: str, where: dict[str, Any], order_by: str | None, newest_first: bool, limit: int | None,
+         offset: int = 0) -> Plan:
     spec = INDEXED.get(table)
     if spec is None:
         raise NotIndexed(f"{table!r} has no indexes: find() cannot query it")
@@ -134,13 +136,13 @@ def plan(table: str, where: dict[str, Any], order_by: str, newest_first: bool, l
     for name, cond in where.items():
         if name not in allowed or isinstance(cond, Contains):
             raise NotIndexed(f"{table}.{name} is not indexed{' beside ' + spec.member if through_member else ''}")
-    if order_by != "key" and order_by not in allowed:
+    if order_by is not None and order_by != "key" and order_by not in allowed:
         raise NotIndexed(f"cannot order {table} by {order_by!r} from an index")
     if order_by == "key" and through_member:
         raise NotIndexed(f"order {table} found through {spec.member} by one of {spec.member_fields}")
-    if limit is not None and limit < 0:
-        raise ValueError("limit must be ≥ 0")
-    return Plan(spec, where, order_by, newest_first, limit, item, through_member)
+    if (limit is not None and limit < 0) or offset < 0:
+        raise ValueError("limit and offset must be ≥ 0")
+    return Plan(spec, where, order_by, newest_first, limit, item, through_member, offset)
 
 
 def values_of(cond: Any) -> tuple[Any, ...] | None:

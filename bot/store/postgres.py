@@ -100,7 +100,12 @@ class PostgresStore(Store):
         with self.pool.connection() as conn:
             return [v for (v,) in conn.execute(sql, args)]
 
-    def _sql(self, q: Plan) -> tuple[str, list[Any]]:
+    def _count_where(self, q: Plan) -> int:
+        sql, args = self._sql(q, select="COUNT(*)")
+        with self.pool.connection() as conn:
+            return int(conn.execute(sql, args).fetchone()[0])
+
+    def _sql(self, q: Plan, select: str = "r.value") -> tuple[str, list[Any]]:
         t = q.spec.table  # a declared table name: safe as a literal, which the partial indexes need
         if q.through_member:
             source = f"{q.spec.member_table()} AS m JOIN records AS r ON r.kind = '{t}' AND r.key = m.key"
@@ -118,10 +123,13 @@ class PostgresStore(Store):
             clause, more = _condition(path(field), cond)
             clauses.append(clause)
             args += more
-        sql = f"SELECT r.value FROM {source} WHERE {' AND '.join(clauses)}"
-        sql += f" ORDER BY {path(q.order_by)}{' DESC' if q.newest_first else ''}"
-        if q.limit is not None:
-            sql += f" LIMIT {int(q.limit)}"
+        sql = f"SELECT {select} FROM {source} WHERE {' AND '.join(clauses)}"
+        if q.order_by is not None:
+            sql += f" ORDER BY {path(q.order_by)}{' DESC' if q.newest_first else ''}"
+            if q.limit is not None:
+                sql += f" LIMIT {int(q.limit)}"
+            if q.offset:
+                sql += f" OFFSET {int(q.offset)}"
         return sql, args
 
     def _count_by(self, counts_table: str) -> list[tuple[Any, int]]:

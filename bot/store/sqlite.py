@@ -52,6 +52,17 @@ def _condition(path: str, cond: Any) -> tuple[str, list[Any]]:
     return f"{path} IN ({', '.join('?' * len(values))})", list(values)
 
 
+def _order_and_page(q: Plan, path: Callable[[str], str]) -> str:
+    if q.order_by is None:
+        return ""
+    sql = f" ORDER BY {path(q.order_by)}{' DESC' if q.newest_first else ''}"
+    if q.limit is not None or q.offset:
+        sql += f" LIMIT {-1 if q.limit is None else int(q.limit)}"
+    if q.offset:
+        sql += f" OFFSET {int(q.offset)}"
+    return sql
+
+
 class SqliteStore(Store):
     backend = "sqlite"
 
@@ -183,7 +194,11 @@ class SqliteStore(Store):
         sql, args = self._sql(q)
         return [decode(v) for (v,) in self._conn().execute(sql, args)]
 
-    def _sql(self, q: Plan) -> tuple[str, list[Any]]:
+    def _count_where(self, q: Plan) -> int:
+        sql, args = self._sql(q, select="COUNT(*)")
+        return int(self._conn().execute(sql, args).fetchone()[0])
+
+    def _sql(self, q: Plan, select: str = "r.value") -> tuple[str, list[Any]]:
         t = q.spec.table
         self._dict(t)
         if q.through_member:
@@ -202,13 +217,10 @@ class SqliteStore(Store):
             clause, more = _condition(path(field), cond)
             clauses.append(clause)
             args += more
-        sql = f"SELECT r.value FROM {source}"
+        sql = f"SELECT {select} FROM {source}"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        sql += f" ORDER BY {path(q.order_by)}{' DESC' if q.newest_first else ''}"
-        if q.limit is not None:
-            sql += f" LIMIT {int(q.limit)}"
-        return sql, args
+        return sql + _order_and_page(q, path), args
 
     def _count_by(self, counts_table: str) -> list[tuple[Any, int]]:
         return self._conn().execute(f'SELECT value, n FROM "{counts_table}"').fetchall()

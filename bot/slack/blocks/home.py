@@ -40,17 +40,20 @@ def home_view(tab: HomeTab, links: AppLinks | None = None) -> dict[str, Any]:
         return {"type": "home", "blocks": blocks}
     jobs = jobs_blocks(tab.jobs, links) if tab.jobs is not None else []
     blocks += _listed("Waiting for your approval", tab.waiting, lambda r: _waiting_blocks(r, links), blocks,
-                      reserve=_RESERVED + 4 + len(jobs))
+                      reserve=_RESERVED + 4 + len(jobs), total=tab.waiting_total)
     blocks += _listed("Your requests", tab.mine, lambda r: _mine_blocks(r, links), blocks, reserve=_RESERVED + len(jobs))
     blocks += jobs
     blocks.append(context("`/greenhouse pending` lists every open request you made or may approve."))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
 
-def _listed(heading: str, items: list[Request], draw: Any, so_far: list[dict[str, Any]], *, reserve: int) -> list[dict[str, Any]]:
+def _listed(heading: str, items: list[Request], draw: Any, so_far: list[dict[str, Any]], *, reserve: int,
+            total: int | None = None) -> list[dict[str, Any]]:
+    """`total`: how many there are in all when `items` is the first of them (else all are here)."""
     if not items:
         return []
-    out: list[dict[str, Any]] = [divider(), section(f"*{heading}* ({len(items)})")]
+    total = max(total or 0, len(items))
+    out: list[dict[str, Any]] = [divider(), section(f"*{heading}* ({total})")]
     shown = 0
     for r in items:
         more = draw(r)
@@ -58,8 +61,8 @@ def _listed(heading: str, items: list[Request], draw: Any, so_far: list[dict[str
             break
         out += more
         shown += 1
-    if shown < len(items):
-        out.append(context(f"… and {len(items) - shown} more: `/greenhouse pending`."))
+    if shown < total:
+        out.append(context(f"… and {total - shown} more: `/greenhouse pending`."))
     return out
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.app_links import AppLinks
 from bot.greenhouse.models import EmailTemplate, Named, RejectionReason
-from bot.workflows.requests import Request
+from bot.workflows.requests import Page, Request
 
 from . import move_texts
 from .common import Message, actions, button, chunk_lines, confirm_dialog, context, esc, plain, section, slack_date
@@ -296,12 +296,21 @@ def _plain_title(r: Request) -> str:
     return f"reject application {r.application_id} on {esc(r.job_name)} ({r.job_id})"
 
 
-def pending_blocks(requests: list[Request]) -> list[dict[str, Any]]:
-    if not requests:
+def pending_blocks(page: Page) -> list[dict[str, Any]]:
+    """One page of open requests (at most 40 lines: a message holds 50 blocks), and where the rest are."""
+    if not page.requests:
+        if page.total and page.number > 1:
+            return [section(f"There are {page.total} open request(s): {page.pages} page(s). "
+                            f"`/greenhouse pending` shows the first.")]
         return [section("No open requests that you made or may approve.")]
-    lines = [f"• {title(r)} — {r.state}, asked by <@{r.requester}>" for r in requests[:40]]
-    more = [context(f"… and {len(requests) - 40} more.")] if len(requests) > 40 else []
-    return [section("*Open requests*"), *[section(line) for line in lines], *more][:50]
+    lines = [f"• {title(r)} — {r.state}, asked by <@{r.requester}>" for r in page.requests[:40]]
+    heading = "*Open requests*"
+    if page.pages > 1:
+        heading += f" ({page.first + 1}–{page.first + len(lines)} of {page.total}, oldest first)"
+    more = []
+    if page.after:
+        more = [context(f"… and {page.after} more: `/greenhouse pending {page.number + 1}` for the next page.")]
+    return [section(heading), *[section(line) for line in lines], *more][:50]
 
 
 def history_blocks(job_label: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

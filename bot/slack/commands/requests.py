@@ -60,10 +60,24 @@ def _post(ctx: CommandContext, request: Request) -> None:
     ctx.reply(posted_sentence(ctx.services.request_messages.post(request)))
 
 
-@subcommand("pending", "pending", "open requests you made or may approve", lambda args: "Looking up open requests…")
+def _page_number(args: str) -> int:
+    words = args.split()
+    if not words:
+        return 1
+    if len(words) == 1 and re.fullmatch(r"[0-9]{1,6}", words[0]) and int(words[0]) >= 1:
+        return int(words[0])
+    raise UserFacingError("Usage: `/greenhouse pending [page]`, e.g. `/greenhouse pending 2` for the second page.")
+
+
+def _ack_pending(args: str) -> str:
+    page = _page_number(args)
+    return "Looking up open requests…" if page == 1 else f"Looking up page {page} of the open requests…"
+
+
+@subcommand("pending", "pending [page]", "open requests you made or may approve, oldest first", _ack_pending)
 def pending(ctx: CommandContext) -> None:
-    found = ctx.services.requests.pending_for(ctx.caller)
-    ctx.reply(f"{len(found)} open request(s)", pending_blocks(found))
+    page = ctx.services.requests.pending_for(ctx.caller, _page_number(ctx.args))
+    ctx.reply(f"{page.total} open request(s)", pending_blocks(page))
 
 
 def _ack_history(args: str) -> str:

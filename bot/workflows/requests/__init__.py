@@ -30,13 +30,14 @@ from .decisions import Decisions
 from .drafts import ALREADY_POSTED, Drafts
 from .execute import greenhouse_words
 from .lease import LEASE_S
-from .model import APPLICATION_ID_RE, FINAL_STATES, OPEN_STATES, Kind, LostClaim, NotOpen, Request
+from .model import APPLICATION_ID_RE, FINAL_STATES, OPEN_STATES, Kind, LostClaim, NotOpen, Page, Request
 from .moves import Moves
 from .reject_rest import RestTally, rest_key, rest_tally
 from .undo import UNDO_STATES, Undos, WindowClosed
 
 __all__ = [
-    "ALREADY_POSTED", "APPLICATION_ID_RE", "FINAL_STATES", "LEASE_S", "OPEN_STATES", "Kind", "LostClaim", "NotOpen", "Request",
+    "ALREADY_POSTED", "APPLICATION_ID_RE", "FINAL_STATES", "LEASE_S", "OPEN_STATES", "Kind", "LostClaim", "NotOpen", "Page",
+    "Request",
     "Requests", "RestTally", "UNDO_STATES", "WindowClosed", "greenhouse_words", "rest_key", "rest_tally",
 ]
 

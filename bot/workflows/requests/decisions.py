@@ -11,8 +11,11 @@ from bot.identity import Caller
 from ..errors import Refused
 from ..jobs import find_job_for
 from .lease import executor_id
-from .model import Request
+from .model import Page, Request
 from .transitions import RequestRecords
+
+PENDING_PAGE = 40  # requests one `pending` answer lists (a Slack message holds 50 blocks)
+UNDECIDED = ("requested", "failed")
 
 
 class Decisions(RequestRecords):
@@ -59,16 +62,25 @@ class Decisions(RequestRecords):
             decided_by=caller.slack_user_id, decided_at=now, deny_reason=why, finished_at=now,
         )
 
-    def pending_for(self, caller: Caller) -> list[Request]:
+    def pending_for(self, caller: Caller, page: int = 1, size: int = PENDING_PAGE) -> Page:
+        """Open requests the caller made or may decide, oldest first, one page of `size`;
+        the total is counted from indexes, so a page costs the same however many are open."""
         slack_user, gh_user, is_admin = caller.slack_user_id, caller.team_member_id(), caller.is_admin
-        undecided = ("requested", "failed")
-        if is_admin:
-            return self.in_states(*undecided)
-        # Two indexed reads (mine; those naming me as approver), merged: never every request.
-        found = {r.id: r for r in self.made_by(slack_user, states=undecided)}
+        page = max(1, page)
+        skip = (page - 1) * size
+        if is_admin:  # every open request: the oldest of this page, and the count of them all
+            return Page(self.oldest(UNDECIDED, size, skip=skip), self.count_in(*UNDECIDED), page, size)
+        # Mine (what one person asked for, and it expires) ∪ the first ones naming me as approver:
+        # the union's first skip+size are among those two lists' first skip+size.
+        mine = {r.id: r for r in self.made_by(slack_user, states=UNDECIDED)}
+        found = dict(mine)
+        total = len(mine)
         if gh_user is not None:
-            found.update((r.id, r) for r in self.awaiting(gh_user, *undecided))
-        return sorted(found.values(), key=lambda r: r.created_at)
+            found.update((r.id, r) for r in self.awaiting(gh_user, *UNDECIDED, limit=skip + size))
+            both = sum(1 for r in mine.values() if gh_user in r.approver_gh_ids)
+            total += self.count_awaiting(gh_user, *UNDECIDED) - both
+        ordered = sorted(found.values(), key=lambda r: (r.created_at, r.id))
+        return Page(ordered[skip:skip + size], total, page, size)
 
     def history(self, job_ref: str, caller: Caller, limit: int = 20) -> tuple[Job, list[dict[str, Any]]]:
         """The job and its latest audit entries, oldest first: for its hiring team and bot admins."""

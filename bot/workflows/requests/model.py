@@ -4,6 +4,7 @@ that tells an executor it lost its claim."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -119,3 +120,28 @@ class NotDoable(Exception):
 class LostClaim(Refused):
     """This execution's claim was taken over (its generation is no longer the stored
     one): it must not write, nor say anything about the outcome."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list that may be long (an admin's open requests): what is shown, and how
+    many there are in all, counted from the store's indexes rather than by reading them."""
+
+    requests: list[Request] = field(default_factory=list)
+    total: int = 0
+    number: int = 1  # 1-based
+    size: int = 40
+
+    @property
+    def first(self) -> int:
+        """The 0-based position of this page's first request in the whole list."""
+        return (self.number - 1) * self.size
+
+    @property
+    def after(self) -> int:
+        """How many come after this page."""
+        return max(0, self.total - self.first - len(self.requests))
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))

@@ -4,6 +4,7 @@ asks), writes the new state with its fields, and appends one audit entry."""
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable
 from typing import Any
@@ -68,9 +69,30 @@ class RequestRecords:
         the final ones grow with history."""
         return self._find(state=states, order_by="created_at")
 
-    def awaiting(self, greenhouse_user_id: int, *states: str) -> list[Request]:
-        """Requests in these states that name this person among their approvers, oldest first."""
+    def oldest(self, states: tuple[str, ...], n: int, *, skip: int = 0, order_by: str = "created_at",
+               **where: Any) -> list[Request]:
+        """Requests `skip` to `skip + n` of these states, oldest first by `order_by`: one
+        query per state, each stopping after `skip + n` rows of its index, merged. (One
+        `state IN (…)` query would make the database read and sort every match before the limit:
+        its index is ordered by state first.)"""
+        per_state = [self._find(state=s, order_by=order_by, limit=skip + n, **where) for s in states]
+        merged = heapq.merge(*per_state, key=lambda r: (getattr(r, order_by), r.id))
+        return list(merged)[skip:skip + n]
+
+    def count_in(self, *states: str) -> int:
+        """How many requests are in these states, from the counts the store keeps."""
+        counts = self.store.count_by("requests", "state")
+        return sum(counts.get(s, 0) for s in states)
+
+    def awaiting(self, greenhouse_user_id: int, *states: str, limit: int | None = None) -> list[Request]:
+        """Requests in these states that name this person among their approvers, oldest first
+        (the first `limit`)."""
+        if limit is not None:
+            return self.oldest(states, limit, approver_gh_ids=Contains(greenhouse_user_id))
         return self._find(approver_gh_ids=Contains(greenhouse_user_id), state=states, order_by="created_at")
+
+    def count_awaiting(self, greenhouse_user_id: int, *states: str) -> int:
+        return self.store.count_where("requests", approver_gh_ids=Contains(greenhouse_user_id), state=states)
 
     def made_by(self, slack_user_id: str, *, states: tuple[str, ...] | None = None, not_in: tuple[str, ...] = (),
                 newest_first: bool = False, limit: int | None = None) -> list[Request]:
