@@ -1,5 +1,5 @@
-"""Background work started with the bot: request housekeeping and the Greenhouse
-poller, each a loop of `every()`.
+"""Background work started with the bot: request housekeeping, the Greenhouse
+poller and the user directory's refresh, each a loop of `every()`.
 
 Daemon threads, so they never hold up shutdown; `stop` ends them at the next
 wait. With several processes (the Procfile's workers) each runs its own
@@ -26,6 +26,22 @@ def start_housekeeping(services: Services, stop: threading.Event) -> threading.T
     """At once (settle what a previous run left executing), then every interval."""
     return every("housekeeping", lambda: housekeeping.run_once(services),
                  services.settings.bot_housekeeping_interval_s, stop, jitter_s=0)
+
+
+def start_directory_refresh(services: Services, stop: threading.Event) -> list[threading.Thread]:
+    """Load the Greenhouse user directory right after start, then keep it fresh every interval,
+    so that neither the first command after a deploy nor the one after each interval pays the
+    read (⌈users/500⌉ requests in full, one incremental request after). In the background:
+    boot and GET /readyz do not wait for it; a command that comes first still finds its
+    person with the single look-up. Across processes the directory's compare-and-set claim
+    lets one read per interval through (bot/user_directory.py), so the Procfile's workers
+    and several replicas starting together read it once."""
+    users = services.identity.users
+    if users is None or users.refresh_s <= 0:
+        return []
+    # A small jitter: workers started together do not all claim in the same instant
+    # (the claim would hold anyway; this only spares them the contended write).
+    return [every("user-directory", users.refresh_if_due, users.refresh_s, stop, jitter_s=min(1.0, users.refresh_s))]
 
 
 def start_poller(services: Services, stop: threading.Event | None = None) -> list[threading.Thread]:
