@@ -54,6 +54,7 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 
 from bench.fake_harvest import FakeHarvestServer, HarvestData  # noqa: E402
+from bot.slack.waits import WAIT_MARK  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
 OUT_DIR = ROOT / "bench" / "out"
@@ -167,14 +168,15 @@ class Answers:
         return {"ok": True}
 
     def final(self, bench_id: str) -> tuple[float, dict[str, Any]] | None:
+        """The answer: the first message that is not a "you are waiting" sentence (bot/slack/waits.py)."""
         with self._cond:
-            got = self.by_id.get(bench_id) or []
+            got = [m for m in self.by_id.get(bench_id) or [] if not str(m[1].get("text", "")).startswith(WAIT_MARK)]
             return got[0] if got else None
 
     def wait_all(self, ids: list[str], deadline: float) -> bool:
         with self._cond:
             while True:
-                if all(self.by_id.get(i) for i in ids):
+                if all(self.final(i) for i in ids):
                     return True
                 left = deadline - time.monotonic()
                 if left <= 0:

@@ -6,7 +6,8 @@
   budget is simply not kept. Hits, misses and the size go to a `CacheStats` (the
   metrics module's `CacheCounter` in production; nothing by default).
 - `SingleFlight`: concurrent loads of the same key share one load — the first caller
-  runs it, the others wait for its result (or its exception).
+  runs it, the others wait for its result (or its exception), and hear of any wait for
+  Harvest's budget the load is told about (bot/waiting.py).
 
 Neither knows Slack, Harvest or Prometheus: the workflows get them from the wiring.
 """
@@ -21,6 +22,9 @@ from collections.abc import Callable, Hashable
 from typing import Any, Generic, Protocol, TypeVar
 
 from cachetools import TTLCache
+
+from bot import waiting
+from bot.waiting import Waiting
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -147,6 +151,7 @@ class _Flight:
         self.done = threading.Event()
         self.value: Any = None
         self.error: BaseException | None = None
+        self.leader: Waiting | None = waiting.current()  # whose waits the followers share
 
 
 class SingleFlight(Generic[K, V]):
@@ -165,6 +170,8 @@ class SingleFlight(Generic[K, V]):
                 flight = self._flights[key] = _Flight()
         assert flight is not None
         if not leader:
+            if flight.leader is not None:
+                flight.leader.join(waiting.current())
             flight.done.wait()
             if flight.error is not None:
                 raise flight.error

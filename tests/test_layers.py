@@ -84,6 +84,11 @@ def test_no_floor_imports_one_above_it(floor):
     assert upward == []
 
 
+def test_what_waits_for_the_budget_is_a_floor_below_everything():
+    # bot/waiting.py is shared by the limiter, the caches and the Slack layer: it imports none of them.
+    assert GRAPH["bot.waiting"] == set()
+
+
 def test_only_the_entry_points_import_the_composition_root():
     importers = sorted(m for m in MODULES if "bot.runtime" in GRAPH[m])
     assert all(_in(m, "bot.__main__", "bot.demo") for m in importers), importers

@@ -18,6 +18,15 @@ At the moment Greenhouse named, its count starts over, so what we counted before
 it no longer holds us back. Callers block and queue; they never fail because the
 budget is spent.
 
+The queue is a line, not a scramble: in this process the request of the work that
+started first goes first (a `Waiting` from bot/waiting.py names the work and when it
+started; requests of no one's work go by arrival), so a command's second and third
+requests do not queue behind newer commands' first ones, and only the head of the
+line asks the budget. A caller who must wait is told how long, about
+(`WaitEstimate`): the head's wait plus one request's share of the window for each
+request ahead. Its work hears of it once the wait is `tell_at_s` or more, estimated
+or already spent; saying it to a person is the Slack layer's part.
+
 Who decides and who counts: `RateLimiter` makes every decision above (reading the
 headers through `ServerWord`) and does the waiting; the counting lives in a
 `Budget`. `LocalBudget` counts for this process only; a budget kept in the store
@@ -28,6 +37,8 @@ store, so replicas together stay under Harvest's limit
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import random
 import threading
 import time
@@ -38,11 +49,16 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Protocol
 
+from bot import waiting
+from bot.waiting import WaitEstimate, Waiting
+
 MAX_WAIT_S = 300.0  # a wait Greenhouse asks for is capped here (Airbyte caps Retry-After the same way)
 MIN_429_RESET_WAIT_S = 1.0  # a 429 whose reset is already due still waits this long
 # `X-RateLimit-Reset` is epoch seconds on v3 and "a timestamp" on v1; a small number
 # can only be seconds from now. Anything at or above this is read as epoch seconds.
 _EPOCH_THRESHOLD = 1_000_000_000
+# A wait this long or longer (estimated, or already spent) is told to the work's person.
+TELL_AT_S = 2.0
 
 
 class Budget(Protocol):
@@ -138,13 +154,21 @@ class RateLimiter:
         sleep: Callable[[float], None] = time.sleep,
         budget: Budget | None = None,
         jitter_s: float = 0.25,
+        tell_at_s: float = TELL_AT_S,
     ) -> None:
         self.budget: Budget = budget if budget is not None else LocalBudget(limit, window_s, clock=clock)
         self.window_s = self.budget.window_s
         self._wall = wall
         self._sleep = sleep
         self.jitter_s = jitter_s  # spreads the restart of many waiting callers (and processes)
+        self.tell_at_s = tell_at_s
         self.waits = 0  # how many times a caller had to wait (for the benchmark)
+        # The line: (priority, arrival number), sorted; the work each ticket is for.
+        self._line: list[tuple[float, int]] = []
+        self._owners: dict[tuple[float, int], Waiting | None] = {}
+        self._arrivals = itertools.count()
+        self._turn = threading.Condition()
+        self._head_wait = (0.0, 0.0)  # (seconds, when): the budget's last answer to the head
 
     @property
     def limit(self) -> int:
@@ -152,16 +176,67 @@ class RateLimiter:
 
     def acquire(self) -> None:
         """Block until one more request fits in the window, then count it."""
+        work = waiting.current()
+        ticket = (work.since if work is not None else time.monotonic(), next(self._arrivals))
+        with self._turn:
+            bisect.insort(self._line, ticket)
+            self._owners[ticket] = work
+        queued = time.monotonic()
         waited = False
-        while True:
-            wait = self.budget.take()
-            if wait <= 0:
-                if waited:
-                    self.waits += 1
-                return
-            waited = True
-            # Sleep in short slices so a caller re-checks after a pause is lifted.
-            self._sleep(min(max(wait, 0.001), 0.5))
+        try:
+            while True:
+                with self._turn:
+                    head = self._line[0] == ticket
+                wait: float | None = None
+                if head:
+                    wait = self.budget.take()
+                    if wait <= 0:
+                        if waited:
+                            self.waits += 1
+                        return
+                    with self._turn:
+                        self._head_wait = (wait, time.monotonic())
+                waited = True
+                if work is not None and not work.told:
+                    self._tell_if_long(work, ticket, wait, time.monotonic() - queued)
+                if head:
+                    # Sleep in short slices so a caller re-checks after a pause is lifted.
+                    self._sleep(min(max(wait or 0.0, 0.001), 0.5))
+                else:
+                    with self._turn:
+                        if self._line[0] != ticket:
+                            self._turn.wait(0.5)  # woken when the head leaves the line
+        finally:
+            with self._turn:
+                self._line.remove(ticket)
+                del self._owners[ticket]
+                self._turn.notify_all()
+
+    def estimate(self, ticket: tuple[float, int], head_wait: float | None) -> WaitEstimate:
+        """How long the request holding `ticket` waits, about, and how many works go first."""
+        with self._turn:
+            ahead = self._line[: bisect.bisect_left(self._line, ticket)]
+            works = {id(self._owners[t]) if self._owners[t] is not None else t for t in ahead}
+            if head_wait is None:
+                seconds, at = self._head_wait
+                head_wait = max(seconds - (time.monotonic() - at), 0.0)
+        share = self.window_s / max(self.limit, 1)  # one request's share of the window
+        return WaitEstimate(seconds=head_wait + len(ahead) * share, ahead=len(works), limit=self.limit,
+                            window_s=self.window_s)
+
+    def _tell_if_long(self, work: Waiting, ticket: tuple[float, int], head_wait: float | None,
+                      waited_s: float) -> None:
+        estimate = self.estimate(ticket, head_wait)
+        budget_spent = head_wait is not None or self._head_wait_left() > 0
+        # Requests queued behind a head that is not waiting all go at once: nothing to say
+        # unless the wait turns out long anyway.
+        if (budget_spent and estimate.seconds >= self.tell_at_s) or waited_s >= self.tell_at_s:
+            work.must_wait(estimate)
+
+    def _head_wait_left(self) -> float:
+        with self._turn:
+            seconds, at = self._head_wait
+        return seconds - (time.monotonic() - at)
 
     def observe(self, headers: Mapping[str, str], *, status: int = 200) -> float:
         """Align with what Greenhouse reports after a response. Returns the seconds

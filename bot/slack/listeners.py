@@ -5,7 +5,10 @@ does no Harvest work (`ack_now` for clicks; a command checks its text's shape).
 The lazy half runs after the ack: `@on_click` and `@on_command` wrap it once for
 all handlers. They decode what Slack sent (the button value, the command's text),
 build the `Caller` once, run the handler, and turn any failure into one sentence
-for the person who clicked or typed (`replies.run_safely`).
+for the person who clicked or typed (`replies.run_safely`). The handler runs inside a
+`Waiting` (bot/waiting.py): when Harvest's budget makes it wait a few seconds or more,
+the person is told at once, about how long (bot/slack/waits.py), and the answer comes
+after that sentence, never before it.
 
 A decorated handler is still a plain function of one `Event`: unit tests call it
 with an Event they build, without HTTP or Bolt. `Listener.lazy(services)` is what
@@ -23,8 +26,10 @@ from slack_sdk import WebClient
 
 from bot.identity import Caller
 from bot.services import Services
+from bot.waiting import Waiting, waiting_as
 
 from .replies import run_safely
+from .waits import noun_for, waiting_sentence
 
 V = TypeVar("V")
 
@@ -92,10 +97,14 @@ class Listener(Generic[V]):
         """The lazy half for Bolt: its parameters are the names Bolt injects."""
         handler, decode, what = self.handler, self.decode, self.what
 
+        says_waits = self.tell is not tell_in_dm  # a modal is gone: no DM for a passing wait
+
         def lazy_half(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
             label = what if isinstance(what, str) else "?"
+            say = self.tell(body, respond, client)
+            work = Waiting((lambda estimate: say(waiting_sentence(estimate, noun_for(label)))) if says_waits else None)
 
-            def work() -> None:
+            def run() -> None:
                 nonlocal label
                 value = decode(body)  # a stale or forged value costs no Harvest call
                 if value is None:
@@ -103,12 +112,28 @@ class Listener(Generic[V]):
                 if not isinstance(what, str):
                     label = what(value)
                 caller = services.identity.caller(user_of(body))
-                handler(Event(services, caller, value, body, respond, client))
+                handler(Event(services, caller, value, body, _AfterWaits(respond, work), client))
 
-            run_safely(work, self.tell(body, respond, client), what=lambda: label)
+            with waiting_as(work):
+                run_safely(run, lambda text: (work.settle(), say(text)), what=lambda: label)
 
         lazy_half.__name__ = handler.__name__
         return lazy_half
+
+
+class _AfterWaits:
+    """`respond`, once any "you are waiting" sentence has gone out: the answer comes after it."""
+
+    def __init__(self, respond: Respond, work: Waiting) -> None:
+        self._respond = respond
+        self._work = work
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self._work.settle()
+        return self._respond(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._respond, name)
 
 
 def on_click(what: str | Callable[[V], str], decode: Callable[[dict[str, Any]], V | None], *,
