@@ -52,6 +52,11 @@ from bot.workflows.watches import Watches
 
 log = logging.getLogger("bot")
 MIB = 1024 * 1024
+# Bolt's after-ack work per process. Most of these threads wait in the Harvest limiter's
+# line when the budget is short; with too few, a command waits in the pool's queue
+# instead, where nobody can tell its person how long (bench/company_day.py: with 32, every
+# command of the busy hour heard of its wait only after 3 s).
+LISTENER_THREADS = 128
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -185,7 +190,7 @@ def start(mode: str, settings: Settings | None = None) -> Running:
     # Bolt's default pool has 5 threads: too few when a burst of commands each wait on
     # Harvest. The shared rate limiter, not this pool, bounds what reaches Greenhouse.
     # Its threads are not daemons, so a graceful stop (SIGTERM) lets in-flight work finish.
-    app = create_app(services, listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"))
+    app = create_app(services, listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt"))
     stop = threading.Event()
     # Harvest and Slack are checked in the background, retried with backoff: an outage at
     # start shows in GET /readyz and the log, and never stops the worker (bot/readiness.py).

@@ -41,3 +41,21 @@ def test_quick_bench_produces_figures(tmp_path: Path) -> None:
         # Views of a job asked about within BOT_VIEW_CACHE_S cost nothing: at most job + one page each.
         assert 0 <= load["harvest"]["requests"] <= 2 * load["commands"]
         assert "rate_limit_reached_user" in load and "harvest_over_limit" in r["burst"]
+
+
+@pytest.mark.slow
+def test_company_day_runs_against_the_procfile_and_reports(tmp_path: Path) -> None:
+    """bench/company_day.py on a small company for a few seconds: the figures docs/PERFORMANCE.md quotes are there."""
+    out = tmp_path / "day.json"
+    proc = subprocess.run(
+        [sys.executable, "bench/company_day.py", "--people", "20", "--jobs", "5", "--candidates", "200",
+         "--seconds", "6", "--rate", "2", "--warmup", "0", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    r = json.loads(out.read_text())
+    assert r["topology"].startswith("1 × Procfile") and r["stream"]["sent"] > 0
+    assert r["harvest"]["requests"] > 0 and r["harvest"]["budget_per_minute"] == 300
+    assert r["commands"] > 0 and 0 <= r["commands_within_3s"] <= 1 and r["wrong_view_answers"] == 0
+    workers = [k for k in r["peak_rss_mib"]["replica 0"] if k.startswith("worker")]
+    assert len(workers) == 2  # the Procfile's two workers, each measured
