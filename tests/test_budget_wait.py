@@ -33,12 +33,15 @@ class Clock:
     def __init__(self) -> None:
         self.now = 1_800_000_000.0
         self._lock = threading.Lock()
+        self.gate = threading.Event()  # time stands still until the test opens it
+        self.gate.set()
 
     def __call__(self) -> float:
         with self._lock:
             return self.now
 
     def sleep(self, seconds: float) -> None:
+        self.gate.wait(10)
         with self._lock:
             self.now += seconds
         time.sleep(0.002)
@@ -111,12 +114,17 @@ def test_views_waiting_in_line_are_told_their_place_and_share_one_read(tmp_path,
         time.sleep(0.01)
     spend_the_budget(bot)
     gh.calls.clear()
+    clock.gate.clear()  # the window stays spent until all four are in line
 
     for person in (HM, RECRUITER, COORDINATOR):  # a link dropped in a channel: the same job
         command(bot, f"job {JOB_ID}", person)
     command(bot, f"job {OTHER_JOB}", NINA)
-    deadline = time.monotonic() + 20
     people = (HM, RECRUITER, COORDINATOR, NINA)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(len(said_to(slack, p)) >= 2 for p in people):
+        time.sleep(0.02)  # each is told while the window is still spent
+    clock.gate.set()
+    deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not all(len(said_to(slack, p)) >= 3 for p in people):
         time.sleep(0.02)
 
