@@ -99,3 +99,20 @@ def test_stage_and_candidate_names_are_escaped_in_the_funnel(bot, slack, gh):
     raw = json.dumps(slack.responses())
     assert "&lt;@U1&gt; &amp; &lt;https://x|y&gt;" in raw and "&lt;!channel&gt; Mallory" in raw
     assert "<@U1>" not in raw and "<!channel>" not in raw
+
+
+def test_within_a_stage_most_recent_activity_first_then_application_id(bot, slack, gh):
+    """The order needs no name (decision 0007: only the page shown is named): most recent
+    activity first, so the stale ones (flagged) end their stage; equal times by application id;
+    an unknown last activity last."""
+    for cid, aid, day_ in ((5, 52, "2026-11-12"), (6, 62, "2026-11-19"), (7, 71, "2026-11-12"), (8, 81, None)):
+        app = gh.application(aid, JOB_ID, stage="Onsite")
+        app["last_activity_at"] = f"{day_}T12:00:00Z" if day_ else None
+        gh.add_candidate(cid, f"Zed Person{cid}", [app])
+    gh.find_application(21)["last_activity_at"] = "2026-11-18T12:00:00Z"  # Grace; Alan (31): 2026-11-01
+    bot.services.job_views.now = at("2026-11-20")
+    bot.command(f"job {JOB_ID}", user=HM)
+    text = "\n".join(sections(slack))
+    onsite = [int(x) for x in __import__("re").findall(r"application `(\d+)`", text.split("*Onsite*")[1])]
+    assert onsite == [62, 21, 52, 71, 31, 81]
+    assert text.index("Zed Person6") < text.index("Grace Hopper") < text.index("Alan Turing")

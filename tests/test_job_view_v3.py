@@ -57,10 +57,11 @@ def test_v3_bot_answers_the_job_view_like_the_v1_bot(tmp_path, slack, both):
 def job_view_cost(n: int, team: int = 3) -> int:
     """Harvest requests for a v3 job view of a job with n active applications (one
     candidate each), `team` distinct hiring-team users, a department, an office and
-    a closed opening with a close reason. Token requests are not counted (cached)."""
+    a closed opening with a close reason, and the names of one page (≤ 50) of
+    candidates. Token requests are not counted (cached)."""
     # jobs, openings, owners, managers, close_reasons, departments, offices, job_interview_stages (pipeline order)
     fixed = 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1
-    return fixed + math.ceil(team / 50) + max(1, math.ceil(n / 500)) + math.ceil(n / 50)
+    return fixed + math.ceil(team / 50) + max(1, math.ceil(n / 500)) + 1
 
 
 @pytest.mark.parametrize("n", [10, 1000, 5000])
@@ -74,10 +75,15 @@ def test_v3_job_view_request_count(tmp_path, slack, both, n):
     hannah = Mapping(slack_user_id="UHM", greenhouse_user_id=101, name="Hannah Manager", mapped_at="2026-01-01", how="email")
     view = bot.services.job_views.load(str(JOB_ID), Caller("UHM", is_admin=False, mapping=hannah))
     assert len(view.applications) == n
+    assert not any(c.path == "/candidates" for c in gh.calls)  # the read names nobody: the page does
+    page = view.by_stage_order[:50]
+    named = bot.services.job_views.named(view, page)
+    assert {named.name_of(a) for a in page} == {f"Bulk Person{a.candidate_id - 1000}" for a in page}
     by_path: dict[str, int] = {}
     for c in gh.calls:
         by_path[c.path] = by_path.get(c.path, 0) + 1
     assert by_path["/applications"] == math.ceil(n / 500)
-    assert by_path["/candidates"] == math.ceil(n / 50)
+    assert by_path["/candidates"] == 1
+    assert len([c for c in gh.calls if c.path == "/candidates"][0].params["ids"].split(",")) == min(n, 50)
     assert len(gh.calls) == job_view_cost(n)
     print(f"v3 job view, n={n}: {len(gh.calls)} requests {by_path}")

@@ -97,3 +97,27 @@ def test_v3_needs_a_rejection_reason_for_the_rest_and_v1_does_not(world):
         assert posted  # v1 rejects without a reason when none is given
         bot.click("request_approve", draft.id, RECRUITER)
         assert [w.body for w in gh.writes()[2:]] == [{"notes": NOTES}] * 3
+
+
+def test_each_version_names_the_skipped_even_when_the_draft_knew_no_names(world):
+    """A job view names only the page it shows (decision 0007), so a close draft keeps only the
+    names already known — none here, no view came first. The read that finds an application
+    changed names its candidate: the outcome lists the skipped by name, never by number."""
+    bot, gh, acting, opening_path = world
+    request_id = ask(bot)
+    assert bot.services.requests.get(request_id).rest_candidate_names == {}
+    gh.find_application(11)["status"] = "hired"
+    bot.click("request_approve", request_id, RECRUITER)
+    done = bot.services.requests.get(request_id)
+    assert done.state == "done" and done.rest_candidate_names == {"11": "Ada Lovelace"}
+    final = [u for u in bot.slack.calls_to("chat.update") if u["ts"] == done.message_ts][-1]
+    assert "Skipped 1 that changed meanwhile: Ada Lovelace (hired)." in str(final["blocks"])
+
+
+def test_each_version_keeps_the_names_a_view_showed_on_the_draft(world):
+    """Right after a view the draft keeps the names of the page it showed, with no request."""
+    bot, gh, acting, opening_path = world
+    bot.command(f"job {JOB_ID}", user=HM)
+    request_id = ask(bot)
+    assert bot.services.requests.get(request_id).rest_candidate_names == {
+        "11": "Ada Lovelace", "21": "Grace Hopper", "31": "Alan Turing"}

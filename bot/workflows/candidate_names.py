@@ -1,41 +1,38 @@
-"""A job's active applications with candidate names, paying Harvest only for what is
-not known yet (issue 17 item 1: a view costs what it shows).
+"""Candidate names, paying Harvest only for the names a message shows and the store does
+not know yet (issue 17: a view costs what it shows; issue 12 item 4: v3 as frugal as v1).
 
 Names are kept in the store (table `candidate_names`: candidate id → name), so every
 process and replica shares them and a restart keeps them. They are kept fresh by one
 list call of the candidates changed since the last sync (`updated_after` on v1,
 `updated_at=gte|…` on v3), at most every `refresh_s`.
 
-Which path a view takes (v1 can walk a job's whole history, `/candidates?job_id=`,
-500 a page with names; v3 cannot). n = active applications, H = candidates the last
-walk of the job saw, u = active candidates whose names are not known:
-1. v1, job walked before and ⌈H/500⌉ ≤ ⌈n/500⌉ (little history): the walk alone.
-2. Otherwise the active applications, 500 a page. v1 only: if the first 500 are
-   mostly unknown (more than 50), the walk instead (names for all in ⌈H/500⌉ pages
-   rather than ⌈u/50⌉ look-ups; one page spent).
-3. Then the unknown names: by id, 50 a request (⌈u/50⌉), or on v1 the walk when
-   ⌈max(H, n)/500⌉ < ⌈u/50⌉. A refresh of changed names runs first when due.
-Figures: docs/PERFORMANCE.md.
+Which path: a job view reads the job's active applications (500 a page, no names on
+either version) and asks here only for the names of the page it shows (at most 50:
+bot/slack/blocks/job.py pages fit Slack's 50 blocks), so a page costs at most one
+`candidates` request by ids (v1 `candidate_ids=`, v3 `ids=`, 50 a request), and none
+once its names are known. v1 could also walk the job's whole history
+(`/candidates?job_id=`, names embedded, ⌈H/500⌉ for H candidates ever on the job, H ≥ n
+active) instead of the ⌈n/500⌉ application pages + ≤ 1 names request: it is never
+dearer than the walk by more than that one request (when the job has hardly any history
+and the page's names are unknown), while a walk of a job with a long history costs many
+times more, and which case holds is only known after walking. So the view never walks (the
+walk stays v1's `iter_active_applications`, for callers without this cache).
+Figures: docs/PERFORMANCE.md ("Job view, v1 vs v3").
 """
 
 from __future__ import annotations
 
-import math
-from itertools import islice
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 
 from bot.greenhouse.harvest import Harvest
-from bot.greenhouse.models import ActiveApplication, ApplicationRow
 from bot.store import Store
 
 TABLE = "candidate_names"
 STATE = "state"
 SYNCED_KEY = "candidate_names.synced_at"  # when the last refresh (or first fill) started
-HISTORY_KEY = "candidate_names.job.{job_id}"  # {"history": candidates the last walk saw, "active": n}
-PAGE, IDS_PER_CALL = 500, 50
 SYNC_OVERLAP = timedelta(minutes=2)  # covers clock skew between us and Greenhouse
 RELOAD_S = 30.0  # at most this often a miss re-reads the store for names other processes added
 
@@ -56,46 +53,30 @@ class CandidateNames:
         self._lock = threading.Lock()
         self._names: dict[int, str] = {}
         self._loaded_at: float | None = None
-        self.last_path = ""  # which path the last load took (for tests and the benchmark)
 
-    # --- the view's read ------------------------------------------------------------------
+    def known(self, candidate_ids: Iterable[int]) -> dict[int, str]:
+        """The names of these candidates that are known already: no Harvest request (at
+        most one read of the store's table, when some are missing from memory)."""
+        ids = {int(c) for c in candidate_ids}
+        self._unknown(ids)  # fills memory from the store when something is missing
+        with self._lock:
+            return {c: self._names[c] for c in ids if c in self._names}
 
-    def active_applications(self, job_id: int) -> list[ActiveApplication]:
-        walks = self.harvest.walks_job_candidates
-        known = self.store.get(STATE, HISTORY_KEY.format(job_id=job_id)) or {}
-        history, last_active = known.get("history"), known.get("active", 0)
-        if walks and history is not None and _pages(history, PAGE) <= max(_pages(last_active, PAGE), 1):
-            return self._walk(job_id, "walk")
-        pages = iter(self.harvest.iter_active_application_rows(job_id))
-        rows = list(islice(pages, PAGE))  # the first page only: the iterator is lazy
-        if walks and len(rows) == PAGE and len(self._unknown({r.candidate_id for r in rows})) > IDS_PER_CALL:
-            return self._walk(job_id, "page+walk")
-        rows.extend(pages)
+    def names(self, candidate_ids: Iterable[int]) -> dict[int, str]:
+        """The names of these candidates: those not known are read by id, 50 a request
+        (⌈unknown/50⌉), and kept. A refresh of changed names runs first when due. A
+        candidate Greenhouse does not return is left out (the caller says "candidate <id>")."""
+        ids = {int(c) for c in candidate_ids}
+        if not ids:
+            return {}
         self._refresh_if_due()
-        unknown = self._unknown({r.candidate_id for r in rows})
-        if not unknown:
-            self.last_path = "rows"
-        elif walks and _pages(max(history or 0, len(rows)), PAGE) < _pages(len(unknown), IDS_PER_CALL):
-            self._walk(job_id, "rows+walk")
-        else:
-            self.last_path = "rows+ids"
+        unknown = self._unknown(ids)
+        if unknown:
             self._remember(self.harvest.candidate_names(unknown))
-        return [self._named(r) for r in rows]
-
-    def _walk(self, job_id: int, path: str) -> list[ActiveApplication]:
-        self.last_path = path
-        walk = self.harvest.walk_job_candidates(job_id)
-        self.store.put(STATE, HISTORY_KEY.format(job_id=job_id),
-                       {"history": walk.candidates_seen, "active": len(walk.applications)})
-        self._remember({a.candidate_id: a.candidate_name for a in walk.applications})
-        return list(walk.applications)
+        with self._lock:
+            return {c: self._names[c] for c in ids if c in self._names}
 
     # --- the cache --------------------------------------------------------------------------
-
-    def _named(self, row: ApplicationRow) -> ActiveApplication:
-        name = self._names.get(row.candidate_id) or f"candidate {row.candidate_id}"
-        return ActiveApplication(id=row.id, candidate_id=row.candidate_id, candidate_name=name, stage=row.stage,
-                                 last_activity_at=row.last_activity_at)
 
     def _unknown(self, candidate_ids: set[int]) -> list[int]:
         with self._lock:
@@ -136,7 +117,3 @@ class CandidateNames:
         known = {cid: name for cid, name in self.harvest.iter_candidate_names_changed_since(since)
                  if cid in self._names or self.store.get(TABLE, str(cid)) is not None}
         self._remember(known)
-
-
-def _pages(count: int, per_page: int) -> int:
-    return math.ceil(count / per_page) if count > 0 else 0

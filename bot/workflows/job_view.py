@@ -2,22 +2,24 @@
 
 Cost: never a request per candidate, and it follows the job's ACTIVE applications,
 not its history: the job (v3: plus openings and hiring team), the active applications
-500 a page, and only the candidate names not already in the store's name cache
-(bot/workflows/candidate_names.py says which path is taken when; figures in
-docs/PERFORMANCE.md).
-The funnel and the stale flags are computed from what the view reads: no request of their own.
+500 a page (no names), and the names of the candidates on the page shown only — at most
+one `candidates` request per page, none when the store's name cache knows them
+(bot/workflows/candidate_names.py; figures in docs/PERFORMANCE.md; decision 0007).
+The funnel and the stale flags need stages and last activity only: no names, no request
+of their own.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from functools import cached_property
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.cache import BoundedCache, SingleFlight
 from bot.greenhouse.harvest import Harvest
-from bot.greenhouse.models import ActiveApplication, Job
+from bot.greenhouse.models import ApplicationRow, Job
 from bot.identity import Caller
 
 from .candidate_names import CandidateNames
@@ -41,17 +43,28 @@ class StageCount:
 class JobView:
     job: Job
     may_see_candidates: bool
-    applications: tuple[ActiveApplication, ...] = field(default=())
+    applications: tuple[ApplicationRow, ...] = field(default=())
+    # Candidate id → name, for those known when the view was read or named since
+    # (JobViews.named): the page shown is always named; the others may not be.
+    names: Mapping[int, str] = field(default_factory=dict)
     stage_order: tuple[str, ...] = ()  # the job's stages, first first; () when unknown
     stale_days: int = 14
     # Applications whose last activity was at least `stale_days` old when the view was read.
     stale_ids: frozenset[int] = frozenset()
 
-    @property
-    def by_stage_order(self) -> list[ActiveApplication]:
+    def name_of(self, a: ApplicationRow) -> str:
+        return self.names.get(a.candidate_id) or f"candidate {a.candidate_id}"
+
+    @cached_property
+    def by_stage_order(self) -> list[ApplicationRow]:
         """Grouped by stage in the job's own pipeline order; stages the order does not
-        name (or all of them, when it is unknown) follow by name; no stage last."""
-        return sorted(self.applications, key=lambda a: (*self._stage_key(a.stage), a.candidate_name.lower(), a.id))
+        name (or all of them, when it is unknown) follow by name; no stage last. Within a
+        stage: most recent activity first, then application id. Not by name: the order
+        must be known before any name is, so that only the page shown is named (a view of
+        5,000 candidates would otherwise read 5,000 names to show 40). Recent first also
+        puts the candidates being worked on at the top and the stale ones (flagged) last;
+        an unknown last activity goes after the known ones."""
+        return sorted(self.applications, key=lambda a: (*self._stage_key(a.stage), *_recency(a), a.id))
 
     @property
     def funnel(self) -> list[StageCount]:
@@ -136,14 +149,22 @@ class JobViews:
     def recent(self, job_id: int) -> JobView | None:
         """The view of this job read within the view cache's TTL (the "More" window), or
         None: no Harvest request. A draft made right after a view reuses its read (issue 17
-        item 5); the caller checks access against the view's hiring team, as "More" does."""
-        return self.cache.get(job_id)
+        item 5); the caller checks access against the view's hiring team, as "More" does.
+        With every name known by now (the pages shown since were named): no request."""
+        view = self.cache.get(job_id)
+        return self._with_known_names(view) if view is not None else None
 
     def view_of(self, job: Job) -> JobView:
         """The view of a job its caller was already checked for (a draft found it with
         find_job_for): the same shared, cached read a view makes."""
         view, _shared = self._walks.do(job.id, lambda: self._walk(job))
-        return view
+        return self._with_known_names(view)
+
+    def _with_known_names(self, view: JobView) -> JobView:
+        if self.names is None or not view.may_see_candidates:
+            return view
+        known = self.names.known(a.candidate_id for a in view.applications)
+        return replace(view, names={**view.names, **known}) if known.keys() - view.names.keys() else view
 
     def _view(self, job: Job, caller: Caller, ref: str) -> JobView:
         if not may_see_candidates(job, caller):
@@ -151,19 +172,41 @@ class JobViews:
         view, _shared = self._walks.do(job.id, lambda: self._walk(job))
         return view
 
+    def named(self, view: JobView, applications: Iterable[ApplicationRow]) -> JobView:
+        """The view with these applications' candidates named (the page about to be shown):
+        names the store's cache knows cost nothing, the others one `candidates` request per
+        50 (a page is at most 50). Only for a view that shows candidates."""
+        if not view.may_see_candidates:
+            return view
+        wanted = {a.candidate_id for a in applications} - view.names.keys()
+        if not wanted:
+            return view
+        found = self.names.names(wanted) if self.names is not None else self.harvest.candidate_names(wanted)
+        return replace(view, names={**view.names, **found})
+
     def _walk(self, job: Job) -> JobView:
-        if self.names is not None:
-            applications = tuple(self.names.active_applications(job.id))
-        else:
-            applications = tuple(self.harvest.iter_active_applications(job.id))
-        view = JobView(job=job, may_see_candidates=True, applications=applications,
+        applications = tuple(self.harvest.iter_active_application_rows(job.id))
+        # The names known already come along (no request): a draft made off this view keeps them.
+        names = self.names.known(a.candidate_id for a in applications) if self.names is not None else {}
+        view = JobView(job=job, may_see_candidates=True, applications=applications, names=names,
                        stage_order=tuple(self.stage_order(job.id)), stale_days=self.stale_days,
                        stale_ids=stale_application_ids(applications, self.now(), self.stale_days))
         self.cache.put(job.id, view)
         return view
 
 
-def stale_application_ids(applications: tuple[ActiveApplication, ...], now: datetime, days: int) -> frozenset[int]:
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # Greenhouse's times are UTC
+
+
+def _recency(a: ApplicationRow) -> tuple[bool, float]:
+    """Sort key part: most recent activity first, unknown last."""
+    if a.last_activity_at is None:
+        return True, 0.0
+    return False, -_aware(a.last_activity_at).timestamp()
+
+
+def stale_application_ids(applications: tuple[ApplicationRow, ...], now: datetime, days: int) -> frozenset[int]:
     """Applications with no activity for `days` or more; an unknown last activity is not flagged."""
     cutoff = now - timedelta(days=days)
     stale = set()
@@ -171,9 +214,7 @@ def stale_application_ids(applications: tuple[ActiveApplication, ...], now: date
         moment = a.last_activity_at
         if moment is None:
             continue
-        if moment.tzinfo is None:  # Greenhouse's times are UTC
-            moment = moment.replace(tzinfo=UTC)
-        if moment <= cutoff:
+        if _aware(moment) <= cutoff:
             stale.add(a.id)
     return frozenset(stale)
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.app_links import AppLinks
 from bot.services import Services
 from bot.slack.blocks.home import HOME_APPROVE, HOME_DENY, HOME_JOB, HOME_JOBS_NEXT, HOME_JOBS_PREV, HOME_RETRY
-from bot.slack.blocks.job import job_view_blocks
+from bot.slack.commands.job import job_page
 from bot.slack.home_tabs import HomeTabs
 from bot.slack.listeners import Event, ack_now, on_click, tell_in_dm
 
@@ -48,7 +47,7 @@ def deny_from_home(event: Event[str]) -> None:
 @on_click("home:job", button_id, tell=tell_in_dm)
 def show_job(event: Event[int]) -> None:
     view = event.services.job_views.load(str(event.value), event.caller)
-    page = job_view_blocks(view, links=AppLinks(event.services.settings.greenhouse_app_url))
+    page = job_page(event.services, view)
     event.client.chat_postMessage(channel=event.caller.slack_user_id, text=page.text, blocks=page.blocks,
                                   unfurl_links=False)
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.app_links import AppLinks
 from bot.services import Services
-from bot.slack.blocks.job import ACTION_CANDIDATE, ACTION_CLOSE_JOB, ACTION_MORE, job_view_blocks
+from bot.slack.blocks.job import ACTION_CANDIDATE, ACTION_CLOSE_JOB, ACTION_MORE
+from bot.slack.commands.job import job_page
 from bot.slack.commands.parse import ParsedCommand
 from bot.slack.commands.registry import REGISTRY, CommandContext
 from bot.slack.listeners import Event, ack_now, on_click
@@ -23,8 +23,7 @@ from .values import button_page, view_action
 def more(event: Event[tuple[int, int]]) -> None:
     job_id, offset = event.value
     view = event.services.job_views.page(job_id, event.caller)
-    page = job_view_blocks(view, offset if view.may_see_candidates else 0,
-                           links=AppLinks(event.services.settings.greenhouse_app_url))
+    page = job_page(event.services, view, offset if view.may_see_candidates else 0)
     event.reply(page.text, page.blocks, replace_original=False)
 
 

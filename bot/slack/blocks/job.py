@@ -8,13 +8,13 @@ from typing import Any
 
 from bot.app_links import AppLinks
 from bot.greenhouse.models import Job, Role
-from bot.greenhouse.models import ActiveApplication
+from bot.greenhouse.models import ApplicationRow
 from bot.workflows.job_view import JobView
 
 from .common import MAX_BLOCKS, Message, actions, button, chunk_lines, context, day, divider, esc, header, plain, section
 from .links import application_link, job_link
 
-PAGE_SIZE = 100  # candidates per message
+PAGE_SIZE = 50  # candidates per message at most (Slack's 50 blocks keep it lower): one names request of 50 ids
 CLOSED_OPENINGS_LISTED = 5
 ACTION_MORE = "job_view_more"
 # What the view offers to do (issue 14 item 5): each opens the same draft as the slash command
@@ -98,7 +98,7 @@ def funnel_blocks(view: JobView) -> list[dict[str, Any]]:
     return blocks
 
 
-def candidate_menu(a: ActiveApplication) -> dict[str, Any]:
+def candidate_menu(a: ApplicationRow) -> dict[str, Any]:
     """The overflow beside a candidate (at most 5 options; values far below 150 characters)."""
     return {"type": "overflow", "action_id": ACTION_CANDIDATE,
             "options": [{"text": plain(label, 75), "value": f"{command}:{a.id}"} for label, command in CANDIDATE_ACTIONS]}
@@ -108,15 +108,44 @@ def close_job_button(job: Job) -> dict[str, Any]:
     return actions(button("Close job…", ACTION_CLOSE_JOB, f"close:{job.id}"), block_id="job_actions")
 
 
-def _candidate_line(view: JobView, a: ActiveApplication, links: AppLinks | None = None) -> str:
-    line = f"• {application_link(links, a.candidate_id, a.id, a.candidate_name)} — application `{a.id}` — last activity {day(a.last_activity_at)}"
+def _candidate_line(view: JobView, a: ApplicationRow, links: AppLinks | None = None) -> str:
+    line = f"• {application_link(links, a.candidate_id, a.id, view.name_of(a))} — application `{a.id}` — last activity {day(a.last_activity_at)}"
     return line + (f" {STALE_MARK} _no activity for {view.stale_days}+ days_" if a.id in view.stale_ids else "")
+
+
+def candidates_on_page(view: JobView, offset: int = 0) -> list[ApplicationRow]:
+    """The candidates the page starting at `offset` shows (none for an outsider): the ones
+    whose names must be known before `job_view_blocks` renders it (JobViews.named)."""
+    if not view.may_see_candidates:
+        return []
+    return _page(view, offset, len(_head_blocks(view, offset, None)))
+
+
+def _head_blocks(view: JobView, offset: int, links: AppLinks | None) -> list[dict[str, Any]]:
+    """What precedes the candidates: on the first page the job summary, its close button
+    and the funnel; on the others the job's title."""
+    job = view.job
+    blocks: list[dict[str, Any]] = job_summary_blocks(job, links) if offset == 0 else [header(job_title(job))]
+    if offset == 0:
+        if job.open_openings:
+            blocks.append(close_job_button(job))
+        blocks.append(divider())
+        blocks += funnel_blocks(view)
+    return blocks
+
+
+def _page(view: JobView, offset: int, head: int) -> list[ApplicationRow]:
+    # One section per candidate (its overflow menu is the section's accessory), the stage's name
+    # heading the first of its group on a page; leave room for the "showing" line and the More button.
+    budget = max(MAX_BLOCKS - head - 3, 1)
+    return view.by_stage_order[offset : offset + min(PAGE_SIZE, budget)]
 
 
 def job_view_blocks(view: JobView, offset: int = 0, links: AppLinks | None = None) -> Message:
     """Blocks for one page of the view, starting at candidate `offset`, and the
     notification text. The first page carries the job summary. `links`: the job's and
-    candidates' names link to their pages in Greenhouse."""
+    candidates' names link to their pages in Greenhouse. The page's names come from the
+    view: name it first (JobViews.named with `candidates_on_page`)."""
     job = view.job
     if not view.may_see_candidates:
         # (A confidential job never gets here for an outsider: JobViews answers as if it did not exist.)
@@ -124,22 +153,13 @@ def job_view_blocks(view: JobView, offset: int = 0, links: AppLinks | None = Non
         blocks.append(context("Candidates are shown only to this job's hiring team and to bot admins."))
         return Message(esc(job_title(job)), blocks)
 
-    blocks: list[dict[str, Any]] = job_summary_blocks(job, links) if offset == 0 else [header(job_title(job))]
-    apps = view.by_stage_order
-    total = len(apps)
-    if offset == 0:
-        if job.open_openings:
-            blocks.append(close_job_button(job))
-        blocks.append(divider())
-        blocks += funnel_blocks(view)
+    blocks = _head_blocks(view, offset, links)
+    total = len(view.applications)
     if total == 0:
         blocks.append(section("*Active candidates:* none"))
         return Message(f"{esc(job_title(job))}: no active candidates", blocks)
 
-    # One section per candidate (its overflow menu is the section's accessory), the stage's name
-    # heading the first of its group on a page; leave room for the "showing" line and the More button.
-    budget = max(MAX_BLOCKS - len(blocks) - 3, 1)
-    page = apps[offset : offset + min(PAGE_SIZE, budget)]
+    page = _page(view, offset, len(blocks))
     stage_blocks: list[dict[str, Any]] = []
     previous: str | None = None
     for a in page:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from bot.app_links import AppLinks
-from bot.slack.blocks.job import job_view_blocks
+from bot.services import Services
+from bot.slack.blocks.common import Message
+from bot.slack.blocks.job import candidates_on_page, job_view_blocks
+from bot.workflows.job_view import JobView
 from bot.workflows.errors import UserFacingError
 from bot.workflows.jobs import check_job_ref
 
@@ -21,5 +24,12 @@ def _ack(args: str) -> str:
 @subcommand("job", "job <job id | requisition id>", "a job's openings and active candidates (hiring team only)", _ack)
 def run(ctx: CommandContext) -> None:
     view = ctx.services.job_views.load(ctx.args.strip(), ctx.caller)
-    page = job_view_blocks(view, links=AppLinks(ctx.services.settings.greenhouse_app_url))
+    page = job_page(ctx.services, view)
     ctx.reply(page.text, page.blocks)
+
+
+def job_page(services: Services, view: JobView, offset: int = 0) -> Message:
+    """One page of a job view, its candidates named first: only the page's names are read
+    (the command, "More" and the App Home's job button all show a view this way)."""
+    view = services.job_views.named(view, candidates_on_page(view, offset))
+    return job_view_blocks(view, offset, links=AppLinks(services.settings.greenhouse_app_url))

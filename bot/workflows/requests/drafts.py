@@ -36,7 +36,7 @@ class Drafts(RestChoices):
             # What the approval will close: read now, not from the view.
             openings = [o for o in self.harvest.list_openings(view.job.id) if o.is_open]
         if view is not None and openings:
-            job, active = view.job, list(view.applications)
+            job, active, names = view.job, list(view.applications), view.names
         else:
             # No recent view, or none open any more (then the job's status must be fresh too).
             job = find_job_for(self.harvest, ref, caller, "ask to close")
@@ -46,14 +46,17 @@ class Drafts(RestChoices):
                                       job=f"{job.name} ({job.id})", status=job.status)
             # The view's own read (what a view costs: active applications, names the store
             # does not know yet), cached: a view or draft right after pays nothing for it.
-            active = list(self.views.view_of(job).applications) if self.views is not None \
-                else list(self.harvest.iter_active_applications(job.id))
+            if self.views is not None:
+                read = self.views.view_of(job)
+                active, names = list(read.applications), read.names
+            else:
+                active, names = list(self.harvest.iter_active_application_rows(job.id)), {}
         # Kept on the request: the candidates the requester may choose to reject too (reject_rest.py).
         request = self._new(
             "close_job", job.id, job.name, actor, channel,
             approver_gh_ids=sorted(job.approver_user_ids()),
             opening_ids=[o.id for o in openings],
-            active_candidates=len(active), reject_rest=reject_rest and bool(active), **rest_fields(active),
+            active_candidates=len(active), reject_rest=reject_rest and bool(active), **rest_fields(active, names),
         )
         matches = match_by_words(reason_words, self.reference.close_reasons(), lambda r: r.name)
         if len(matches) == 1:
@@ -78,7 +81,8 @@ class Drafts(RestChoices):
             # One answer whether or not it exists: an outsider learns nothing about it.
             raise NotVisible("application", application_ref, "ask to reject", whose="its job's")
         # Only now, for someone who may see it: the candidate's name.
-        candidate_name = listed.candidate_name if listed is not None else self._candidate_name(app.candidate_id)
+        known = view.names.get(listed.candidate_id) if listed is not None and view is not None else None
+        candidate_name = known or self._candidate_name(app.candidate_id)
         if app.status != "active":
             raise UserFacingError(f"Application {app.id} is {app.status}, not active: only active applications can be rejected.")
         request = self._new(
@@ -93,9 +97,11 @@ class Drafts(RestChoices):
         return request
 
     def _candidate_name(self, candidate_id: int | None) -> str:
-        """Only decorates the request: a refused or failing look-up leaves a placeholder."""
-        names = optional("candidate name", [], lambda: self.harvest.candidate_names([candidate_id])) \
-            if candidate_id else None
+        """Only decorates the request: a refused or failing look-up leaves a placeholder. Through
+        the store's name cache when there is one (no request for a name it knows)."""
+        cache = self.views.names if self.views is not None else None
+        look_up = cache.names if cache is not None else self.harvest.candidate_names
+        names = optional("candidate name", [], lambda: look_up([candidate_id])) if candidate_id else None
         return (names or {}).get(candidate_id or 0) or f"candidate {candidate_id or '?'}"
 
     def _recent_view(self, ref: str, caller: Caller) -> JobView | None:

@@ -21,12 +21,12 @@ behalf of the approver, after the openings are closed:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.greenhouse.errors import GreenhouseError, NotFound, ValidationFailed
-from bot.greenhouse.models import ActiveApplication
+from bot.greenhouse.models import ApplicationRow
 from bot.identity import Caller
 
 from ..errors import Refused, UserFacingError
@@ -43,12 +43,15 @@ def rest_key(application_id: int) -> str:
     return f"{KEY_PREFIX}{application_id}"
 
 
-def rest_fields(applications: Iterable[ActiveApplication]) -> dict[str, Any]:
+def rest_fields(applications: Iterable[ApplicationRow], names: Mapping[int, str]) -> dict[str, Any]:
     """What a close draft keeps of the job's active applications, should the requester
-    choose to reject them too."""
+    choose to reject them too: their ids, and the names known without a request (a view
+    names only the pages it showed). The names only label the ones skipped at execution;
+    a skipped one whose name was not known gets it from the read that finds it changed
+    (RejectRest._changed), so none is listed by number alone."""
     apps = list(applications)
     return {"rest_application_ids": [a.id for a in apps],
-            "rest_candidate_names": {str(a.id): a.candidate_name for a in apps}}
+            "rest_candidate_names": {str(a.id): names[a.candidate_id] for a in apps if a.candidate_id in names}}
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ class RejectRest(Execution):
             except (ValidationFailed, NotFound) as exc:
                 # Refused for this application alone? Changed between our read and the write:
                 # skipped. Still active here: the refusal is about the request (reason, email).
-                changed = self._changed(request.job_id, app_id, ours=False)
+                changed = self._changed(request, app_id, ours=False)
                 if changed is None:
                     self._record(request.id, key, f"error: {greenhouse_words(exc)}")
                     raise
@@ -163,18 +166,23 @@ class RejectRest(Execution):
                 continue
             # Only the ones that changed cost a read each (usually none or a few).
             sent_before = request.results.get(rest_key(app_id)) is not None
-            outcome = self._changed(request.job_id, app_id, ours=sent_before)
+            outcome = self._changed(request, app_id, ours=sent_before)
             if outcome is None:
                 to_write.append(app_id)  # active on the job after all (the list raced a change)
             else:
                 self._record(request.id, rest_key(app_id), outcome)
         return to_write
 
-    def _changed(self, job_id: int, app_id: int, *, ours: bool) -> str | None:
+    def _changed(self, request: Request, app_id: int, *, ours: bool) -> str | None:
         """What an application not active on the job is now, as a result: "rejected" when
         our earlier write may have done it (`ours`), else a skip saying how it changed;
-        None when it is in fact still active on the job."""
+        None when it is in fact still active on the job. The read names the candidate: kept
+        for the skipped list when the draft did not know the name."""
+        job_id = request.job_id
         app = self.harvest.get_application(app_id)
+        if app is not None and str(app_id) not in request.rest_candidate_names \
+                and app.candidate_name != f"candidate {app.candidate_id or '?'}":  # the look-up's placeholder
+            self._name_rest(request.id, app_id, app.candidate_name)
         if app is None:
             return f"{SKIPPED}no longer in Greenhouse"
         if app.status == "rejected":
@@ -184,3 +192,10 @@ class RejectRest(Execution):
                 return None
             return f"{SKIPPED}moved to another job" if app.job_id != job_id else f"{SKIPPED}now a prospect"
         return f"{SKIPPED}{app.status}"  # hired, converted
+
+    def _name_rest(self, request_id: str, app_id: int, name: str) -> None:
+        def put(raw: dict[str, Any]) -> dict[str, Any]:
+            raw["rest_candidate_names"] = {**raw.get("rest_candidate_names", {}), str(app_id): name}
+            return raw
+
+        self.store.update("requests", request_id, put)
