@@ -114,6 +114,8 @@ class JobViews:
         # and one walk of its candidates (by job ID); each is then checked on their own.
         self._reads: SingleFlight[str, list[Job]] = SingleFlight()
         self._walks: SingleFlight[int, JobView] = SingleFlight()
+        # and one read of a page's unknown names (by job and those candidates).
+        self._pages: SingleFlight[tuple[int, frozenset[int]], dict[int, str]] = SingleFlight()
 
     def load(self, ref: str, caller: Caller) -> JobView:
         caller.team_member_id()  # who is not mapped is told so before any job is read
@@ -181,7 +183,8 @@ class JobViews:
         wanted = {a.candidate_id for a in applications} - view.names.keys()
         if not wanted:
             return view
-        found = self.names.names(wanted) if self.names is not None else self.harvest.candidate_names(wanted)
+        look_up = self.names.names if self.names is not None else self.harvest.candidate_names
+        found, _shared = self._pages.do((view.job.id, frozenset(wanted)), lambda: look_up(wanted))
         return replace(view, names={**view.names, **found})
 
     def _walk(self, job: Job) -> JobView:
