@@ -6,8 +6,8 @@ Expected counts are the rule in bot/workflows/candidate_names.py, written out (n
 any history: the view never walks it):
 - v1: the job + its stages (pipeline order, then cached) + ⌈n/500⌉ active applications +
   the first page's names (≤ 50: one request, none once they are known).
-- v3: 4 for the job (jobs, openings, job_owners, job_hiring_managers) + on the process's first
-  view its decorations (close_reasons, departments, offices: then cached, and the team's
+- v3: 4 for the job (jobs, openings, job_owners, job_hiring_managers; a repeat view within the
+  "More" window reuses the team: 2) + on the process's first view its decorations (close_reasons, departments, offices: then cached, and the team's
   names come from the user directory, not /users — bot/greenhouse/decorations.py), its stages
   on the first view (then cached) + ⌈n/500⌉ + the first page's names (one request, then none).
 Identity (/users?email on v1, token and directory on v3) is not counted: it is not the view's."""
@@ -25,7 +25,8 @@ from tests.fakes.greenhouse import FakeGreenhouse
 from tests.fakes.greenhouse_v3 import FakeGreenhouseV3
 from tests.test_job_view_v3 import V3_SETTINGS
 
-V3_FIXED = 4  # jobs, openings, job_owners, job_hiring_managers: read for every view
+V3_FIXED = 4  # jobs, openings, job_owners, job_hiring_managers: read for a first view
+V3_TEAM = 2  # job_owners, job_hiring_managers: reused by a view within the "More" window (0006, "Revisited")
 V3_DECORATIONS = 3  # close_reasons, departments, offices: the first view, then cached (0006)
 STAGES = 1  # the job's stages, read once for the pipeline order (bot/workflows/reference.py caches them)
 
@@ -36,7 +37,7 @@ def expected(version: str, active: int, history: int) -> tuple[int, int]:
     page_names = 1  # the first page's names: one request of ≤ 50 ids, then known
     if version == "v3":
         return (V3_FIXED + V3_DECORATIONS + STAGES + math.ceil(active / 500) + page_names,
-                V3_FIXED + math.ceil(active / 500))
+                V3_FIXED - V3_TEAM + math.ceil(active / 500))
     return 1 + STAGES + math.ceil(active / 500) + page_names, 1 + math.ceil(active / 500)
 
 
@@ -91,12 +92,13 @@ def test_a_job_view_costs_what_it_shows(tmp_path, slack, world, version, active,
     assert not any(c.path.startswith(("/candidates/", "/applications/")) for c in gh.calls)
 
 
-@pytest.mark.parametrize("active", [1000, 5000])
+@pytest.mark.parametrize("active", [10, 1000, 5000])
 def test_bench_v3_within_twice_v1(active):
-    """bench/view_cost.py through the running bot: a view of a big job on v3 costs at most
-    twice v1's — repeat views (decorations cached, team names from the directory; 0006) and,
-    for 5,000, the first view too (only the page shown is named; 0007). What is not there yet
-    (small jobs, the first view of 1,000): docs/PERFORMANCE.md says by how much."""
+    """bench/view_cost.py through the running bot: a view on v3 costs at most twice v1's —
+    repeat views (decorations cached, team names from the directory, the team's ids reused
+    within the "More" window; 0006) and, for 5,000, the first view too (only the page shown is
+    named; 0007). What is not there yet (first views of 10 and 1,000): docs/PERFORMANCE.md
+    says by how much, and this test holds them to that."""
     from bench.view_cost import measure
 
     v1, v3 = measure("v1", active), measure("v3", active)
@@ -104,8 +106,10 @@ def test_bench_v3_within_twice_v1(active):
     assert v3.repeat <= 2 * v1.repeat
     if active >= 5000:
         assert v3.first <= 2 * v1.first
+    else:  # the fixed reads v1's job carries: openings, the team (2), three decoration lists
+        assert v3.first - v1.first <= 6
     # Names: one request for the first page on both versions, none on the repeat.
     assert v1.first_by_path["/candidates"] == v3.first_by_path["/candidates"] == 1
-    # What v3 still pays on every view that v1 does not: openings, job_owners, job_hiring_managers.
-    assert v3.repeat - v1.repeat <= 3
+    # What v3 still pays on every view that v1 does not: its openings.
+    assert v3.repeat - v1.repeat <= 1
     assert "/users" not in v3.first_by_path  # the team's names came from the directory

@@ -39,11 +39,15 @@ class Harvest(ABC):
 
     # jobs
     @abstractmethod
-    def get_job(self, job_id: int) -> Job | None:
-        """The job with its openings and hiring team, or None if there is no such job."""
+    def get_job(self, job_id: int, *, team_max_age_s: float = 0) -> Job | None:
+        """The job with its openings and hiring team, or None if there is no such job.
+        `team_max_age_s` > 0 (the job view only): a hiring team this process read less
+        than that long ago may stand in for a read now — v3 pays two requests for a team
+        (v1 embeds it: always read with the job); a job whose team came so says
+        `team_cached` (docs/decisions/0006-v3-decoration-cache.md, "Revisited")."""
 
     @abstractmethod
-    def find_jobs_by_requisition(self, requisition_id: str) -> list[Job]: ...
+    def find_jobs_by_requisition(self, requisition_id: str, *, team_max_age_s: float = 0) -> list[Job]: ...
 
     @abstractmethod
     def list_openings(self, job_id: int) -> list[Opening]:

@@ -92,6 +92,9 @@ class Job(_Model):
     # Decorations Greenhouse would not give this time ("department", "team names", …):
     # the view says so instead of failing.
     left_out: tuple[str, ...] = ()
+    # The hiring team was not read now but reused from a read at most `team_max_age_s` old
+    # (v3, the job view only: Harvest.get_job).
+    team_cached: bool = False
 
     @property
     def open_openings(self) -> list[Opening]:

@@ -82,11 +82,12 @@ class HarvestV1(HarvestOverHttp):
             yield user_from_v1(body)
 
     # jobs -------------------------------------------------------------------------------
-    def get_job(self, job_id: int) -> Job | None:
+    def get_job(self, job_id: int, *, team_max_age_s: float = 0) -> Job | None:
+        # The team comes embedded with the job: nothing to reuse.
         body = self.t.get_or_none(f"jobs/{int(job_id)}")
         return job_from_v1(body) if body else None
 
-    def find_jobs_by_requisition(self, requisition_id: str) -> list[Job]:
+    def find_jobs_by_requisition(self, requisition_id: str, *, team_max_age_s: float = 0) -> list[Job]:
         return [job_from_v1(j) for j in self.t.paginate("jobs", {"requisition_id": requisition_id, "per_page": PER_PAGE})]
 
     def list_openings(self, job_id: int) -> list[Opening]:

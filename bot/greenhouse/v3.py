@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from bot.cache import BoundedCache
+
 from .decorations import DecorationNames
 from .errors import ValidationFailed
 from .harvest import BeforeSend, HarvestOverHttp
@@ -43,6 +45,8 @@ from .wire import (
 
 PER_PAGE = 500  # v3 allows 1..500 (§2)
 IDS_PER_CALL = 50  # `ids` and parent-id filters take at most 50 values (§2)
+TEAM_KEEP_S = 3600.0  # how long a job's team rows are kept for views asking `team_max_age_s` (they ask less)
+TeamRows = tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]  # (job_owners, job_hiring_managers)
 # The query says `status=active`; the response says `in_process` (both accepted when read).
 # Confirmed: docs/harvest-v3-reference.md §4 row 12 (get_v3-applications' two enums, quoted secondhand)
 ACTIVE_STATUSES = frozenset({"active", "in_process"})
@@ -56,6 +60,10 @@ class HarvestV3(HarvestOverHttp):
         super().__init__(transport)
         # Team, department, office and close-reason names, kept for a few minutes (decorations.py).
         self.decorations = decorations if decorations is not None else DecorationNames()
+        # Each job's hiring-team rows as last read (every read refreshes them), for a view that
+        # accepts a team read a few minutes ago (get_job's `team_max_age_s`).
+        self.teams: BoundedCache[int, TeamRows] = BoundedCache(
+            ttl_s=TEAM_KEEP_S, max_entries=5_000, max_bytes=4 * 1024 * 1024)
 
     @property
     def rejection_reason_required(self) -> bool:
@@ -117,12 +125,12 @@ class HarvestV3(HarvestOverHttp):
 
     # --- jobs ------------------------------------------------------------------------------
 
-    def get_job(self, job_id: int) -> Job | None:
+    def get_job(self, job_id: int, *, team_max_age_s: float = 0) -> Job | None:
         job = self._first("jobs", ids=int(job_id))
-        return self._hydrate([job])[0] if job else None
+        return self._hydrate([job], team_max_age_s)[0] if job else None
 
-    def find_jobs_by_requisition(self, requisition_id: str) -> list[Job]:
-        return self._hydrate(list(self._list("jobs", requisition_id=requisition_id)))
+    def find_jobs_by_requisition(self, requisition_id: str, *, team_max_age_s: float = 0) -> list[Job]:
+        return self._hydrate(list(self._list("jobs", requisition_id=requisition_id)), team_max_age_s)
 
     def list_openings(self, job_id: int) -> list[Opening]:
         raw = list(self._list("openings", job_ids=int(job_id)))
@@ -171,17 +179,14 @@ class HarvestV3(HarvestOverHttp):
             counts[app["job_id"]] += 1
         return dict(counts)
 
-    def _hydrate(self, jobs: list[dict[str, Any]]) -> list[Job]:
+    def _hydrate(self, jobs: list[dict[str, Any]], team_max_age_s: float = 0) -> list[Job]:
         """Add what v1 embedded in a job: openings and hiring team (plus department
         and office names), with one batched request per resource for all the jobs."""
         if not jobs:
             return []
         ids = [j["id"] for j in jobs]
-        # job_owners `{job_id, user_id, type, responsible}`, job_hiring_managers `{job_id, user_id}`;
-        # no v1 `active` flag. Confirmed: docs/harvest-v3-reference.md §4 row 5.
         openings = list(self._batched("openings", "job_ids", ids))
-        owners = list(self._batched("job_owners", "job_ids", ids))
-        managers = list(self._batched("job_hiring_managers", "job_ids", ids))
+        owners, managers, cached = self._team_rows(ids, team_max_age_s)
         user_ids = [m["user_id"] for m in managers + owners if m.get("user_id")]
         # Everything below only decorates the job (names): fetched best-effort, so a
         # refused or failing look-up leaves that part out instead of sinking the view or
@@ -220,8 +225,26 @@ class HarvestV3(HarvestOverHttp):
                 departments=[departments[job["department_id"]]] if departments.get(job.get("department_id")) else [],
                 offices=[offices[o] for o in job.get("office_ids") or [] if offices.get(o)],
                 left_out=left_out,
+                team_cached=job["id"] in cached,
             ))
         return hydrated
+
+    def _team_rows(self, ids: list[int], max_age_s: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[int]]:
+        """The jobs' job_owners and job_hiring_managers rows, and which jobs' came from a read
+        younger than `max_age_s` (0: none, all read now). Rows read now are kept."""
+        kept = {i: rows for i in ids if max_age_s > 0 and (rows := self.teams.get(i, max_age_s)) is not None}
+        missing = [i for i in ids if i not in kept]
+        # job_owners `{job_id, user_id, type, responsible}`, job_hiring_managers `{job_id, user_id}`;
+        # no v1 `active` flag. Confirmed: docs/harvest-v3-reference.md §4 row 5.
+        owners = list(self._batched("job_owners", "job_ids", missing)) if missing else []
+        managers = list(self._batched("job_hiring_managers", "job_ids", missing)) if missing else []
+        for i in missing:
+            self.teams.put(i, (tuple(o for o in owners if o.get("job_id") == i),
+                               tuple(m for m in managers if m.get("job_id") == i)))
+        for own, manage in kept.values():
+            owners.extend(own)
+            managers.extend(manage)
+        return owners, managers, set(kept)
 
     def _close_reason_names(self, openings: list[dict[str, Any]]) -> dict[int, Named]:
         # v3 openings carry `close_reason_id` only; read the list only when it is needed.
@@ -448,6 +471,7 @@ def job_from_v3(
     departments: list[str] | None = None,
     offices: list[str] | None = None,
     left_out: list[str] | None = None,
+    team_cached: bool = False,
 ) -> Job:
     # `department_id` (one) and `office_ids[]` (confirmed: docs/harvest-v3-reference.md §4 row 3).
     return Job(
@@ -464,4 +488,5 @@ def job_from_v3(
         openings=tuple(openings or ()),
         hiring_team=tuple(team or ()),
         left_out=tuple(left_out or ()),
+        team_cached=team_cached,
     )

@@ -24,15 +24,16 @@ def check_job_ref(ref: str) -> str:
     return ref
 
 
-def find_jobs(harvest: Harvest, ref: str) -> list[Job]:
+def find_jobs(harvest: Harvest, ref: str, *, team_max_age_s: float = 0) -> list[Job]:
     """A number is tried as a job ID first; anything else, or a number that is no
-    job's ID, is tried as a requisition ID (those are often numbers too)."""
+    job's ID, is tried as a requisition ID (those are often numbers too).
+    `team_max_age_s`: see Harvest.get_job (the job view only)."""
     ref = check_job_ref(ref)
     if ref.isdigit() and len(ref) <= 18:
-        job = harvest.get_job(int(ref))
+        job = harvest.get_job(int(ref), team_max_age_s=team_max_age_s)
         if job is not None:
             return [job]
-    return harvest.find_jobs_by_requisition(ref)
+    return harvest.find_jobs_by_requisition(ref, team_max_age_s=team_max_age_s)
 
 
 def find_job(harvest: Harvest, ref: str) -> Job:
