@@ -101,6 +101,24 @@ def rejected_so_far(harvest: BulkHarvest) -> int:
     return sum(harvest.server.fake.find_application(a)["status"] == "rejected" for a in APPLICATIONS)
 
 
+def click_decision(bot: BotProcess, slack: FakeSlack, db: str, request_id: str) -> int | None:
+    """Rita clicks what the request's state offers (Approve when `requested`, Retry when
+    `failed`). Returns the attempts counted before the click (a claim counts one more), or
+    None when nothing was clicked: the caller knows when the click was taken."""
+    state = request_state(db, request_id)
+    if state not in ("requested", "failed"):
+        return None
+    before = kill9.request_field(db, request_id, "attempts") or 0
+    click(bot, slack, "request_approve" if state == "requested" else "request_retry", request_id, "URC")
+    return before
+
+
+def taken(db: str, request_id: str, attempts_before: int) -> bool:
+    """Has the click's claim happened (an execution started)? Until then the request still
+    reads `failed`: a state read then says nothing about the outcome of that Retry."""
+    return (kill9.request_field(db, request_id, "attempts") or 0) > attempts_before
+
+
 def bulk_round(harvest: BulkHarvest, slack: FakeSlack, workdir: Path, n: int, kills: int, max_delay_s: float) -> dict:
     db = store_for(workdir, f"bulk{n}")
     env, port = fresh_start(harvest, slack, db)
@@ -108,6 +126,7 @@ def bulk_round(harvest: BulkHarvest, slack: FakeSlack, workdir: Path, n: int, ki
     killed_at: list[dict[str, Any]] = []
     try:
         request_id = ask_and_approve(bot, slack, db)
+        pending: int | None = None  # attempts before the last click, until it is taken
         for k in range(kills):
             time.sleep(random.uniform(0.05, max_delay_s))
             state = request_state(db, request_id)
@@ -115,16 +134,20 @@ def bulk_round(harvest: BulkHarvest, slack: FakeSlack, workdir: Path, n: int, ki
             killed_at.append({"state": state, "rejected_in_greenhouse": rejected_so_far(harvest)})
             bot = BotProcess(env, port)  # start-up reconciles what the dead process left executing
             wait_until(lambda: request_state(db, request_id) != "executing", 15)
-            if request_state(db, request_id) == "requested":  # killed before the click was processed
-                click(bot, slack, "request_approve", request_id, "URC")
-            elif request_state(db, request_id) == "failed":
-                click(bot, slack, "request_retry", request_id, "URC")
+            # killed before the click was processed (`requested`), or the run left `failed`: click
+            # again. The next kill may come before this click is taken: a lost click, clicked again.
+            pending = click_decision(bot, slack, db, request_id)
+        # Before reading any outcome, the last click must have been taken: a request still
+        # `failed` a moment after Retry was clicked is not an outcome (reading it as one, the
+        # bench used to stop a run that had just begun and count its writes lost).
+        if pending is not None:
+            wait_until(lambda: taken(db, request_id, pending), 10)
         for _ in range(3):  # finish it: Retry what a kill left failed
             wait_until(lambda: request_state(db, request_id) in ("done", "failed"), 30)
-            if request_state(db, request_id) != "failed":
+            before = click_decision(bot, slack, db, request_id)
+            if before is None:
                 break
-            click(bot, slack, "request_retry", request_id, "URC")
-            wait_until(lambda: request_state(db, request_id) != "failed", 10)
+            wait_until(lambda: taken(db, request_id, before), 10)
         final = request_state(db, request_id)
         attempts = kill9.request_field(db, request_id, "attempts")
         results = kill9.request_field(db, request_id, "results") or {}
