@@ -20,7 +20,7 @@ from bot.greenhouse.errors import (
 )
 
 from ..errors import Refused
-from .lease import Heartbeat, holds
+from .lease import Heartbeat, holds, progressed
 from .model import LostClaim, NotDoable, Request
 from .transitions import RequestRecords
 
@@ -37,7 +37,8 @@ class Execution(RequestRecords):
         request as it stands after each write of a long run (the rest of a close)."""
         assert request.state == "executing" and request.decided_by_gh is not None
         generation = request.claim_generation
-        with Heartbeat(lambda: self.renew(request.id, generation), self.lease_s, request.id):
+        with Heartbeat(lambda: self.renew(request.id, generation), self.lease_s, request.id,
+                       stall_s=self.stall_s, clock=self._clock):
             try:
                 self._carry_out(request, progress)
             except GreenhouseError as exc:
@@ -122,6 +123,7 @@ class Execution(RequestRecords):
         write is marked `sending` in the same compare-and-set."""
 
         def check() -> None:
+            progressed()  # a write attempt begins: whatever the wait before it, the run is alive
             now = self._clock()
 
             def mark(raw: dict[str, Any]) -> dict[str, Any] | None:
@@ -146,6 +148,7 @@ class Execution(RequestRecords):
             return raw
 
         self.store.update("requests", request_id, put)
+        progressed()
 
     def renew(self, request_id: str, generation: int) -> bool:
         """Extend the lease of a live execution; False once it no longer holds the claim."""

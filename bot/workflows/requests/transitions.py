@@ -15,7 +15,7 @@ from bot.store.indexes import AtLeast, AtMost, Contains, Not
 
 from ..job_view import JobViews
 from ..reference import ReferenceLists
-from .lease import LEASE_S
+from .lease import LEASE_S, STALL_S
 from .model import NotOpen, Request
 
 Raw = dict[str, Any]
@@ -35,6 +35,7 @@ class RequestRecords:
         allow_self_approval: bool = False,
         stage_moves_need_approval: bool = True,
         lease_s: float = LEASE_S,
+        stall_s: float = STALL_S,
         undo_minutes: float = 10,
         clock: Callable[[], float] = time.time,
         views: JobViews | None = None,
@@ -47,6 +48,7 @@ class RequestRecords:
         self.allow_self_approval = allow_self_approval
         self.stage_moves_need_approval = stage_moves_need_approval  # BOT_STAGE_MOVES_NEED_APPROVAL
         self.lease_s = lease_s
+        self.stall_s = stall_s  # an execution without progress this long stops renewing its lease (lease.py)
         self.undo_s = undo_minutes * 60  # how long a rejection the bot made may be undone
         self._clock = clock
 

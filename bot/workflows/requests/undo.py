@@ -95,7 +95,8 @@ class Undos(Recovery):
         assert request.state == "undoing" and request.undone_by_gh is not None
         generation, application_id = request.claim_generation, request.application_id
         assert application_id is not None
-        with Heartbeat(lambda: self.renew(request.id, generation), self.lease_s, request.id):
+        with Heartbeat(lambda: self.renew(request.id, generation), self.lease_s, request.id,
+                       stall_s=self.stall_s, clock=self._clock):
             try:
                 if request.results.get(UNDO_KEY) is not None and self._already_active(application_id):
                     return self._undo_finished(request.id, generation)  # a resumed undo Greenhouse already shows done
