@@ -195,16 +195,17 @@ class HarvestV3(HarvestOverHttp):
         users = optional("team names", left_out, lambda: self.decorations.names("users", user_ids, lambda missing: {
             u["id"]: person_name(u) for u in self._batched("users", "ids", missing)})) or {}
         reasons = optional("close reasons", left_out, lambda: self._close_reason_names(openings)) or {}
-        # /departments and /offices are ordinary v3 list endpoints taking `ids`
-        # (confirmed: docs/harvest-v3-reference.md §2).
+        # /departments and /offices are ordinary v3 list endpoints (confirmed: docs/harvest-v3-reference.md
+        # §2). Read whole, as the close reasons are (an organization has a few dozen; one page of 500),
+        # and kept: the first view of any other job in this process pays for none of them.
         dept_ids = [j["department_id"] for j in jobs if j.get("department_id")]
         office_ids = [o for j in jobs for o in j.get("office_ids") or []]
         departments = optional("department", left_out, lambda: self.decorations.names(
-            "departments", dept_ids, lambda missing: {
-                d["id"]: d["name"] for d in self._batched("departments", "ids", missing) if d.get("name")})) or {}
+            "departments", dept_ids, lambda _missing: {
+                d["id"]: d["name"] for d in self._list("departments") if d.get("name")})) or {}
         offices = optional("office", left_out, lambda: self.decorations.names(
-            "offices", office_ids, lambda missing: {
-                o["id"]: o["name"] for o in self._batched("offices", "ids", missing) if o.get("name")})) or {}
+            "offices", office_ids, lambda _missing: {
+                o["id"]: o["name"] for o in self._list("offices") if o.get("name")})) or {}
 
         hydrated = []
         for job in jobs:
