@@ -10,6 +10,13 @@ lease and the shared Harvest budget rest on that.
 The pool is created in the process that uses it (gunicorn loads the app in each
 worker after the fork), and checks a connection before lending it so a restarted
 server costs one reconnect, not an error.
+
+No call waits forever on a connection that went silent (a cut network, a frozen
+host): TCP keepalives and `tcp_user_timeout` turn a dead peer into an error within
+about a minute, and the server ends a session left idle inside a transaction
+(`idle_in_transaction_session_timeout`), so a client that stalls between its
+`SELECT … FOR UPDATE` and its COMMIT cannot hold a record's row lock — and with it
+every other process's update of that record, a takeover included — for long.
 """
 
 from __future__ import annotations
@@ -30,6 +37,12 @@ from bot.store.indexes import AtLeast, AtMost, Not, Plan, values_of
 # Any constant shared by every process of this bot: the key of the migration lock.
 MIGRATION_LOCK_KEY = 0x6768_7362  # "ghsb"
 POOL_MAX = 8
+# A silent peer is an error after keepalives_idle + interval × count ≈ 60 s (30 + 10 × 3),
+# or when sent data stays unacknowledged for tcp_user_timeout.
+CONNECTION = {"autocommit": True, "connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30,
+              "keepalives_interval": 10, "keepalives_count": 3, "tcp_user_timeout": 60_000}
+# Our transactions are a read, a change computed in memory and a write: milliseconds.
+IDLE_IN_TRANSACTION_S = 60.0
 SCAN_PAGE = 1000
 
 
@@ -40,10 +53,12 @@ def _jsonb(value: Any) -> Jsonb:
 class PostgresStore(Store):
     backend = "postgres"
 
-    def __init__(self, url: str, *, migrate: bool = True, pool_max: int = POOL_MAX) -> None:
+    def __init__(self, url: str, *, migrate: bool = True, pool_max: int = POOL_MAX,
+                 idle_in_transaction_s: float = IDLE_IN_TRANSACTION_S) -> None:
         self.url = url
+        self._idle_in_transaction_ms = int(idle_in_transaction_s * 1000)
         self.pool = ConnectionPool(
-            url, min_size=1, max_size=pool_max, kwargs={"autocommit": True},
+            url, min_size=1, max_size=pool_max, kwargs=dict(CONNECTION), configure=self._configure,
             check=ConnectionPool.check_connection, open=True, name="bot-store",
         )
         self.applied: list[int] = []
@@ -55,6 +70,11 @@ class PostgresStore(Store):
         except BaseException:
             self.pool.close()
             raise
+
+    def _configure(self, conn: psycopg.Connection) -> None:
+        # Set on the session (not in the URL's `options`, which may carry a search_path).
+        conn.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, false)",
+                     (f"{self._idle_in_transaction_ms}ms",))
 
     # --- plain records -------------------------------------------------------------------
 
