@@ -119,6 +119,21 @@ def taken(db: str, request_id: str, attempts_before: int) -> bool:
     return (kill9.request_field(db, request_id, "attempts") or 0) > attempts_before
 
 
+def finish(bot: BotProcess, slack: FakeSlack, db: str, request_id: str, pending: int | None) -> None:
+    """After the kills: let the last click be taken, then Retry what a kill left failed (3 times
+    at most). Before reading any outcome the last click must have been taken: a request still
+    `failed` a moment after Retry was clicked is not an outcome (reading it as one, the bench
+    used to stop a run that had just begun and count its writes lost)."""
+    if pending is not None:
+        wait_until(lambda: taken(db, request_id, pending), 10)
+    for _ in range(3):
+        wait_until(lambda: request_state(db, request_id) in ("done", "failed"), 30)
+        before = click_decision(bot, slack, db, request_id)
+        if before is None:
+            return
+        wait_until(lambda: taken(db, request_id, before), 10)
+
+
 def bulk_round(harvest: BulkHarvest, slack: FakeSlack, workdir: Path, n: int, kills: int, max_delay_s: float) -> dict:
     db = store_for(workdir, f"bulk{n}")
     env, port = fresh_start(harvest, slack, db)
@@ -137,17 +152,7 @@ def bulk_round(harvest: BulkHarvest, slack: FakeSlack, workdir: Path, n: int, ki
             # killed before the click was processed (`requested`), or the run left `failed`: click
             # again. The next kill may come before this click is taken: a lost click, clicked again.
             pending = click_decision(bot, slack, db, request_id)
-        # Before reading any outcome, the last click must have been taken: a request still
-        # `failed` a moment after Retry was clicked is not an outcome (reading it as one, the
-        # bench used to stop a run that had just begun and count its writes lost).
-        if pending is not None:
-            wait_until(lambda: taken(db, request_id, pending), 10)
-        for _ in range(3):  # finish it: Retry what a kill left failed
-            wait_until(lambda: request_state(db, request_id) in ("done", "failed"), 30)
-            before = click_decision(bot, slack, db, request_id)
-            if before is None:
-                break
-            wait_until(lambda: taken(db, request_id, before), 10)
+        finish(bot, slack, db, request_id, pending)
         final = request_state(db, request_id)
         attempts = kill9.request_field(db, request_id, "attempts")
         results = kill9.request_field(db, request_id, "results") or {}
@@ -184,6 +189,7 @@ def main(rounds: int, kills: int, max_delay_s: float, database_url: str | None) 
     lost = sum(r["lost"] for r in results)
     doubled = sum(r["doubled"] for r in results)
     misreported = sum(r["misreported"] for r in results)
+    stuck = sum(r["final"] == "executing" for r in results)  # still executing when the round gave up on it
     mid = sum(k["state"] == "executing" for r in results for k in r["kills"])
     writes = sum(len(r["patches"]) + len(r["rejects"]) for r in results)
     stats = harvest.server.snapshot()
@@ -191,8 +197,9 @@ def main(rounds: int, kills: int, max_delay_s: float, database_url: str | None) 
           f"{stats['over_limit']} over the limit (answered 429)")
     print(f"{len(results)} rounds of close + reject 20 on {store}, {sum(len(r['kills']) for r in results)} kills "
           f"({mid} mid-execution): {writes} writes expected, lost {lost}, doubled {doubled} "
-          f"(sent twice, whatever Greenhouse answered), misreported outcomes {misreported}")
+          f"(sent twice, whatever Greenhouse answered), misreported outcomes {misreported}, "
+          f"rounds left executing {stuck}")
     out = kill9.ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"kill9-bulk{'-postgres' if kill9.DATABASE_URL else ''}.json").write_text(json.dumps(results, indent=1))
-    return 1 if lost or doubled or misreported else 0
+    return 1 if lost or doubled or misreported or stuck else 0

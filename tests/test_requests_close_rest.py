@@ -325,4 +325,4 @@ def test_kill9_bench_of_a_close_that_rejects_20():
     run = subprocess.run([sys.executable, "bench/kill9.py", "--bulk", "--rounds", "2"], cwd=root,
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    assert "lost 0, doubled 0 (sent twice, whatever Greenhouse answered), misreported outcomes 0" in run.stdout
+    assert "lost 0, doubled 0 (sent twice, whatever Greenhouse answered), misreported outcomes 0, rounds left executing 0" in run.stdout

@@ -276,3 +276,18 @@ def test_a_move_that_needs_no_approval_waits_for_nobody(world, slack):
     assert draft.approver_gh_ids == []  # no recruiter's Home tab lists it as waiting for them
     bot.click("request_approve", draft.id, RECRUITER)  # nor can it be approved: it was never posted
     assert world.gh.writes() == [] and bot.services.requests.get(draft.id).state == "draft"
+
+
+@pytest.mark.slow
+def test_kill9_bench_of_a_stage_move():
+    """bench/kill9.py --move: real bot processes SIGKILLed twice per round around an approved move, restarted, retried."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "bench/kill9.py", "--move", "--rounds", "2"], cwd=root,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "lost 0, doubled 0 (sent twice, whatever Greenhouse answered), misreported outcomes 0, rounds left executing 0" \
+        in run.stdout
