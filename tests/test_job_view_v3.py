@@ -87,3 +87,15 @@ def test_v3_job_view_request_count(tmp_path, slack, both, n):
     assert len([c for c in gh.calls if c.path == "/candidates"][0].params["ids"].split(",")) == min(n, 50)
     assert len(gh.calls) == job_view_cost(n)
     print(f"v3 job view, n={n}: {len(gh.calls)} requests {by_path}")
+
+
+def test_the_start_up_check_names_closed_openings_for_the_first_view(tmp_path, slack, both):
+    """The start-up check reads the close reasons anyway (bot/readiness.py): a v3 view after it
+    names the job's closed opening without a /close_reasons read of its own."""
+    gh, v3 = both
+    bot = Bot.build(tmp_path, slack, gh, **V3_SETTINGS)
+    assert bot.services.readiness.check_harvest().ok
+    at = len(gh.calls)
+    bot.command(f"job {JOB_ID}", user=HM)
+    assert "/close_reasons" not in [c.path for c in gh.calls[at:]]
+    assert "On Hold" in json.dumps(slack.responses()[-1])  # the closed opening's reason, named

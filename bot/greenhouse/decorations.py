@@ -28,6 +28,11 @@ class DecorationNames:
         # The user directory's names (wired by bot/runtime.py); None: users are read by id.
         self.user_names: Callable[[Iterable[int]], Names] | None = None
 
+    def remember(self, kind: str, names: Names) -> None:
+        """Keep names read for another reason (a whole list someone needed anyway)."""
+        for i, name in names.items():
+            self.cache.put((kind, int(i)), name)
+
     def names(self, kind: str, ids: Iterable[int], read: Callable[[list[int]], Names]) -> Names:
         """Names of `ids` of one kind ("users", "departments", …): known ones from the
         directory or the cache, the rest with one `read(missing)`, whose every answer

@@ -343,7 +343,11 @@ class HarvestV3(HarvestOverHttp):
     # --- reference lists -------------------------------------------------------------------
 
     def list_close_reasons(self) -> list[Named]:
-        return [Named(id=r["id"], name=r["name"]) for r in self._list("close_reasons")]
+        reasons = [Named(id=r["id"], name=r["name"]) for r in self._list("close_reasons")]
+        # Whoever reads the list — the start-up check (bot/readiness.py), a close draft's reason
+        # picker — also names closed openings for the job views that follow: no read of their own.
+        self.decorations.remember("close_reasons", {r.id: r.name for r in reasons})
+        return reasons
 
     def list_rejection_reasons(self) -> list[RejectionReason]:
         # `include_defaults` exists on v3 too (confirmed: docs/harvest-v3-reference.md §4 row 9).
