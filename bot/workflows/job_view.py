@@ -12,10 +12,10 @@ of their own.
 from __future__ import annotations
 
 import time
-from functools import cached_property
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 from bot.cache import BoundedCache, SingleFlight
 from bot.greenhouse.harvest import Harvest
@@ -82,7 +82,8 @@ class JobView:
 
 class JobViews:
     """Loads job views; keeps recent views in a bounded memory cache (bot/cache.py) so that
-    paging through a big job with "More" costs no further Harvest calls, and a burst of
+    paging through a big job with "More" re-reads nothing (only the new page's unknown
+    names: one request at most), and a burst of
     people opening the same job shares one read: concurrent loads of a job in this process
     wait for the one in flight. Views are held in memory only; the store keeps candidate
     names and nothing else of a candidate (bot/workflows/candidate_names.py)."""
