@@ -16,7 +16,7 @@ active) instead of the ⌈n/500⌉ application pages + ≤ 1 names request: it i
 dearer than the walk by more than that one request (when the job has hardly any history
 and the page's names are unknown), while a walk of a job with a long history costs many
 times more, and which case holds is only known after walking. So the view never walks (the
-walk stays v1's `iter_active_applications`, for callers without this cache).
+Harvest interface keeps the walk, v1's `iter_active_applications`, but no view or draft uses it).
 Figures: docs/PERFORMANCE.md ("Job view, v1 vs v3").
 """
 
