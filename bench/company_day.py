@@ -7,13 +7,17 @@ that enforces its limit.
     python bench/company_day.py                       # the Procfile's web line (gunicorn, its workers), SQLite
     python bench/company_day.py --replicas 3          # three Procfile replicas on a throwaway PostgreSQL
     python bench/company_day.py --seconds 90 --rate 4 # the busy hour of issue 17's Why (the default)
+    python bench/company_day.py --harvest v3          # the same day on Harvest v3 (75 per fixed 30 s window)
 
 The world: 500 Greenhouse users, each a Slack user with the same email; 200 jobs, each
 with a hiring team of five (a hiring manager, two recruiters, a coordinator, a
 sourcer) and two open openings; 50,000 candidates with one application each, spread
 over the jobs by popularity (a few big, old requisitions, a long tail), 30 % active.
-Harvest answers in 100 ms and allows 50 requests per 10 s (429 with Retry-After
-past it). The bot's user directory is warm (it loads at start).
+Harvest answers in 100 ms and enforces its limit as each version documents it
+(bench/fake_harvest.py, docs/decisions/0007-rate-limit-windows.md): v1 50 requests per
+sliding 10 s, v3 75 per fixed 30 s window with `X-RateLimit-Reset` (the same data served
+in v3's shapes: OAuth token, cursor paging); 429 with Retry-After past it. The bot's user
+directory is warm (it loads at start).
 
 The stream: commands at `--rate` a second (Poisson arrivals) for `--seconds`, each one
 of: a job view (the job picked by popularity, the person on its team nine times in
@@ -58,6 +62,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.fake_harvest import serve_v3, v3_env  # noqa: E402
 from bench.replicas import bot_env, free_port  # noqa: E402
 from bench.run import pct  # noqa: E402
 from bot.demo.greenhouse import FakeGreenhouse  # noqa: E402
@@ -517,14 +522,19 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--candidates", type=int, default=50_000)
     parser.add_argument("--latency", type=float, default=0.1, help="Harvest's answer time, seconds")
-    parser.add_argument("--limit", type=int, default=50)
-    parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--harvest", choices=("v1", "v3"), default="v1", help="the Harvest version to serve")
+    parser.add_argument("--limit", type=int, help="requests per window (default: v1 50, v3 75)")
+    parser.add_argument("--window", type=float, help="seconds (default: v1 10, sliding; v3 30, fixed)")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--warmup", type=float, default=60.0, help="seconds of unmeasured stream first (0: cold)")
     parser.add_argument("--label", default="")
     parser.add_argument("--out", type=Path, help="write the JSON here (default: bench/out/company-day-*.json)")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the bot (e.g. BOT_VIEW_CACHE_S=0)")
     args = parser.parse_args()
+    if args.limit is None:
+        args.limit = 75 if args.harvest == "v3" else 50
+    if args.window is None:
+        args.window = 30.0 if args.harvest == "v3" else 10.0
 
     built = time.monotonic()
     company = build_company(args.people, args.jobs, args.candidates, args.seed)
@@ -544,11 +554,17 @@ def main() -> int:
     for i, uid in enumerate(company.people):
         slack.users[uid] = {"email": f"p{i:03d}@acme.test"}
     seen = Seen(slack)
-    harvest = HarvestServer(company.gh, latency_s=args.latency, limit=args.limit, window_s=args.window)
+    if args.harvest == "v3":
+        harvest = serve_v3(company.gh, latency_s=args.latency, limit=args.limit, window_s=args.window)
+    else:
+        harvest = HarvestServer(company.gh, latency_s=args.latency, limit=args.limit, window_s=args.window)
     extra = dict(kv.split("=", 1) for kv in args.env)
     env = bot_env(secret=SECRET, slack_url=slack.base_url, harvest_url=harvest.url, harvest_key=GH_KEY, store=store,
                   BOT_APPROVALS_CHANNEL="CAPPROVALS", GREENHOUSE_WEBHOOK_SECRET=HOOK_SECRET,
                   PYTHONUNBUFFERED="1", **extra)
+    if args.harvest == "v3":
+        del env["GREENHOUSE_API_KEY"]  # v3 is chosen by its OAuth client instead
+        env.update(v3_env(harvest))
     replicas: list[Replica] = []
     result: dict[str, Any] = {}
     try:
@@ -587,6 +603,8 @@ def main() -> int:
         result = {
             "when": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "label": args.label,
             "topology": f"{args.replicas} × Procfile ({'PostgreSQL' if store.startswith('postgres') else 'SQLite'})",
+            "harvest_version": args.harvest, "window": {"limit": args.limit, "seconds": args.window,
+                                                        "kind": "fixed" if args.harvest == "v3" else "sliding"},
             "population": {"people": args.people, "jobs": args.jobs, "candidates": args.candidates},
             "stream": {"warmup_s": args.warmup, "seconds": args.seconds, "rate_per_s": args.rate, "hooks_per_s": args.hooks,
                        "sent": len(stream.sent), "sent_for_s": round(sent_for, 1), "drained_s": round(drained, 1)},
@@ -606,7 +624,7 @@ def main() -> int:
         if cluster:
             cluster.stop()
     OUT.mkdir(parents=True, exist_ok=True)
-    name = f"company-day-{args.replicas}r-{args.label or 'run'}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    name = f"company-day-{args.harvest}-{args.replicas}r-{args.label or 'run'}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     (args.out or OUT / name).write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
     print(f"logs: {workdir}", file=sys.stderr)

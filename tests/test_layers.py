@@ -89,6 +89,12 @@ def test_what_waits_for_the_budget_is_a_floor_below_everything():
     assert GRAPH["bot.waiting"] == set()
 
 
+def test_the_budgets_arithmetic_is_a_floor_below_the_limiter_and_the_store():
+    # bot/rate_budget.py counts for both the limiter's own budget and the store's: it imports neither.
+    assert GRAPH["bot.rate_budget"] == set()
+    assert "bot.rate_budget" in GRAPH["bot.greenhouse.ratelimit"] and "bot.rate_budget" in GRAPH["bot.store.budget"]
+
+
 def test_only_the_entry_points_import_the_composition_root():
     importers = sorted(m for m in MODULES if "bot.runtime" in GRAPH[m])
     assert all(_in(m, "bot.__main__", "bot.demo") for m in importers), importers

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from slack_sdk.http_retry import builtin_handlers
 
+from bot.greenhouse.ratelimit import RateLimiter
 from bot.runtime import build_harvest, build_services, build_slack_client
 from tests.conftest import HM, JOB_ID, OPEN_OPENINGS, RECRUITER, RECRUITER_ID, Bot, SyncExecutor, make_settings
 
@@ -172,11 +173,32 @@ def test_harvest_timeout_on_the_job_view(bot, slack, gh):
     assert "Ada Lovelace" not in json.dumps(reply)
 
 
+class FakeClock:
+    """Seconds that move only when the limiter sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def test_harvest_429_storm_under_a_command(bot, slack, gh):
-    gh.fail("GET", f"/jobs/{JOB_ID}", 429, {"message": "Rate limit exceeded"}, times=100, headers={"Retry-After": "0"})
+    # The limiter waits each Retry-After on a fake clock: the storm costs no real time.
+    clock = FakeClock()
+    transport = bot.services.harvest.t
+    transport.limiter = RateLimiter(50, 10.0, clock=clock, wall=clock, sleep=clock.sleep)
+    gh.fail("GET", f"/jobs/{JOB_ID}", 429, {"message": "Rate limit exceeded"}, times=100, headers={"Retry-After": "5"})
     bot.command(f"job {JOB_ID}", user=HM)
-    [reply] = slack.responses()
+    *told, reply = slack.responses()
+    assert [t["text"].split(" ")[0] for t in told] == [":stopwatch:"]  # told once that it waits (issue 17 item 4)
     assert reply["text"] == "Greenhouse is busy right now (rate limit). Please try again in a minute."
+    tries = [c for c in gh.calls if c.method == "GET" and c.path == f"/jobs/{JOB_ID}"]
+    assert len(tries) == transport.max_rate_limited + 1  # then it gives up, and says so
+    assert clock.now - 1_800_000_000.0 >= 5.0 * transport.max_rate_limited  # each Retry-After was waited
 
 
 def test_harvest_timeout_on_an_approved_patch_fails_without_a_second_patch(bot, slack, gh):

@@ -47,7 +47,7 @@ def build_harvest(
             settings.greenhouse_auth_url, client_id, secret, settings.greenhouse_read_as_user_id, http=http
         )
         limiter = limiter_for(f"v3:{_fingerprint(client_id)}", limit=V3_LIMIT, window_s=V3_WINDOW_S,
-                              budget_for=budget_for)
+                              fixed_window=True, budget_for=budget_for)
         return HarvestV3(HarvestTransport(settings.harvest_base_url, auth, limiter, **kwargs),
                          decorations=DecorationNames(ttl_s=settings.bot_cache_ttl_s))
     key = settings.greenhouse_api_key.get_secret_value()  # type: ignore[union-attr]

@@ -1,10 +1,10 @@
 """One rate limiter per Harvest credential, shared by every caller in the process.
 
 Harvest allows `X-RateLimit-Limit` requests per window (v1: 10 s, v3: 30 s). We
-count what we send in a sliding window, pull our count up to what Greenhouse
-says is left (`X-RateLimit-Remaining`, which also counts other processes using
-the same key), and when Greenhouse says we are out we wait for as long as *it*
-says — never longer:
+count what we send (bot/rate_budget.py: each request holds a slot until a window
+after its answer), pull our count up to what Greenhouse says was used (it also
+counts other tools on the same key), and when Greenhouse says we are out we wait
+for as long as *it* says — never longer:
 
 | the answer says                          | everyone waits                               |
 |------------------------------------------|----------------------------------------------|
@@ -12,11 +12,15 @@ says — never longer:
 | 429 with `X-RateLimit-Reset` only        | until the reset (at least 1 s)               |
 | 429 with neither                         | one whole window (our only guess)            |
 | 200 with `Remaining: 0` and a reset      | until the reset                              |
-| 200 with `Remaining: 0`, no reset        | one whole window                             |
+| 200 with `Remaining: 0`, no reset        | until the first request counted in the window leaves it |
 
-At the moment Greenhouse named, its count starts over, so what we counted before
-it no longer holds us back. Callers block and queue; they never fail because the
-budget is spent.
+What happens after the wait depends on the window's kind
+(docs/decisions/0007-rate-limit-windows.md). v3's window is fixed: at the reset
+Greenhouse named its count starts over, so what we counted before no longer holds
+us back. v1 documents only "per 10 seconds", read as sliding: a wait never
+restarts the count, our requests leave the window one by one (restarting it sent
+a burst into a window that was still full: the 429 cascades of issue 17's company
+day). Callers block and queue; they never fail because the budget is spent.
 
 The queue is a line, not a scramble: in this process the request of the work that
 started first goes first (a `Waiting` from bot/waiting.py names the work and when it
@@ -42,14 +46,13 @@ import itertools
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Protocol
 
-from bot import waiting
+from bot import rate_budget, waiting
 from bot.waiting import WaitEstimate, Waiting
 
 MAX_WAIT_S = 300.0  # a wait Greenhouse asks for is capped here (Airbyte caps Retry-After the same way)
@@ -62,7 +65,8 @@ TELL_AT_S = 2.0
 
 
 class Budget(Protocol):
-    """The count of requests sent in the current window, and any pause."""
+    """The count of requests that hold a slot of the window, and any pause (the rules are
+    bot/rate_budget.py's, the same for every budget)."""
 
     window_s: float
 
@@ -72,75 +76,70 @@ class Budget(Protocol):
     def take(self) -> float:
         """Count one request and return 0, or return how long to wait before asking again."""
 
+    def claim(self) -> tuple[float, float | None]:
+        """`take()`, also giving the request's stamp (to `settle` it when its answer comes)."""
+
+    def settle(self, stamp: float | None, *, refused: bool = False, limit: int | None = None,
+               remaining: int | None = None, others_free_in: float | None = None) -> float:
+        """An answer came: move the request's stamp to now (give it back when refused), adopt
+        Greenhouse's limit, count as spent what it says others used. Returns the seconds until
+        a slot is free."""
+
     def align(self, limit: int | None, remaining: int | None) -> None:
         """Adopt Greenhouse's limit, and count as spent what it says others used."""
 
-    def pause(self, seconds: float) -> None:
-        """Nobody sends for `seconds`; then Greenhouse's count starts over, so what was
-        sent before that moment no longer counts."""
+    def pause(self, seconds: float, *, restart: bool = False) -> None:
+        """Nobody sends for `seconds`; with `restart` (a fixed window's named reset)
+        Greenhouse's count starts over then, so what was sent before no longer counts."""
 
     def sent_in_window(self) -> int: ...
 
 
 class LocalBudget:
-    """The budget of one process: a sliding log of send times, under a lock."""
+    """The budget of one process: bot/rate_budget.py's state in memory, under a lock."""
 
     def __init__(self, limit: int, window_s: float, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self._limit = limit
         self.window_s = window_s
         self._clock = clock
         self._lock = threading.Lock()
-        self._sent: deque[float] = deque()
-        self._blocked_until = 0.0
-        self._restart_at: float | None = None  # when Greenhouse said its count starts over
+        self._state = rate_budget.fresh(limit)
 
     @property
     def limit(self) -> int:
-        return self._limit
-
-    def _trim(self, now: float) -> None:
-        if self._restart_at is not None and now >= self._restart_at:
-            # Greenhouse's window turned over: what we sent before it counts no more.
-            while self._sent and self._sent[0] <= self._restart_at:
-                self._sent.popleft()
-            self._restart_at = None
-        while self._sent and self._sent[0] <= now - self.window_s:
-            self._sent.popleft()
+        return int(self._state["limit"])
 
     def take(self) -> float:
+        return self.claim()[0]
+
+    def claim(self) -> tuple[float, float | None]:
         with self._lock:
             now = self._clock()
-            self._trim(now)
-            if self._blocked_until > now:
-                return self._blocked_until - now
-            if len(self._sent) >= self._limit:
-                return self._sent[0] + self.window_s - now
-            self._sent.append(now)
-            return 0.0
+            wait, new = rate_budget.take(self._state, now, self.window_s)
+            if new is None:
+                return wait, None
+            self._state = new
+            return 0.0, now
+
+    def settle(self, stamp: float | None, *, refused: bool = False, limit: int | None = None,
+               remaining: int | None = None, others_free_in: float | None = None) -> float:
+        with self._lock:
+            now = self._clock()
+            self._state = rate_budget.settle(self._state, now, self.window_s, stamp, refused=refused, limit=limit,
+                                             remaining=remaining, others_free_in=others_free_in)
+            return rate_budget.wait_for_slot(self._state, now, self.window_s)
 
     def align(self, limit: int | None, remaining: int | None) -> None:
-        with self._lock:
-            now = self._clock()
-            self._trim(now)
-            if limit and limit > 0:
-                self._limit = limit
-            if remaining is not None:
-                used_by_server = self._limit - remaining
-                # Others (another tool on the same key) used the difference: count it
-                # as spent now so we slow down with them.
-                while len(self._sent) < used_by_server:
-                    self._sent.append(now)
+        self.settle(None, limit=limit, remaining=remaining)
 
-    def pause(self, seconds: float) -> None:
+    def pause(self, seconds: float, *, restart: bool = False) -> None:
         with self._lock:
-            until = self._clock() + max(seconds, 0.0)
-            self._blocked_until = max(self._blocked_until, until)
-            self._restart_at = max(self._restart_at or 0.0, until)
+            new = rate_budget.pause(self._state, self._clock(), seconds, restart=restart)
+            if new is not None:
+                self._state = new
 
     def sent_in_window(self) -> int:
         with self._lock:
-            self._trim(self._clock())
-            return len(self._sent)
+            return len(rate_budget.held(self._state, self._clock(), self.window_s))
 
 
 class RateLimiter:
@@ -155,9 +154,14 @@ class RateLimiter:
         budget: Budget | None = None,
         jitter_s: float = 0.25,
         tell_at_s: float = TELL_AT_S,
+        fixed_window: bool = False,
     ) -> None:
         self.budget: Budget = budget if budget is not None else LocalBudget(limit, window_s, clock=clock)
         self.window_s = self.budget.window_s
+        # Harvest v3 documents a FIXED window (its count starts over at X-RateLimit-Reset);
+        # v1 says "per 10 seconds" only, so it is read as sliding, the strict reading
+        # (docs/decisions/0007-rate-limit-windows.md).
+        self.fixed_window = fixed_window
         self._wall = wall
         self._sleep = sleep
         self.jitter_s = jitter_s  # spreads the restart of many waiting callers (and processes)
@@ -174,8 +178,9 @@ class RateLimiter:
     def limit(self) -> int:
         return self.budget.limit
 
-    def acquire(self) -> None:
-        """Block until one more request fits in the window, then count it."""
+    def acquire(self) -> float | None:
+        """Block until one more request fits in the window, then count it. Returns its stamp,
+        for `observe(…, sent=stamp)` when the answer comes."""
         work = waiting.current()
         ticket = (work.since if work is not None else time.monotonic(), next(self._arrivals))
         with self._turn:
@@ -189,11 +194,11 @@ class RateLimiter:
                     head = self._line[0] == ticket
                 wait: float | None = None
                 if head:
-                    wait = self.budget.take()
+                    wait, stamp = self.budget.claim()
                     if wait <= 0:
                         if waited:
                             self.waits += 1
-                        return
+                        return stamp
                     with self._turn:
                         self._head_wait = (wait, time.monotonic())
                 waited = True
@@ -238,23 +243,33 @@ class RateLimiter:
             seconds, at = self._head_wait
         return seconds - (time.monotonic() - at)
 
-    def observe(self, headers: Mapping[str, str], *, status: int = 200) -> float:
-        """Align with what Greenhouse reports after a response. Returns the seconds
-        everyone now waits because of this answer (0 when it asked for no wait)."""
+    def observe(self, headers: Mapping[str, str], *, status: int = 200, sent: float | None = None) -> float:
+        """Align with what Greenhouse reports in the answer to the request stamped `sent`
+        (what `acquire` returned). Returns the seconds everyone now waits because of this
+        answer (0 when it asked for no wait)."""
         word = ServerWord.read(headers, wall_now=self._wall())
-        self.budget.align(word.limit, word.remaining)
+        named: float | None = None  # a wait Greenhouse named
         if status == 429:
             # A reset that is already due (a skewed clock, a whole-second stamp) would
             # have us retry at once into the next 429: wait at least a second then.
             reset = max(word.reset_in_s, MIN_429_RESET_WAIT_S) if word.reset_in_s is not None else None
-            wait = _first_known(word.retry_after_s, reset, self.window_s)
+            named = word.retry_after_s if word.retry_after_s is not None else reset
         elif word.remaining is not None and word.remaining <= 0:
-            wait = _first_known(word.reset_in_s, self.window_s)
-        else:
-            return 0.0
-        wait = min(max(wait, 0.0), MAX_WAIT_S)
-        self.budget.pause(wait + random.uniform(0, self.jitter_s))
-        return wait
+            named = word.reset_in_s
+        if named is not None:
+            named = min(max(named, 0.0), MAX_WAIT_S)
+        slot_in = self.budget.settle(sent, refused=status == 429, limit=word.limit, remaining=word.remaining,
+                                     others_free_in=named)
+        if named is None and status == 429:
+            # A 429 that names no wait: a whole window is our only guess.
+            named = self.window_s
+        if named is None:
+            # Nothing left and no reset named: the log (now full) holds us until the first
+            # request counted in the window leaves it — not a whole window from now.
+            return slot_in if word.remaining is not None and word.remaining <= 0 else 0.0
+        restart = self.fixed_window and (word.reset_in_s is not None or word.retry_after_s is not None)
+        self.budget.pause(named + random.uniform(0, self.jitter_s), restart=restart)
+        return named
 
 
 @dataclass(frozen=True)
@@ -353,7 +368,7 @@ _registry: dict[str, RateLimiter] = {}
 _registry_lock = threading.Lock()
 
 
-def limiter_for(credential_id: str, *, limit: int, window_s: float,
+def limiter_for(credential_id: str, *, limit: int, window_s: float, fixed_window: bool = False,
                 budget_for: BudgetFactory | None = None) -> RateLimiter:
     """The limiter for one credential (keyed by a fingerprint, not the secret).
 
@@ -361,9 +376,10 @@ def limiter_for(credential_id: str, *, limit: int, window_s: float,
     shared through the store), the state lives in the budget, so each call may build its own.
     """
     if budget_for is not None:
-        return RateLimiter(limit, window_s, budget=budget_for(credential_id, limit, window_s))
+        return RateLimiter(limit, window_s, budget=budget_for(credential_id, limit, window_s),
+                           fixed_window=fixed_window)
     with _registry_lock:
         limiter = _registry.get(credential_id)
         if limiter is None:
-            limiter = _registry[credential_id] = RateLimiter(limit, window_s)
+            limiter = _registry[credential_id] = RateLimiter(limit, window_s, fixed_window=fixed_window)
         return limiter

@@ -151,7 +151,7 @@ class HarvestTransport:
         while True:
             attempt += 1
             queued = time.monotonic()
-            self.limiter.acquire()
+            stamp = self.limiter.acquire()
             if self.observer is not None:
                 self.observer.limiter_waited(time.monotonic() - queued)
             headers = {"Accept": "application/json", **self.auth.headers(acting_user_id)}
@@ -170,6 +170,7 @@ class HarvestTransport:
                 raise Unreachable(f"could not connect to Greenhouse ({type(exc).__name__})") from None
             except httpx.TransportError as exc:
                 self._log(method, url, None, started, attempt, error=type(exc).__name__)
+                self.limiter.observe({}, sent=stamp)  # it may have been counted until now: its slot is held from here
                 if is_read and attempt < self.max_attempts:
                     self._backoff(attempt)
                     continue
@@ -183,7 +184,7 @@ class HarvestTransport:
                                      _int(response.headers.get("x-ratelimit-remaining")))
             status = response.status_code
             # The limiter decides how long everyone waits, from Greenhouse's own headers.
-            wait = self.limiter.observe(response.headers, status=status)
+            wait = self.limiter.observe(response.headers, status=status, sent=stamp)
             if status == 429:
                 rate_limited += 1
                 # A 429 was refused before any work: safe to repeat, read or write.

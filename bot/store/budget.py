@@ -1,13 +1,14 @@
 """Harvest's rate-limit budget kept in the store: ONE budget per credential for every
 process and host that shares the store (docs/decisions/0004-shared-rate-limit-budget.md).
 
-One record per credential fingerprint in the `ratelimit` table:
-`{"limit", "sent": [send times within the window], "paused_until"}`. Every change
-is a `Store.update()`, which runs under the row's lock (Postgres `SELECT … FOR
-UPDATE`, SQLite `BEGIN IMMEDIATE`), so two workers can never both take the last
-slot. Times are wall-clock seconds (`time.time()`), the one clock that processes
-and NTP-synced hosts share. It implements bot/greenhouse/ratelimit.py's `Budget`;
-the limiter above it still reads Greenhouse's headers and does the waiting.
+One record per credential fingerprint in the `ratelimit` table, holding bot/rate_budget.py's
+state (`limit`, `sent` stamps, `paused_until`, `restart_at`; the rules are that module's,
+the same as a single process's budget). Every change is a `Store.update()`, which runs
+under the row's lock (Postgres `SELECT … FOR UPDATE`, SQLite `BEGIN IMMEDIATE`), so two
+workers can never both take the last slot. Times are wall-clock seconds (`time.time()`),
+the one clock that processes and NTP-synced hosts share. It implements
+bot/greenhouse/ratelimit.py's `Budget`; the limiter above it still reads Greenhouse's
+headers and does the waiting.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bot import rate_budget
 from bot.store.base import Store
 
 TABLE = "ratelimit"
@@ -32,7 +34,7 @@ class StoreBudget:
         self._ensure()
 
     def _ensure(self) -> None:
-        self.store.add(TABLE, self.key, {"limit": self._initial_limit, "sent": [], "paused_until": 0.0})
+        self.store.add(TABLE, self.key, rate_budget.fresh(self._initial_limit))
 
     def _change(self, change: Callable[[dict[str, Any], float], dict[str, Any] | None]) -> None:
         now = self._clock()
@@ -41,71 +43,55 @@ class StoreBudget:
 
             def apply(state: dict[str, Any]) -> dict[str, Any] | None:
                 exists.append(True)
-                return change(state, now)
+                return change({"limit": self._initial_limit, **state}, now)
 
             self.store.update(TABLE, self.key, apply)
             if exists:
                 return
             self._ensure()  # the record was removed (e.g. a store reset): start again
 
-    def _window(self, state: dict[str, Any], now: float) -> list[float]:
-        # After the moment Greenhouse named (a pause's end), its count started over.
-        restart = state.get("paused_until", 0.0)
-        since = max(now - self.window_s, restart if restart <= now else float("-inf"))
-        return [t for t in state.get("sent", []) if t > since]
+    def _state(self) -> dict[str, Any]:
+        return {"limit": self._initial_limit, **(self.store.get(TABLE, self.key) or {})}
 
     @property
     def limit(self) -> int:
-        state = self.store.get(TABLE, self.key) or {}
-        return int(state.get("limit", self._initial_limit))
+        return int(self._state()["limit"])
 
     def take(self) -> float:
-        wait = [0.0]
+        return self.claim()[0]
+
+    def claim(self) -> tuple[float, float | None]:
+        got: list[tuple[float, float | None]] = []
 
         def change(state: dict[str, Any], now: float) -> dict[str, Any] | None:
-            sent = self._window(state, now)
-            if state.get("paused_until", 0.0) > now:
-                wait[0] = state["paused_until"] - now
-                return None
-            if len(sent) >= state.get("limit", self._initial_limit):
-                wait[0] = sent[0] + self.window_s - now
-                return None
-            return {**state, "sent": [*sent, now]}
-
-        self._change(change)
-        return max(wait[0], 0.0)
-
-    def align(self, limit: int | None, remaining: int | None) -> None:
-        def change(state: dict[str, Any], now: float) -> dict[str, Any] | None:
-            sent = self._window(state, now)
-            new = {**state, "sent": sent}
-            if limit and limit > 0:
-                new["limit"] = limit
-            if remaining is not None:
-                # Greenhouse counts every caller of this key, ours included: anything it
-                # counts beyond our log was used by someone else and is spent for us too.
-                missing = new["limit"] - remaining - len(sent)
-                if missing > 0:
-                    new["sent"] = sent + [now] * missing
-            if new.get("limit") == state.get("limit") and new.get("paused_until") == state.get("paused_until") \
-                    and len(new["sent"]) == len(sent):
-                return None  # nothing to say: spare the write
+            wait, new = rate_budget.take(state, now, self.window_s)
+            got.append((wait, now if new is not None else None))
             return new
 
         self._change(change)
+        return got[-1]
 
-    def pause(self, seconds: float) -> None:
+    def settle(self, stamp: float | None, *, refused: bool = False, limit: int | None = None,
+               remaining: int | None = None, others_free_in: float | None = None) -> float:
+        wait = [0.0]
+
         def change(state: dict[str, Any], now: float) -> dict[str, Any] | None:
-            until = now + max(seconds, 0.0)
-            if until <= state.get("paused_until", 0.0):
-                return None
-            return {**state, "paused_until": until}
+            new = rate_budget.settle(state, now, self.window_s, stamp, refused=refused, limit=limit,
+                                     remaining=remaining, others_free_in=others_free_in)
+            wait[0] = rate_budget.wait_for_slot(new, now, self.window_s)
+            return new if new != state else None  # nothing to say: spare the write
 
         self._change(change)
+        return wait[0]
+
+    def align(self, limit: int | None, remaining: int | None) -> None:
+        self.settle(None, limit=limit, remaining=remaining)
+
+    def pause(self, seconds: float, *, restart: bool = False) -> None:
+        self._change(lambda state, now: rate_budget.pause(state, now, seconds, restart=restart))
 
     def sent_in_window(self) -> int:
-        state = self.store.get(TABLE, self.key) or {}
-        return len(self._window(state, self._clock()))
+        return len(rate_budget.held(self._state(), self._clock(), self.window_s))
 
 
 def budget_factory(store: Store) -> Callable[[str, int, float], StoreBudget]:

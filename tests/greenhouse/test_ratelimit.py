@@ -44,8 +44,9 @@ def clocks() -> Clocks:
     return Clocks()
 
 
-def limiter(clocks: Clocks, limit: int = 50, window_s: float = 10.0) -> RateLimiter:
-    return RateLimiter(limit, window_s, clock=clocks.monotonic, wall=clocks.wall, sleep=clocks.sleep, jitter_s=0.0)
+def limiter(clocks: Clocks, limit: int = 50, window_s: float = 10.0, *, fixed_window: bool = False) -> RateLimiter:
+    return RateLimiter(limit, window_s, clock=clocks.monotonic, wall=clocks.wall, sleep=clocks.sleep, jitter_s=0.0,
+                       fixed_window=fixed_window)
 
 
 def waited_for_next(lim: RateLimiter, clocks: Clocks) -> float:
@@ -105,10 +106,11 @@ def test_dates_are_read_against_the_servers_clock_when_it_sends_one(clocks):
     assert ServerWord.read({"X-RateLimit-Reset": str(int(clocks.server_wall()) + 3)}, wall_now=clocks.wall()).reset_in_s == 0
 
 
-def test_after_the_named_moment_the_whole_budget_is_back(clocks):
-    # Remaining 0 made us count the budget as spent; once Greenhouse's window has
-    # turned over, we may send the full limit again without a further window's wait.
-    lim = limiter(clocks, limit=5)
+def test_after_the_named_moment_a_fixed_windows_whole_budget_is_back(clocks):
+    # Remaining 0 made us count the budget as spent; once Greenhouse's FIXED window (v3)
+    # has turned over, we may send the full limit again without a further window's wait.
+    # (On a sliding window, v1, it is not: tests/greenhouse/test_ratelimit_windows.py.)
+    lim = limiter(clocks, limit=5, fixed_window=True)
     lim.acquire()
     lim.observe({"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0", "Retry-After": "1"}, status=429)
     start = clocks.mono
@@ -153,8 +155,8 @@ def test_the_store_shared_budget_follows_the_same_word(clocks, tmp_path):
     from bot.store.budget import StoreBudget
 
     store = Store(str(tmp_path / "bot.sqlite"))
-    budget = StoreBudget(store, "v1:abc", limit=5, window_s=10.0, clock=clocks.wall)
-    lim = RateLimiter(budget=budget, wall=clocks.wall, sleep=clocks.sleep, jitter_s=0.0)
+    budget = StoreBudget(store, "v3:abc", limit=5, window_s=10.0, clock=clocks.wall)
+    lim = RateLimiter(budget=budget, wall=clocks.wall, sleep=clocks.sleep, jitter_s=0.0, fixed_window=True)
     lim.acquire()
     lim.observe({"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0", "Retry-After": "1"}, status=429)
     start = clocks.mono
