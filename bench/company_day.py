@@ -14,7 +14,7 @@ with a hiring team of five (a hiring manager, two recruiters, a coordinator, a
 sourcer) and two open openings; 50,000 candidates with one application each, spread
 over the jobs by popularity (a few big, old requisitions, a long tail), 30 % active.
 Harvest answers in 100 ms and enforces its limit as each version documents it
-(bench/fake_harvest.py, docs/decisions/0007-rate-limit-windows.md): v1 50 requests per
+(bench/fake_harvest.py, docs/decisions/0008-rate-limit-windows.md): v1 50 requests per
 sliding 10 s, v3 75 per fixed 30 s window with `X-RateLimit-Reset` (the same data served
 in v3's shapes: OAuth token, cursor paging); 429 with Retry-After past it. The bot's user
 directory is warm (it loads at start).

@@ -1,7 +1,7 @@
 """The benchmark's Harvest: the project's one fake Greenhouse (bot/demo/greenhouse.py)
 served over real HTTP by bot/demo/harvest_server.py, with a delay per request
 (default 200 ms, like a far-away Harvest) and Harvest's rate limit ENFORCED as each
-version documents it (docs/decisions/0007-rate-limit-windows.md): v1 50 requests per
+version documents it (docs/decisions/0008-rate-limit-windows.md): v1 50 requests per
 10 s, a sliding window (429 with Retry-After past it); v3 (`serve_v3`) 75 per fixed
 30 s window, `X-RateLimit-Reset` on every answer.
 

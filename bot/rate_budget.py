@@ -1,7 +1,7 @@
 """The arithmetic of Harvest's rate-limit budget: pure functions over one small state,
 shared by the budget of one process (bot/greenhouse/ratelimit.py `LocalBudget`) and the
 budget every process keeps in the store (bot/store/budget.py `StoreBudget`), so both
-count the same way (docs/decisions/0007-rate-limit-windows.md says why these rules).
+count the same way (docs/decisions/0008-rate-limit-windows.md says why these rules).
 
 The state: `{"limit", "sent", "paused_until", "restart_at"}`.
 

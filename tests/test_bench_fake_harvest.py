@@ -38,7 +38,7 @@ def test_rate_limit_is_enforced_with_headers_and_retry_after() -> None:
 
 
 def test_v1_window_slides_one_request_frees_one_slot() -> None:
-    """v1 (docs/decisions/0007-rate-limit-windows.md): at most `limit` in ANY 10 s."""
+    """v1 (docs/decisions/0008-rate-limit-windows.md): at most `limit` in ANY 10 s."""
     now = [100.0]
     w = RateWindow(2, 10.0, lambda: now[0])
     assert w.admit()[:2] == (True, 1)

@@ -6,9 +6,9 @@ bench/company_day.py serves at …/v3), so a bot in this or another process talk
 over TCP like to Harvest. On top of the fake's own answers it can add a delay per request
 (`latency_s`, like a far-away Harvest; `write_latency_s` for writes) and ENFORCE Harvest's
 rate limit, `limit` requests per `window_s` seconds, the way each version documents it
-(docs/decisions/0007-rate-limit-windows.md):
+(docs/decisions/0008-rate-limit-windows.md):
 
-- v1 ("per 10 seconds", docs/decisions/0007-rate-limit-windows.md quotes it; the window's
+- v1 ("per 10 seconds", docs/decisions/0008-rate-limit-windows.md quotes it; the window's
   kind is not stated, the one source that names it says rolling): a SLIDING window, at most
   `limit` in any `window_s` seconds; `X-RateLimit-Limit` / `X-RateLimit-Remaining` on every
   answer, `429` with `Retry-After` (whole seconds) and `X-RateLimit-Reset` (an HTTP date)

@@ -15,7 +15,7 @@ for as long as *it* says — never longer:
 | 200 with `Remaining: 0`, no reset        | until the first request counted in the window leaves it |
 
 What happens after the wait depends on the window's kind
-(docs/decisions/0007-rate-limit-windows.md). v3's window is fixed: at the reset
+(docs/decisions/0008-rate-limit-windows.md). v3's window is fixed: at the reset
 Greenhouse named its count starts over, so what we counted before no longer holds
 us back. v1 documents only "per 10 seconds", read as sliding: a wait never
 restarts the count, our requests leave the window one by one (restarting it sent
@@ -160,7 +160,7 @@ class RateLimiter:
         self.window_s = self.budget.window_s
         # Harvest v3 documents a FIXED window (its count starts over at X-RateLimit-Reset);
         # v1 says "per 10 seconds" only, so it is read as sliding, the strict reading
-        # (docs/decisions/0007-rate-limit-windows.md).
+        # (docs/decisions/0008-rate-limit-windows.md).
         self.fixed_window = fixed_window
         self._wall = wall
         self._sleep = sleep

@@ -1,4 +1,4 @@
-"""The limiter against Harvest's windows as documented (docs/decisions/0007-rate-limit-windows.md),
+"""The limiter against Harvest's windows as documented (docs/decisions/0008-rate-limit-windows.md),
 on a fake clock: the fake Harvest's own window (bot/demo/harvest_server.py `RateWindow`, sliding
 for v1, fixed 30 s for v3) answers a stream of requests that asks for more than the budget, with
 requests in flight (20-80 ms to reach Greenhouse, 100 ms to answer). The whole budget is used
