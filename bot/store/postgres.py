@@ -200,11 +200,13 @@ class PostgresStore(Store):
 
     @staticmethod
     def _ensure_version_table(conn: psycopg.Connection) -> None:
-        # IF NOT EXISTS can still race on the catalog when two servers start together.
+        # IF NOT EXISTS can still race on the catalog when two servers start together: the
+        # loser fails on the table's name, on its index, or on the row type every table gets
+        # (DuplicateObject: type "schema_version" already exists). Each means it exists now.
         try:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
                          "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
-        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable, psycopg.errors.DuplicateObject):
             pass
 
     def schema_version(self) -> int:
