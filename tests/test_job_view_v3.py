@@ -99,3 +99,32 @@ def test_the_start_up_check_names_closed_openings_for_the_first_view(tmp_path, s
     bot.command(f"job {JOB_ID}", user=HM)
     assert "/close_reasons" not in [c.path for c in gh.calls[at:]]
     assert "On Hold" in json.dumps(slack.responses()[-1])  # the closed opening's reason, named
+
+
+def test_v3_more_pages_name_their_own_candidates_one_request_each(tmp_path, slack, both):
+    """On v3 too (decision 0007): the first page names its candidates with one `candidates?ids=`
+    of at most 50, each "More" page with one more, and nothing else is read again."""
+    gh, v3 = both
+    for i in range(120):
+        gh.add_candidate(5000 + i, f"Paged Person{i:03d}", [gh.application(50_000 + i, JOB_ID, stage="Onsite")])
+    bot = Bot.build(tmp_path, slack, gh, **V3_SETTINGS)
+    bot.command("whoami", user=HM)
+    at = len(gh.calls)
+    bot.command(f"job {JOB_ID}", user=HM)
+    names_reads = [c for c in gh.calls[at:] if c.path == "/candidates"]
+    assert len(names_reads) == 1 and len(names_reads[0].params["ids"].split(",")) <= 50
+    shown, page = set(), slack.responses()[-1]
+    while True:
+        text = json.dumps(page["blocks"])
+        assert not __import__("re").search(r"candidate \d", text)  # every line by name
+        shown.update(__import__("re").findall(r"Paged Person\d{3}", text))
+        more = [el for b in page["blocks"] if b["type"] == "actions" for el in b["elements"]
+                if el["action_id"] == "job_view_more"]
+        if not more:
+            break
+        at = len(gh.calls)
+        bot.click("job_view_more", more[0]["value"], HM, channel="CASK")
+        page = slack.responses()[-1]
+        reads = gh.calls[at:]
+        assert [c.path for c in reads] == ["/candidates"] and len(reads[0].params["ids"].split(",")) <= 50
+    assert len(shown) == 120
