@@ -13,6 +13,13 @@ issue 10's measurement. Reported: Harvest requests, requests over the limit (goa
     python bench/replicas_burst.py --database-url URL   # a PostgreSQL you have
     python bench/replicas_burst.py --sqlite             # three processes on one SQLite file
 
+`--one-job`: issue 17 item 2 across replicas instead. 18 people open the SAME 1,200-candidate
+job within 0.2 s, spread over the replicas, with the bot's default view reuse (30 s); what
+one view of an identical job costs alone is measured first. `--no-shared-reads` runs the
+same with BOT_SHARED_READS=false (each replica reads for itself: the "before").
+
+    python bench/replicas_burst.py --one-job [--no-shared-reads] [--sqlite]
+
 Loopback only; every wait is bounded.
 """
 
@@ -37,6 +44,9 @@ from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
 PROFILE = Profile(sizes=(), ack_commands=0, ack_rate_per_s=1, burst_commands=100, burst_jobs=20, burst_spread_s=1.0,
                   users=20, small_job_apps=10)
+# --one-job: two jobs of the same size (one to measure a view alone, one for the crowd).
+ONE_JOB = Profile(sizes=(1200, 1201), ack_commands=0, ack_rate_per_s=1, burst_commands=18, burst_jobs=1,
+                  burst_spread_s=0.2, users=18, small_job_apps=10)
 
 
 def send_spread(sides: list[SlackSide], plan: list[tuple[float, str, str, str]]) -> list:
@@ -49,8 +59,10 @@ def main() -> int:
     parser.add_argument("--replicas", type=int, default=3)
     parser.add_argument("--database-url")
     parser.add_argument("--sqlite", action="store_true", help="the replicas share one SQLite file instead")
+    parser.add_argument("--one-job", action="store_true", help="18 views of one 1,200-candidate job (issue 17 item 2)")
+    parser.add_argument("--no-shared-reads", action="store_true", help="BOT_SHARED_READS=false (the replicas do not share reads)")
     args = parser.parse_args()
-    p = PROFILE
+    p = ONE_JOB if args.one_job else PROFILE
     workdir = Path(tempfile.mkdtemp(prefix="replicas-burst-"))
     store, cluster = bench_store(args, workdir)
     world = build_world(p)
@@ -61,7 +73,8 @@ def main() -> int:
     harvest = FakeHarvestServer(world.data, delay_s=p.delay_s, rate_limit=p.rate_limit, window_s=p.window_s,
                                 api_key=GH_KEY)
     env = bot_env(secret=SIGNING_SECRET, slack_url=slack.base_url, harvest_url=harvest.base_url, harvest_key=GH_KEY,
-                  store=store, BOT_ADMINS=ADMIN, BOT_VIEW_CACHE_S="0")
+                  store=store, BOT_ADMINS=ADMIN, BOT_SHARED_READS="false" if args.no_shared_reads else "true",
+                  **({} if args.one_job else {"BOT_VIEW_CACHE_S": "0"}))
     replicas = start_replicas(args.replicas, env, secret=SIGNING_SECRET, log_dir=workdir)
     users = list(world.slack_users)
     try:
@@ -72,9 +85,18 @@ def main() -> int:
         answers.wait_all([s.bench_id for s in warm], time.monotonic() + 60)
         time.sleep(p.window_s + 0.5)  # let the rate-limit window empty
 
+        one_view = None
+        if args.one_job:  # one view alone, of a job like the crowd's, first
+            before = harvest.snapshot()
+            alone = send_spread(sides, [(0.0, users[0], f"job {world.size_jobs[1201]}", ids.next_id("alone"))])
+            answers.wait_all([s.bench_id for s in alone], time.monotonic() + 60)
+            time.sleep(0.5)
+            one_view = FakeHarvestServer.delta(before, harvest.snapshot())["requests"]
+            time.sleep(p.window_s + 0.5)
         before = harvest.snapshot()
         spread = p.burst_spread_s / p.burst_commands
-        plan = [(i * spread, users[i % len(users)], f"job {world.small_jobs[i % p.burst_jobs]}", ids.next_id("burst"))
+        target = [world.size_jobs[1200]] if args.one_job else world.small_jobs
+        plan = [(i * spread, users[i % len(users)], f"job {target[i % len(target)]}", ids.next_id("burst"))
                 for i in range(p.burst_commands)]
         t0 = time.monotonic()
         sent = send_spread(sides, plan)
@@ -92,6 +114,8 @@ def main() -> int:
             cluster.stop()
     backend = "sqlite" if args.sqlite else "postgres"
     result = {
+        "mode": "one-job" if args.one_job else "burst", "shared_reads": not args.no_shared_reads,
+        "one_view_alone": one_view,
         "backend": backend, "replicas": args.replicas, "commands": len(sent), "all_answered": all_ok,
         "all_answered_s": round(t_all, 1), "harvest_requests": h["requests"], "harvest_over_limit": h["over_limit"],
         "harvest_429": h["status_429"], "rate_limit_reached_user": summary["rate_limit_reached_user"],
@@ -102,7 +126,8 @@ def main() -> int:
     print(json.dumps(result, indent=1))
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"replicas-burst-{backend}.json").write_text(json.dumps(result, indent=1))
+    name = f"replicas-{'one-job' if args.one_job else 'burst'}-{backend}{'-unshared' if args.no_shared_reads else ''}"
+    (out / f"{name}.json").write_text(json.dumps(result, indent=1))
     return 0 if all_ok and h["over_limit"] == 0 and summary["rate_limit_reached_user"] == 0 else 1
 
 

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     # How long a job view (job, hiring team, active candidates) read for one command may
     # answer another command about the same job (docs/decisions/0003-caching.md).
     bot_view_cache_s: float = Field(default=30, ge=0)
+    # Processes and replicas on one store share a job's read: one reads, the others take its
+    # result, kept sealed in the store for minutes (docs/decisions/0009-shared-reads-across-replicas.md).
+    bot_shared_reads: bool = True
     # Bounds of the job view cache, per process (docs/decisions/0003-caching.md): a 5,000-candidate
     # view holds about 8 MiB; the least recently used views go first.
     bot_view_cache_entries: int = Field(default=200, ge=1)

@@ -2,7 +2,8 @@
 executions whose process died (by reading Greenhouse, never by writing), and
 remind the approvers once of a request still waiting (bot/workflows/reminders.py);
 likewise settle undos whose process died, and take the Undo button off rejections
-whose window passed (bot/workflows/requests/undo.py)."""
+whose window passed (bot/workflows/requests/undo.py). Shared job reads older than a few
+minutes leave the store (bot/store/flight.py)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,5 @@ def run_once(services: Services) -> None:
     for request in services.reminders.due():
         log.info("request_reminded request=%s", request.id)
         services.request_messages.remind(request)
+    if services.job_views.shared is not None:
+        services.job_views.shared.sweep()

@@ -37,6 +37,7 @@ from bot.slack.home_tabs import HomeTabs, RefreshingBoard
 from bot.slack.request_messages import RequestMessages
 from bot.store import Store, is_postgres_url
 from bot.store.budget import budget_factory
+from bot.store.flight import Sealer, StoreFlight
 from bot.readiness import StartupChecks
 from bot.user_directory import UserDirectory
 from bot.web import create_web_app
@@ -134,7 +135,8 @@ def build_services(
                          names=CandidateNames(store, harvest), stale_days=settings.bot_stale_days,
                          cache=BoundedCache(ttl_s=300, max_entries=settings.bot_view_cache_entries,
                                             max_bytes=int(settings.bot_view_cache_mb * MIB),
-                                            stats=CacheCounter("job_view")))
+                                            stats=CacheCounter("job_view")),
+                         shared=shared_reads(settings, store))
     requests = Requests(
         store, harvest, reference,
         ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,
@@ -169,6 +171,15 @@ def build_services(
         readiness=StartupChecks(harvest, slack, approvals_channel=settings.bot_approvals_channel,
                                 on_email_scope_missing=identity.set_email_scope_missing),
     )
+
+
+def shared_reads(settings: Settings, store: Store) -> StoreFlight | None:
+    """One read of a job across every process on the store, its result sealed with a key
+    derived from the Harvest credential, which every replica holds and nothing else needs."""
+    secret = settings.greenhouse_api_key or settings.greenhouse_client_secret
+    if not settings.bot_shared_reads or secret is None:
+        return None
+    return StoreFlight(store, Sealer(secret.get_secret_value()), reuse_s=settings.bot_view_cache_s)
 
 
 # --- starting ------------------------------------------------------------------------------

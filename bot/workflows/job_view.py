@@ -21,10 +21,11 @@ from bot.cache import BoundedCache, SingleFlight
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import ApplicationRow, Job
 from bot.identity import Caller
+from bot.store.flight import StoreFlight
 
 from .candidate_names import CandidateNames
 from .errors import NotVisible, UserFacingError
-from .jobs import find_jobs, may_see_candidates
+from .jobs import check_job_ref, find_jobs, may_see_candidates
 
 
 # Defaults when the wiring passes no cache: a 5,000-candidate view is about 6 MiB in memory.
@@ -85,8 +86,11 @@ class JobViews:
     paging through a big job with "More" re-reads nothing (only the new page's unknown
     names: one request at most), and a burst of
     people opening the same job shares one read: concurrent loads of a job in this process
-    wait for the one in flight. Views are held in memory only; the store keeps candidate
-    names and nothing else of a candidate (bot/workflows/candidate_names.py)."""
+    wait for the one in flight, and with `shared` (bot/store/flight.py) so do the other
+    processes and replicas on the store: one of them reads, the others take its result,
+    which the store holds sealed for at most a few minutes (docs/decisions/0009-shared-reads-across-replicas.md).
+    In clear, the store keeps candidate names and nothing else of a candidate
+    (bot/workflows/candidate_names.py)."""
 
     def __init__(
         self,
@@ -99,8 +103,14 @@ class JobViews:
         names: CandidateNames | None = None,
         cache: BoundedCache[int, JobView] | None = None,
         stale_days: int = 14, now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        shared: StoreFlight | None = None,
+        counted: Callable[[int, int], None] | None = None,
     ) -> None:
         self.harvest = harvest
+        self.shared = shared  # one read per job across processes (None: per process only)
+        # Told (job id, active applications) after each read from Harvest: the Home tab's
+        # counts (bot/workflows/job_counts.py) need not read them again.
+        self.counted = counted
         self.stale_days = stale_days
         self.now = now  # the wall clock that ages last activities (tests set it)
         # The job's pipeline order (ReferenceLists.job_stages: cached, best-effort).
@@ -122,7 +132,9 @@ class JobViews:
         caller.team_member_id()  # who is not mapped is told so before any job is read
         if self.reuse_s > 0 and ref.isdigit():
             cached = self.cache.get(int(ref), self.reuse_s)
-            if cached is not None:
+            # With a shared store, a view kept here is reused only while the store still holds
+            # the job's read: a write by any process to the job removes it (`forget`).
+            if cached is not None and (self.shared is None or self.shared.has(f"walk:{cached.job.id}")):
                 # Access is checked against the cached hiring team: at most reuse_s old.
                 if may_see_candidates(cached.job, caller):
                     return cached
@@ -130,7 +142,7 @@ class JobViews:
         # The hiring team may be one read within the "More" window (ttl_s): v3 pays two
         # requests for it. It only ever grants: refused by it, the caller is checked against
         # a team read now (someone just added is let in; decision 0006, "Revisited").
-        jobs, _shared = self._reads.do(ref, lambda: find_jobs(self.harvest, ref, team_max_age_s=self.ttl_s))
+        jobs, _shared = self._reads.do(ref, lambda: self._find(ref))
         seen = [j for j in jobs if may_see_candidates(j, caller)]
         if not seen and any(j.team_cached for j in jobs):
             jobs = find_jobs(self.harvest, ref)
@@ -194,15 +206,48 @@ class JobViews:
         found, _shared = self._pages.do((view.job.id, frozenset(wanted)), lambda: look_up(wanted))
         return replace(view, names={**view.names, **found})
 
+    def forget(self, job_id: int) -> None:
+        """The job changed (the bot wrote to it, or Greenhouse said so by web hook): the
+        next view reads it again, here and in every process sharing the store."""
+        self.cache.discard(job_id)
+        if self.shared is not None:
+            self.shared.forget(f"walk:{job_id}")
+            self.shared.forget(f"jobs:{job_id}")
+
+    def _find(self, ref: str) -> list[Job]:
+        if self.shared is None:
+            return find_jobs(self.harvest, ref, team_max_age_s=self.ttl_s)
+        check_job_ref(ref)  # a bad reference is refused before any claim
+        found, _shared = self.shared.do(
+            f"jobs:{ref}",
+            lambda: [j.model_dump(mode="json") for j in find_jobs(self.harvest, ref, team_max_age_s=self.ttl_s)],
+            self.reuse_s)
+        return [Job.model_validate(j) for j in found]
+
     def _walk(self, job: Job) -> JobView:
-        applications = tuple(self.harvest.iter_active_application_rows(job.id))
+        if self.shared is None:
+            applications, stages = self._read_walk(job.id)
+        else:
+            def read() -> dict[str, list]:
+                rows, order = self._read_walk(job.id)
+                return {"applications": [a.model_dump(mode="json") for a in rows], "stages": list(order)}
+
+            walked, _shared = self.shared.do(f"walk:{job.id}", read, self.reuse_s)
+            applications = tuple(ApplicationRow.model_validate(a) for a in walked["applications"])
+            stages = tuple(walked["stages"])
         # The names known already come along (no request): a draft made off this view keeps them.
         names = self.names.known(a.candidate_id for a in applications) if self.names is not None else {}
         view = JobView(job=job, may_see_candidates=True, applications=applications, names=names,
-                       stage_order=tuple(self.stage_order(job.id)), stale_days=self.stale_days,
+                       stage_order=stages, stale_days=self.stale_days,
                        stale_ids=stale_application_ids(applications, self.now(), self.stale_days))
         self.cache.put(job.id, view)
         return view
+
+    def _read_walk(self, job_id: int) -> tuple[tuple[ApplicationRow, ...], tuple[str, ...]]:
+        applications = tuple(self.harvest.iter_active_application_rows(job_id))
+        if self.counted is not None:
+            self.counted(job_id, len(applications))
+        return applications, tuple(self.stage_order(job_id))
 
 
 def _aware(moment: datetime) -> datetime:

@@ -147,6 +147,8 @@ class RequestRecords:
         if won is None:
             raise self.not_open(request_id)
         request = Request(**won)
+        if self.views is not None and request.wrote_something and to_state not in ("executing", "undoing"):
+            self.views.forget(request.job_id)  # the next view of the job shows what was written
         if before["state"] != to_state or detail != "choose":
             self._audit(request, before["state"], to_state, who, detail)
         return request
