@@ -49,6 +49,8 @@ class Cost:
     repeat: int  # opening it again (within the TTL)
     next_page: int  # the "Next jobs" button (jobs 21-40)
     other_recruiter: int  # another recruiter's first open, right after
+    other_process: int  # her first open on another process (worker or replica) on the same store, right after
+    after_views: int  # her first open (new process and store) right after someone viewed her page's 20 jobs
 
 
 def fill(gh: FakeGreenhouse, jobs: int, others: int, active_per_job: int) -> None:
@@ -97,13 +99,27 @@ def measure(version: str, jobs: int = 50, others: int = 150, active_per_job: int
             repeat = requests(lambda: open_home(bot, RECRUITER))
             next_page = requests(lambda: bot.click("home_jobs_next", "20", RECRUITER, channel="D1"))
             other = requests(lambda: open_home(bot, "UROB"))
+            # Another worker or replica: its own memory, the same store.
+            elsewhere = Bot.build(Path(tmp), slack, gh, **(V3_SETTINGS if version == "v3" else {}))
+            elsewhere.command("whoami", user=RECRUITER)
+            other_process = requests(lambda: open_home(elsewhere, RECRUITER))
+            # A fresh store and process where her first page's jobs were just viewed (job views
+            # tell the counts they read): the tab pays for its job list only.
+            fresh = Bot.build(Path(tmp) / "fresh", slack, gh, **(V3_SETTINGS if version == "v3" else {}))
+            fresh.command("whoami", user=RECRUITER)
+            first_page = sorted((j for j in gh.jobs.values() if j["status"] == "open"
+                                 and RECRUITER_ID in {m["id"] for m in j["hiring_team"]["recruiters"]}),
+                                key=lambda j: (j["name"].lower(), j["id"]))[:20]
+            for job in first_page:
+                fresh.command(f"job {job['id']}", user=RECRUITER)
+            after_views = requests(lambda: open_home(fresh, RECRUITER))
             active = sum(1 for c in gh.candidates.values() for a in c["applications"] if a["status"] == "active")
             hers = [j for j in gh.jobs.values()
                     if RECRUITER_ID in {m["id"] for m in j["hiring_team"]["recruiters"]}]
             open_jobs = sum(1 for j in gh.jobs.values() if j["status"] == "open")
             return Cost(version, sum(1 for j in hers if j["status"] == "open"),
                         sum(1 for j in hers if j["status"] == "closed"), open_jobs, active, first, repeat,
-                        next_page, other)
+                        next_page, other, other_process, after_views)
     finally:
         slack.stop()
 
@@ -180,12 +196,13 @@ def main() -> None:
         print(show())
         return
     print("| Harvest | recruiter's jobs: open / closed | company: open jobs / active applications | first open "
-          "| repeat | Next jobs page | another recruiter's first open |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          "| repeat | Next jobs page | another recruiter's first open | her first open on another process "
+          "| her first open after views of her page's jobs |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for version in ("v1", "v3"):
         c = measure(version, args.jobs, args.others, args.active)
         print(f"| {c.version} | {c.jobs} / {c.closed_jobs} | {c.company_jobs} / {c.company_active:,} | {c.first} | {c.repeat} "
-              f"| {c.next_page} | {c.other_recruiter} |")
+              f"| {c.next_page} | {c.other_recruiter} | {c.other_process} | {c.after_views} |")
 
 
 if __name__ == "__main__":

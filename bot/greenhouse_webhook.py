@@ -7,6 +7,12 @@ and retries — so the Harvest re-read and the Slack posts run on an executor.
 A delivery is recorded by its Greenhouse-Event-ID before it is handed off, so a
 retried delivery is acknowledged and dropped. Should the handed-off work fail,
 the poller (when on) is the safety net.
+
+Any signed delivery about a job or its applications (CHANGES_A_JOB) also makes the
+bot forget what it keeps of that job — the job view shared by every process and the
+Home tabs' counts and lists — so the next look reads Greenhouse again instead of
+reusing a read from before the change (docs/decisions/0010-view-reuse-and-web-hooks.md).
+No Harvest request for that: forgetting is a few store writes, done before the answer.
 """
 
 from __future__ import annotations
@@ -27,6 +33,16 @@ from bot.workflows.autoclose import HINT_HIRE
 log = logging.getLogger("bot.webhook")
 
 MAX_BODY = 1_000_000
+
+# Events after which a kept job view or Home count may be wrong (Greenhouse's web hook list,
+# docs/decisions/0010-view-reuse-and-web-hooks.md): the job's own fields, or its applications (new, moved, rejected,
+# hired, gone), or a candidate's name.
+CHANGES_A_JOB = frozenset({
+    "job_updated", "job_deleted", "job_approved", "job_interview_stage_deleted",
+    "new_candidate_application", "application_updated", "delete_application",
+    "hire_candidate", "unhire_candidate", "reject_candidate", "unreject_candidate", "candidate_stage_change",
+    "update_candidate", "merge_candidate", "delete_candidate", "candidate_anonymized",
+})
 
 
 def register(web: Flask, services: Services) -> None:
@@ -53,6 +69,8 @@ def handle(services: Services) -> Any:
             log.info("greenhouse_webhook_ping web_hook_id=%s", _int(payload.get("web_hook_id")))
             return jsonify(ok=True)
         work = _job_ids_to_check(action, payload)
+        if action in CHANGES_A_JOB:
+            _forget(services, _jobs_named(payload))
     except BadDelivery as exc:
         # Signed, so it is from Greenhouse (or has its secret), but not a shape Greenhouse
         # documents: say so with a 4xx rather than fail on it with a 500.
@@ -132,6 +150,37 @@ def _job_ids_to_check(action: str, payload: dict[str, Any]) -> tuple[list[int], 
         if job_id and post.get("live") is False:
             return [job_id], None, None
     return None
+
+
+def _jobs_named(payload: dict[str, Any]) -> set[int]:
+    """Every job ID the payload names: `job`, `application.jobs[]` (or the deprecated
+    `application.job`), `candidate.applications[].jobs[]`. Values of other types are skipped."""
+    ids: set[int] = set()
+
+    def of_application(app: Any) -> None:
+        if not isinstance(app, dict):
+            return
+        listed = app.get("jobs")
+        for job in (listed if isinstance(listed, list) else []) + [app.get("job")]:
+            if isinstance(job, dict) and (job_id := _int(job.get("id"))):
+                ids.add(job_id)
+
+    job = payload.get("job")
+    if isinstance(job, dict) and (job_id := _int(job.get("id"))):
+        ids.add(job_id)
+    of_application(payload.get("application"))
+    candidate = payload.get("candidate")
+    if isinstance(candidate, dict) and isinstance(candidate.get("applications"), list):
+        for app in candidate["applications"]:
+            of_application(app)
+    return ids
+
+
+def _forget(services: Services, job_ids: set[int]) -> None:
+    for job_id in sorted(job_ids)[:100]:  # a merge names a few jobs; a bound all the same
+        services.job_views.forget(job_id)
+        if services.home.jobs is not None:
+            services.home.jobs.forget_job(job_id)
 
 
 def _check(services: Services, action: str, job_ids: list[int], application_id: int | None, hint: str | None) -> None:

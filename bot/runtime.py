@@ -45,6 +45,7 @@ from bot.workflows.autoclose import AutoClose
 from bot.workflows.candidate_names import CandidateNames
 from bot.workflows.home import Home
 from bot.workflows.home_jobs import HomeJobs
+from bot.workflows.job_counts import JobCounts
 from bot.workflows.job_view import JobViews
 from bot.workflows.reference import ReferenceLists
 from bot.workflows.reminders import Reminders
@@ -131,12 +132,15 @@ def build_services(
     reference = ReferenceLists(harvest, cache=BoundedCache(
         ttl_s=settings.bot_cache_ttl_s, max_entries=1024, max_bytes=8 * MIB, stats=CacheCounter("reference")))
     links = AppLinks(settings.greenhouse_app_url)  # names in messages link to Greenhouse's pages
+    # Active candidates per job, shared by every process: the Home tabs' counts, fed by views too.
+    job_counts = JobCounts(store, ttl_s=settings.bot_cache_ttl_s)
     job_views = JobViews(harvest, reuse_s=settings.bot_view_cache_s, stage_order=reference.job_stages,
                          names=CandidateNames(store, harvest), stale_days=settings.bot_stale_days,
                          cache=BoundedCache(ttl_s=300, max_entries=settings.bot_view_cache_entries,
                                             max_bytes=int(settings.bot_view_cache_mb * MIB),
                                             stats=CacheCounter("job_view")),
-                         shared=shared_reads(settings, store))
+                         shared=shared_reads(settings, store),
+                         counted=lambda job_id, n: job_counts.remember({job_id: n}))
     requests = Requests(
         store, harvest, reference,
         ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,
@@ -145,7 +149,7 @@ def build_services(
     )
     watches = Watches(store, harvest)
     home = Home(requests, allow_self_approval=settings.bot_allow_self_approval,
-                jobs=HomeJobs(harvest, ttl_s=settings.bot_cache_ttl_s))
+                jobs=HomeJobs(harvest, ttl_s=settings.bot_cache_ttl_s, shared=job_counts))
     autoclose = AutoClose(store, harvest, requests, watches,
                           SlackClosingNotices(slack, identity, dm=settings.bot_notify_dm, links=links))
     # One thread redraws the Home tabs after each transition, in order (bot/slack/home_tabs.py).

@@ -147,7 +147,9 @@ def test_recruiter_on_50_jobs_costs_a_few_list_requests_then_none(version):
         assert company_pages <= JOBS_PER_PAGE
         assert cost.first == math.ceil(cost.company_jobs / 500) + company_pages
         assert cost.next_page == 0  # those counts were read company-wide
-        assert cost.other_recruiter == 1  # her own job list; every count is known
+        assert cost.other_recruiter == 0  # the list of every open job serves him too; every count is known
+        assert cost.other_process == 1  # that process's list of every open job; the counts are in the store
+        assert cost.after_views == 1  # the list; the views told the counts
     else:
         # her team rows (2) + her jobs by id, closed ones too (⌈60/50⌉) + open openings ⌈50/50⌉
         # + the page's active counts ⌈20/50⌉
@@ -155,6 +157,8 @@ def test_recruiter_on_50_jobs_costs_a_few_list_requests_then_none(version):
         assert cost.first == 2 + math.ceil(60 / 50) + math.ceil(50 / 50) + 1
         assert cost.next_page == 1  # the next page's counts, 50 jobs a request
         assert cost.other_recruiter == 2 + 2 * math.ceil(150 / 50) + 1  # he is on the 150 other jobs
+        assert cost.other_process == cost.first - 1  # her list again; the page's counts are in the store
+        assert cost.after_views == cost.first - 1  # her list; the views told the counts
     assert cost.repeat == 0
 
 

@@ -65,6 +65,10 @@ class Harvest(ABC):
         embedded); v3: the member's `job_owners` and `job_hiring_managers` rows, then
         `jobs` and open `openings` by `job_ids`, 50 jobs a request."""
 
+    # v1's list of every open job embeds each job's hiring team (`JobListing.team`): one list
+    # then serves every member's *Your jobs*, filtered here, instead of a list per member.
+    lists_jobs_with_team: bool = False
+
     @abstractmethod
     def count_active_applications(self, job_ids: Sequence[int]) -> dict[int, int]:
         """Active (non-prospect) applications per job, 500 a page, never a request per

@@ -118,6 +118,9 @@ class JobListing(_Model):
     open_openings: int = 0
     # The roles on the hiring team of the member the list was asked for (empty: listing every job).
     member_roles: tuple[Role, ...] = ()
+    # (user id, role) of the whole hiring team, when the list call gives it (v1 embeds the
+    # team: see `Harvest.lists_jobs_with_team`); empty otherwise.
+    team: tuple[tuple[int, Role], ...] = ()
 
 
 class ActiveApplication(_Model):

@@ -111,8 +111,10 @@ class HarvestV1(HarvestOverHttp):
                 continue
             listed.append(JobListing(id=job.id, name=job.name, requisition_id=job.requisition_id,
                                      confidential=job.confidential, open_openings=len(job.open_openings),
-                                     member_roles=roles))
+                                     member_roles=roles, team=tuple((m.user_id, m.role) for m in job.hiring_team)))
         return listed
+
+    lists_jobs_with_team = True
 
     def count_active_applications(self, job_ids: Sequence[int]) -> dict[int, int]:
         # v1 filters applications by one `job_id` only. So: one company-wide walk of the active

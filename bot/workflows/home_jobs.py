@@ -4,17 +4,20 @@ openings and active candidates. No Slack here (bot/slack/blocks/home.py draws it
 
 What it costs Greenhouse, and why it stays bounded (figures: docs/PERFORMANCE.md,
 `python bench/home_cost.py`):
-- the job list: one `Harvest.list_open_jobs` per viewer (admins share one list of every
-  open job), kept `ttl_s` in a bounded cache. v1 walks the open jobs 500 a page and
-  filters the team here; v3 reads the viewer's hiring-team rows, then their jobs and
-  open openings 50 jobs a request: 2 + 2·⌈jobs/50⌉.
-- the active counts: per job, in one bounded cache shared by every viewer, kept `ttl_s`.
-  Only the shown page's jobs missing from it are read, all in one
-  `count_active_applications` call — never a request per job per open (v3: ⌈jobs/50⌉;
-  v1: the company's active applications 500 a page, when that is no more pages than
-  jobs asked, else per job; either way every count read is kept for everyone).
-Opening the tab again within `ttl_s` costs nothing; a request's writes to a job make the
-next drawing read again (`forget_job`), so a closed job leaves the list at once. Someone
+- the job list, kept `ttl_s` in a bounded cache. v1: ONE list of every open job (500 a
+  page, each with its hiring team embedded) serves every viewer of the process, filtered
+  here by their place on the team; v3: a list per viewer (admins share one of every open
+  job) — the viewer's hiring-team rows, then their jobs and open openings 50 jobs a
+  request: 2 + 2·⌈jobs/50⌉.
+- the active counts: per job, kept `ttl_s`, shared by every viewer — and, with `shared`
+  (bot/workflows/job_counts.py), by every process on the store, and fed by every job
+  view's read of the job's active applications. Only the shown page's jobs nobody knows
+  are read, all in one `count_active_applications` call — never a request per job per
+  open (v3: ⌈jobs/50⌉; v1: the company's active applications 500 a page, when that is no
+  more pages than jobs asked, else per job; either way every count read is kept).
+Opening the tab again within `ttl_s` costs nothing; a request's writes to a job, or a web
+hook saying its applications changed, make the next drawing read again (`forget_job`), so
+a closed job leaves the list at once. Someone
 taken off a hiring team may still see the job's line (not its candidates: *Show job*
 checks the team again) for up to `ttl_s`. A failing read leaves the section
 out with a sentence; the rest of the tab is drawn from the store as before.
@@ -31,6 +34,8 @@ from bot.cache import BoundedCache, SingleFlight
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import JobListing
 from bot.identity import Caller
+
+from .job_counts import JobCounts
 
 log = logging.getLogger("bot.workflows")
 
@@ -71,10 +76,13 @@ class HomeJobs:
         max_viewers: int = 1000,
         max_jobs: int = 20_000,
         clock: Callable[[], float] = time.monotonic,
+        shared: JobCounts | None = None,
     ) -> None:
         self.harvest = harvest
+        self.shared = shared  # counts known to every process on the store (None: this process only)
         # A list of a few hundred job lines is a few hundred KiB at most; counts are ints.
-        self.lists: BoundedCache[int, list[JobListing]] = BoundedCache(
+        # Each list with the wall-clock time it was read, to compare with the store's last change.
+        self.lists: BoundedCache[int, tuple[float, list[JobListing]]] = BoundedCache(
             ttl_s=ttl_s, max_entries=max_viewers, max_bytes=32 * 1024 * 1024, clock=clock)
         self.counts: BoundedCache[int, int] = BoundedCache(
             ttl_s=ttl_s, max_entries=max_jobs, max_bytes=4 * 1024 * 1024, clock=clock)
@@ -105,16 +113,26 @@ class HomeJobs:
         `ttl_s` later."""
         self.counts.discard(job_id)
         self.lists.clear()
+        if self.shared is not None:
+            self.shared.forget(job_id)
 
     def _jobs(self, key: int) -> list[JobListing]:
+        if key != EVERY_OPEN_JOB and self.harvest.lists_jobs_with_team:
+            # The list of every open job carries each job's team: a member's jobs are a filter
+            # of it, so one read serves every viewer.
+            return [job.model_copy(update={"member_roles": roles})
+                    for job in self._jobs(EVERY_OPEN_JOB)
+                    if (roles := tuple(dict.fromkeys(role for user, role in job.team if user == key)))]
         cached = self.lists.get(key)
-        if cached is not None:
-            return cached
+        # A job written to by any process since the list was read: read it again.
+        if cached is not None and (self.shared is None or cached[0] > self.shared.changed_at()):
+            return cached[1]
 
         def read() -> list[JobListing]:
+            at = self.shared.now() if self.shared is not None else 0.0
             listed = self.harvest.list_open_jobs(None if key == EVERY_OPEN_JOB else key)
             listed.sort(key=lambda j: (j.name.lower(), j.id))
-            self.lists.put(key, listed)
+            self.lists.put(key, (at, listed))
             return listed
 
         jobs, _shared = self._reads.do(key, read)
@@ -124,11 +142,19 @@ class HomeJobs:
         counts: dict[int, int] = {}
         missing = []
         for job_id in job_ids:
-            known = self.counts.get(job_id)
+            # With counts in the store, the store is the one place to ask: another process's
+            # write to a job removes its count there, not in this process's memory.
+            known = self.counts.get(job_id) if self.shared is None else None
             if known is None:
                 missing.append(job_id)
             else:
                 counts[job_id] = known
+        if missing and self.shared is not None:
+            known = self.shared.known(missing)  # read by another process, or by a job view
+            for job_id, n in known.items():
+                self.counts.put(job_id, n)
+            counts.update(known)
+            missing = [j for j in missing if j not in known]
         if missing:
             try:
                 read = self.harvest.count_active_applications(missing)
@@ -137,5 +163,7 @@ class HomeJobs:
                 return counts
             for job_id, n in read.items():  # v1 may answer for every job: kept for the next viewer
                 self.counts.put(job_id, n)
+            if self.shared is not None:
+                self.shared.remember(read)
             counts.update({j: read[j] for j in missing if j in read})
         return counts
