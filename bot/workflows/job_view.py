@@ -11,6 +11,7 @@ of their own.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -202,9 +203,18 @@ class JobViews:
         wanted = {a.candidate_id for a in applications} - view.names.keys()
         if not wanted:
             return view
-        look_up = self.names.names if self.names is not None else self.harvest.candidate_names
-        found, _shared = self._pages.do((view.job.id, frozenset(wanted)), lambda: look_up(wanted))
+        found, _shared = self._pages.do((view.job.id, frozenset(wanted)), lambda: self._look_up(view.job.id, wanted))
         return replace(view, names={**view.names, **found})
+
+    def _look_up(self, job_id: int, wanted: set[int]) -> dict[int, str]:
+        look_up = self.names.names if self.names is not None else self.harvest.candidate_names
+        if self.shared is None:
+            return look_up(wanted)
+        # Other processes showing the same page at the same moment wait for this one read.
+        ids = sorted(wanted)
+        key = f"names:{job_id}:" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:24]
+        found, _shared = self.shared.do(key, lambda: {str(c): n for c, n in look_up(ids).items()}, self.reuse_s)
+        return {int(c): n for c, n in found.items()}
 
     def forget(self, job_id: int) -> None:
         """The job changed (the bot wrote to it, or Greenhouse said so by web hook): the
