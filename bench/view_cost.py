@@ -61,8 +61,11 @@ def is_identity(call: Any, version: str) -> bool:
 
 def start_up(bot: Bot) -> None:
     """What a deployed bot does when it starts, before anyone asks anything: its Harvest check
-    (bot/readiness.py: one `GET close_reasons`, whose answer v3 keeps for naming closed openings)."""
+    (bot/readiness.py: one `GET close_reasons`, whose answer v3 keeps for naming closed openings)
+    and the read-ahead of the names that only decorate a view (bot/background.py: v3 reads
+    departments and offices; v1 nothing)."""
     assert bot.services.readiness is not None and bot.services.readiness.check_harvest().ok
+    bot.services.harvest.read_ahead_decorations()
 
 
 def world(active: int) -> FakeGreenhouse:

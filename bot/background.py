@@ -44,6 +44,22 @@ def start_directory_refresh(services: Services, stop: threading.Event) -> list[t
     return [every("user-directory", users.refresh_if_due, users.refresh_s, stop, jitter_s=min(1.0, users.refresh_s))]
 
 
+def start_decoration_read_ahead(services: Services) -> threading.Thread:
+    """Once, right after start: the names that only decorate a job view (v3: departments and
+    offices; v1: nothing), so that the first view a process answers does not pay for them.
+    Best-effort: a failure here only means the first view reads them itself."""
+
+    def read() -> None:
+        try:
+            services.harvest.read_ahead_decorations()
+        except Exception:  # noqa: BLE001 - decorative names; the view reads them if this fails
+            log.warning("decoration_read_ahead_failed")
+
+    thread = threading.Thread(target=read, name="decoration-read-ahead", daemon=True)
+    thread.start()
+    return thread
+
+
 def start_poller(services: Services, stop: threading.Event | None = None) -> list[threading.Thread]:
     stop = stop or threading.Event()
     interval = services.settings.bot_poll_interval_s

@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import logs
 from bot.app_links import AppLinks
-from bot.background import start_directory_refresh, start_housekeeping, start_poller
+from bot.background import start_decoration_read_ahead, start_directory_refresh, start_housekeeping, start_poller
 from bot.cache import BoundedCache
 from bot.config import ConfigError, Settings, load_settings
 from bot.greenhouse.build import build_harvest
@@ -215,6 +215,7 @@ def start(mode: str, settings: Settings | None = None) -> Running:
     start_housekeeping(services, stop)
     start_poller(services, stop)
     start_directory_refresh(services, stop)
+    start_decoration_read_ahead(services)
     web = create_web_app(services, app) if mode == "http" else None
     log.info("bot_started mode=%s harvest=%s", mode, services.harvest.version)
     return Running(services=services, app=app, web=web, stop=stop)

@@ -124,6 +124,11 @@ class Harvest(ABC):
     @abstractmethod
     def list_close_reasons(self) -> list[Named]: ...
 
+    def read_ahead_decorations(self) -> None:
+        """Read the small company-wide lists that only name things in a job view, once,
+        before anyone asks (bot/background.py, at start): the first view of a job then pays
+        for none of them. v1 embeds these names in the job: nothing to read."""
+
     @abstractmethod
     def list_rejection_reasons(self) -> list[RejectionReason]: ...
 

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from bot.cache import BoundedCache
 
 from .decorations import DecorationNames
-from .errors import ValidationFailed
+from .errors import GreenhouseError, ValidationFailed
 from .harvest import BeforeSend, HarvestOverHttp
 from .models import (
     ActiveApplication,
@@ -201,11 +201,9 @@ class HarvestV3(HarvestOverHttp):
         dept_ids = [j["department_id"] for j in jobs if j.get("department_id")]
         office_ids = [o for j in jobs for o in j.get("office_ids") or []]
         departments = optional("department", left_out, lambda: self.decorations.names(
-            "departments", dept_ids, lambda _missing: {
-                d["id"]: d["name"] for d in self._list("departments") if d.get("name")})) or {}
+            "departments", dept_ids, lambda _missing: self._names_of("departments"))) or {}
         offices = optional("office", left_out, lambda: self.decorations.names(
-            "offices", office_ids, lambda _missing: {
-                o["id"]: o["name"] for o in self._list("offices") if o.get("name")})) or {}
+            "offices", office_ids, lambda _missing: self._names_of("offices"))) or {}
 
         hydrated = []
         for job in jobs:
@@ -341,6 +339,24 @@ class HarvestV3(HarvestOverHttp):
         )
 
     # --- reference lists -------------------------------------------------------------------
+
+    def _names_of(self, resource: str) -> dict[int, str]:
+        """A whole reference list (departments, offices) as id → name."""
+        return {item["id"]: item["name"] for item in self._list(resource) if item.get("name")}
+
+    def read_ahead_decorations(self) -> None:
+        # Departments and offices: two requests at start instead of two in the first job
+        # view (docs/decisions/0006-v3-decoration-cache.md). Close reasons come with the
+        # start-up check (bot/readiness.py), which keeps them (list_close_reasons).
+        # Each list on its own: one refused or failing leaves that one to the first view.
+        failed: GreenhouseError | None = None
+        for kind in ("departments", "offices"):
+            try:
+                self.decorations.remember(kind, self._names_of(kind))
+            except GreenhouseError as error:
+                failed = error
+        if failed is not None:
+            raise failed
 
     def list_close_reasons(self) -> list[Named]:
         reasons = [Named(id=r["id"], name=r["name"]) for r in self._list("close_reasons")]
