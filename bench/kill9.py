@@ -30,6 +30,11 @@ the application moved once, and the request says so (bench/kill9_move.py).
 
     python bench/kill9.py --move --rounds 40 [--postgres]
 
+`--undo`: an undo of a rejection the bot made, SIGKILLed `--kills` times per round; the
+application unrejected once, and the request says so (bench/kill9_undo.py).
+
+    python bench/kill9.py --undo --rounds 40 [--postgres]
+
 Loopback only; every loop is bounded; prints a summary and exits non-zero on a violation.
 """
 
@@ -326,12 +331,13 @@ def graceful_round(harvest: FakeHarvest, slack: FakeSlack, workdir: Path, n: int
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--max-delay", type=float, help="kill within this many seconds of the click (default 1; --bulk 3.5; --move 0.6)")
+    parser.add_argument("--max-delay", type=float, help="kill within this many seconds of the click (default 1; --bulk 3.5; --move 0.6; --undo 0.35)")
     parser.add_argument("--graceful", action="store_true", help="SIGTERM instead: in-flight work must finish")
     parser.add_argument("--slow", action="store_true", help="429 with Retry-After of 3 leases, two workers (see above)")
     parser.add_argument("--bulk", action="store_true", help="close and reject the rest of 20 candidates (see above)")
     parser.add_argument("--move", action="store_true", help="an approved stage move (see above)")
-    parser.add_argument("--kills", type=int, default=2, help="--bulk, --move: SIGKILLs per round")
+    parser.add_argument("--undo", action="store_true", help="an undo of a rejection (see above)")
+    parser.add_argument("--kills", type=int, default=2, help="--bulk, --move, --undo: SIGKILLs per round")
     parser.add_argument("--database-url", help="run every round on PostgreSQL (a fresh schema each) instead of SQLite")
     parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL cluster for the run")
     args = parser.parse_args()
@@ -351,6 +357,10 @@ def main() -> int:
         from bench import kill9_move
 
         return kill9_move.main(args.rounds, args.kills, args.max_delay or 0.6, DATABASE_URL)
+    if args.undo:
+        from bench import kill9_undo
+
+        return kill9_undo.main(args.rounds, args.kills, args.max_delay or 0.35, DATABASE_URL)
     harvest, slack = FakeHarvest(), FakeSlack()
     slack.users.update({"UHM": {"email": "hannah@acme.test"}, "URC": {"email": "rita@acme.test"}})
     if args.slow:

@@ -233,3 +233,18 @@ def test_the_home_tab_and_the_pending_state_say_it_was_undone(bot, slack, gh):
     shown = json.dumps(view["blocks"])
     assert f"then undone by <@{RECRUITER}>" in shown and "is active again" in shown
     assert "request_undo" not in shown  # the Home tab never offers Undo
+
+
+@pytest.mark.slow
+def test_kill9_bench_of_an_undo():
+    """bench/kill9.py --undo: real bot processes SIGKILLed twice per round around an undo, restarted, undone again."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "bench/kill9.py", "--undo", "--rounds", "2"], cwd=root,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "lost 0, doubled 0 (sent twice, whatever Greenhouse answered), misreported outcomes 0, rounds left undoing 0" \
+        in run.stdout
