@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench import kill9
-from bench.kill9 import JOB, USERS, BotProcess, FakeHarvest, click, command, fresh_start, request_state, store_for, wait_until
+from bench import kill9_harness as kill9
+from bench.kill9_harness import JOB, USERS, BotProcess, FakeHarvest, click, command, fresh_start, request_state, store_for, wait_until
 from bot.demo.greenhouse import FakeGreenhouse
 from tests.fakes.slack_api import FakeSlack
 

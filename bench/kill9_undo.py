@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import kill9
-from bench.kill9 import JOB, BotProcess, FakeHarvest, click, command, fresh_start, request_state, store_for, wait_until
+from bench import kill9_harness as kill9
+from bench.kill9_harness import JOB, BotProcess, FakeHarvest, click, command, fresh_start, request_state, store_for, wait_until
 from bot.demo.greenhouse import FakeGreenhouse
 from tests.fakes.slack_api import FakeSlack
 
