@@ -11,9 +11,11 @@ and on PostgreSQL — each through the same workflow code the bot runs.
 The history is what two years of a busy company leave: ~1 % of requests still open
 (drafts, waiting, failed, executing; they expire after 72 h), the rest decided; 500
 requesters, 300 approvers (1–3 per request), 2,000 jobs, ten audit rows per request.
-"after": each question answered from its index (bot/store/indexes.py). "before": the
-same answer the way main answered it until then — every record read and filtered in
-Python (`Requests.all()`, `store.items("audit")`) — timed on fewer runs, as it is slow.
+"after": each question answered from its index (bot/store/indexes.py), long lists a page at
+a time and sweeps a batch at a time. "unpaged": the admin's lists and the sweeps as the first
+indexed version answered them — every OPEN request, from the index (one `state IN (…)` query).
+"before": the same answer the way main answered it before indexes — every record read and
+filtered in Python (`Requests.all()`, `store.items("audit")`) — timed on fewer runs, as it is slow.
 Prints a Markdown table (median / p99 ms) and writes bench/out/store_scale-<ts>.json.
 """
 
@@ -39,7 +41,9 @@ from bot.store import Store  # noqa: E402
 from bot.store.base import encode  # noqa: E402
 from bot.workflows.home import Home  # noqa: E402
 from bot.workflows.reminders import Reminders  # noqa: E402
+from bot.workflows.home import DECIDABLE  # noqa: E402
 from bot.workflows.requests import OPEN_STATES, Request, Requests  # noqa: E402
+from bot.store.indexes import AtMost  # noqa: E402
 
 NOW = 1_800_000_000.0
 DAY = 86_400.0
@@ -136,11 +140,40 @@ def questions(store: Store) -> dict[str, Callable[[random.Random], Any]]:
             "audit", job_id=10_000 + rng.randrange(JOBS), order_by="key", newest_first=True, limit=20)[::-1],
         "Home tab (approver)": lambda rng: home.tab_for(caller(rng)),
         "Home tab (admin)": lambda rng: home.tab_for(caller(rng, admin=True)),
-        "expiry sweep (query)": lambda rng: requests.expiring((*OPEN_STATES, "failed"), NOW - rng.uniform(0, DAY)),
-        "stuck sweep (executing)": lambda rng: requests.in_states("executing"),
-        "reminder sweep": lambda rng: reminders.due(),
+        # What falls due within the next day (about a third of the open ones): its first batch.
+        "expiry sweep (first batch)": lambda rng: next(requests.walk(
+            (*OPEN_STATES, "failed"), "expires_at", upto=NOW + rng.uniform(0, DAY)), []),
+        "stuck sweep (first batch)": lambda rng: next(requests.walk(("executing",), "created_at"), []),
+        "reminder sweep": lambda rng: reminders.due(),  # every waiting one past 24 h, each batch's claims looked up
         "a job's requests (auto-close)": lambda rng: requests.for_job(10_000 + rng.randrange(JOBS)),
         "requests by state (metric)": lambda rng: list(states.collect()),
+    }
+
+
+def unpaged(store: Store) -> dict[str, Callable[[random.Random], Any]]:
+    """The first indexed version's admin lists and sweeps: every open request the question
+    covers, from one `state IN (…)` query (what the pages and batches replaced)."""
+    requests = Requests(store, None, None, clock=lambda: NOW)  # type: ignore[arg-type]
+
+    def admin_home(rng: random.Random) -> list[Request]:
+        c = caller(rng, admin=True)
+        return [r for r in requests.in_states(*DECIDABLE) if r.requester != c.slack_user_id]
+
+    def reminders(rng: random.Random) -> list[Request]:
+        due = [Request(**raw) for raw in store.find("requests", state="requested", created_at=AtMost(NOW - DAY),
+                                                     order_by="created_at")]
+        waiting = [r for r in due if NOW < r.expires_at]
+        reminded = store.get_many("reminders", [r.id for r in waiting])
+        return [r for r in waiting if r.id not in reminded]
+
+    return {
+        "pending (admin)": lambda rng: requests.in_states(*DECIDABLE),
+        "Home tab (admin)": admin_home,
+        "expiry sweep (first batch)": lambda rng: [Request(**raw) for raw in store.find(
+            "requests", state=(*OPEN_STATES, "failed"), expires_at=AtMost(NOW + rng.uniform(0, DAY)),
+            order_by="expires_at")],
+        "stuck sweep (first batch)": lambda rng: requests.in_states("executing"),
+        "reminder sweep": reminders,
     }
 
 
@@ -173,7 +206,7 @@ def before(store: Store) -> dict[str, Callable[[random.Random], Any]]:
 
     return {"pending (approver)": pending, "history (newest 20 of a job)": history,
             "Home tab (approver)": pending,  # the same read of every request, filtered twice
-            "expiry sweep (query)": lambda rng: [r for r in every_request() if r.expires_at <= NOW],
+            "expiry sweep (first batch)": lambda rng: [r for r in every_request() if r.expires_at <= NOW],
             "requests by state (metric)": counts}
 
 
@@ -183,10 +216,13 @@ def run_backend(name: str, target: str, args: argparse.Namespace) -> dict[str, A
     loaded = fill(store, requests, audit)
     del requests, audit
     print(f"[{name}] filled {args.requests:,} requests and {args.audit:,} audit rows in {loaded:.0f} s", flush=True)
-    out: dict[str, Any] = {"fill_s": loaded, "after": {}, "before": {}}
+    out: dict[str, Any] = {"fill_s": loaded, "after": {}, "unpaged": {}, "before": {}}
     for label, fn in questions(store).items():
         out["after"][label] = timed(fn, args.runs)
         print(f"[{name}] after  {label:<32} {out['after'][label]['median_ms']:8.2f} ms", flush=True)
+        if label in (old := unpaged(store)):
+            out["unpaged"][label] = timed(old[label], args.runs)
+            print(f"[{name}] unpaged {label:<31} {out['unpaged'][label]['median_ms']:8.2f} ms", flush=True)
     if args.before_runs:
         for label, fn in before(store).items():
             out["before"][label] = timed(fn, args.before_runs)
@@ -197,14 +233,18 @@ def run_backend(name: str, target: str, args: argparse.Namespace) -> dict[str, A
 
 def table(results: dict[str, Any]) -> str:
     backends = list(results)
-    head = "| question | " + " | ".join(f"{b} after: median / p99 ms | {b} before: median ms" for b in backends) + " |"
-    lines = [head, "|" + " --- |" * (1 + 2 * len(backends))]
+    head = "| question | " + " | ".join(f"{b} after: median / p99 ms | {b} unpaged: median / p99 ms | "
+                                       f"{b} before: median ms" for b in backends) + " |"
+    lines = [head, "|" + " --- |" * (1 + 3 * len(backends))]
     for label in results[backends[0]]["after"]:
         cells = []
         for b in backends:
             a = results[b]["after"][label]
+            mid = results[b].get("unpaged", {}).get(label)
             pre = results[b]["before"].get(label)
-            cells += [f"{a['median_ms']:.2f} / {a['p99_ms']:.2f}", f"{pre['median_ms']:,.0f}" if pre else "—"]
+            cells += [f"{a['median_ms']:.2f} / {a['p99_ms']:.2f}",
+                      f"{mid['median_ms']:.2f} / {mid['p99_ms']:.2f}" if mid else "—",
+                      f"{pre['median_ms']:,.0f}" if pre else "—"]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -8,6 +8,7 @@ import multiprocessing as mp
 import os
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -254,4 +255,35 @@ def test_postgres_values_are_jsonb(pg_url):  # type: ignore[no-untyped-def]
         kind, state = conn.execute(
             "SELECT pg_typeof(value)::text, value->>'state' FROM records WHERE kind = 'requests' AND key = 'r'").fetchone()
     assert (kind, state) == ("jsonb", "requested")
+    store.close()
+
+
+def test_postgres_pool_checks_without_a_round_trip_and_still_survives_ended_sessions(pg_url):  # type: ignore[no-untyped-def]
+    """A connection used a moment ago is lent without the empty-query check; one whose session
+    the server ended (a restart, pg_terminate_backend) is noticed from its socket, replaced,
+    and the caller gets an answer, not an error (bot/store/postgres.py, LivenessCheck)."""
+    import psycopg
+
+    store = Store(pg_url)
+    store.put("requests", "r", {"state": "requested", "approver_gh_ids": [1], "created_at": 1.0})
+    checks = store.liveness.round_trips
+    for _ in range(20):
+        assert store.get("requests", "r")["state"] == "requested"
+    assert store.liveness.round_trips == checks  # hot: no check sent
+    pids = set()
+    for _ in range(3):
+        with store.pool.connection() as conn:
+            pids.add(conn.info.backend_pid)
+    assert len(pids) == store.pool.get_stats()["pool_size"]  # every connection of the pool
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY(%s)", (list(pids),))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # until the server has ended them
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            if not admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)", (list(pids),)).fetchone():
+                break
+        time.sleep(0.05)
+    assert store.get("requests", "r")["state"] == "requested"  # no error for the caller
+    assert [r["state"] for r in store.find("requests", state="requested")] == ["requested"]
+    assert store.liveness.round_trips > checks
     store.close()

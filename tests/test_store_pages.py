@@ -162,3 +162,50 @@ def test_approver_home_counts_those_naming_them_but_not_their_own(bot, slack, gh
     shown = _approve_values(view)
     assert shown == [r.id for r in naming[:len(shown)]]
     assert f"and {103 - len(shown)} more" in text
+
+
+# --- housekeeping sweeps: oldest due first, a bounded batch at a time ----------------------------
+
+
+def test_sweeps_walk_every_due_request_once_in_small_batches(bot, monkeypatch):
+    """Expiry and reminders over more due requests than a batch holds, with equal times
+    straddling the batches' ends: each due one handled once, oldest due first, and no query
+    returns more than a batch per state."""
+    from bot.workflows.requests import transitions
+
+    monkeypatch.setattr(transitions, "SWEEP_BATCH", 3)  # odd: pairs of equal times straddle batches
+    requests, reminders = bot.services.requests, bot.services.reminders
+    now = T0 + 1_000_000
+    monkeypatch.setattr(requests, "_clock", lambda: now)
+    monkeypatch.setattr(reminders, "_clock", lambda: now)
+    monkeypatch.setattr(reminders, "after_s", 3600.0)
+    store = bot.services.store
+    largest: list[int] = []
+    find = store.find
+    monkeypatch.setattr(store, "find", lambda table, **q: largest.append(len(r := find(table, **q))) or r)
+
+    def put(n: int, state: str, created: float, expires: float) -> None:
+        r = _seed(bot, n, state, HM, [RECRUITER_ID], at=created)
+        store.put("requests", r.id, {**r.model_dump(), "expires_at": expires})
+
+    # 11 requested + 4 failed + 3 drafts past their TTL, in pairs of equal expiry; 2 not yet due.
+    for i in range(18):
+        state = "failed" if i % 5 == 4 else "draft" if i % 6 == 5 else "requested"
+        put(i, state, now - 90_000 - i, now - 1000 + i // 2)
+    put(50, "requested", now - 7200, now + 50)  # due a reminder, not yet expired
+    put(51, "requested", now - 7200, now + 50)  # the same instant
+    put(52, "requested", now - 60, now + 5000)  # too young for a reminder
+    expired = requests.expire_due()
+    assert [r.id for r in expired] == [f"seed-{i:05d}" for i in range(18) if i % 6 != 5 or i % 5 == 4]
+    assert len(store.find("audit", request_id="seed-00000")) == 1
+    assert max(largest) <= 3
+    assert {store.get("requests", f"seed-{i:05d}")["state"] for i in range(18)} == {"expired", "discarded"}
+    # Reminders: the requested ones still waiting past the threshold, once; then none.
+    for i in range(54, 62):
+        put(i, "requested", now - 7200 - i, now + 60)
+    largest.clear()
+    due = reminders.due()
+    assert sorted(r.id for r in due) == sorted(["seed-00050", "seed-00051", *[f"seed-{i:05d}" for i in range(54, 62)]])
+    assert [r.created_at for r in due] == sorted(r.created_at for r in due)  # oldest first
+    assert max(largest) <= 3
+    assert reminders.due() == []

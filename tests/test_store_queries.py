@@ -22,7 +22,7 @@ import pytest
 
 from bot import housekeeping
 from bot.store import Store, migrations
-from bot.store.indexes import AtMost, Contains, Not, NotIndexed, plan
+from bot.store.indexes import AtMost, Between, Contains, Not, NotIndexed, plan
 from tests.conftest import ADMIN, HM, JOB_ID, RECRUITER, RECRUITER_ID, Bot
 
 STATES = ("draft", "posting", "requested", "executing", "failed", "done", "denied", "expired", "discarded")
@@ -100,6 +100,8 @@ QUERIES: list[tuple[dict[str, Any], Any]] = [
      lambda r: isinstance(r.get("approver_gh_ids"), list) and 102 in r["approver_gh_ids"]
      and _state_in(r, ("requested", "failed"))),
     (dict(job_id=8, order_by="created_at"), lambda r: r.get("job_id") == 8),
+    (dict(state="requested", created_at=Between(NOW + 20, NOW + 90), order_by="created_at"),  # a sweep's next batch
+     lambda r: r.get("state") == "requested" and NOW + 20 <= r["created_at"] <= NOW + 90),
 ]
 
 

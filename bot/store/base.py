@@ -128,7 +128,7 @@ class Store(ABC):
     def find(self, table: str, *, order_by: str = "key", newest_first: bool = False, limit: int | None = None,
              offset: int = 0, **where: Any) -> list[Any]:
         """The records of an indexed table that meet every condition of `where`
-        (field=value, field=(one, of), field=AtMost(x) / AtLeast(x), field=Not((…)),
+        (field=value, field=(one, of), field=AtMost(x) / AtLeast(x) / Between(x, y), field=Not((…)),
         member=Contains(item)),
         ordered by `order_by`, at most `limit` after skipping `offset` (a page: the index walks
         past the skipped entries, so keep offsets to a few pages). Raises NotIndexed for a

@@ -93,6 +93,14 @@ class AtLeast:
 
 
 @dataclass(frozen=True)
+class Between:
+    """low <= field <= high (a sweep's next batch: from where the last one ended, up to now)."""
+
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
 class Not:
     """field is none of these (a NULL field matches, as a missing state is none of them)."""
 
@@ -147,7 +155,7 @@ def plan(table: str, where: dict[str, Any], order_by: str | None, newest_first: 
 
 def values_of(cond: Any) -> tuple[Any, ...] | None:
     """The values of an "equal"/"one of" condition; None for the other kinds."""
-    if isinstance(cond, AtMost | AtLeast | Not | Contains):
+    if isinstance(cond, AtMost | AtLeast | Between | Not | Contains):
         return None
     if isinstance(cond, tuple | list | set | frozenset):
         return tuple(cond)

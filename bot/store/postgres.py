@@ -8,8 +8,12 @@ first's commit and then sees its result: the approval claim, the poller
 lease and the shared Harvest budget rest on that.
 
 The pool is created in the process that uses it (gunicorn loads the app in each
-worker after the fork), and checks a connection before lending it so a restarted
-server costs one reconnect, not an error.
+worker after the fork). Before lending a connection it checks it without a round trip
+when it can (`LivenessCheck`): a server that restarted or ended the session has
+written to the socket, which is then readable, and a connection unused for
+`CHECK_IDLE_S` gets psycopg_pool's empty-query check — so a restarted server costs a
+reconnect, not an error, and a busy worker does not pay a round trip per query
+(docs/decisions/0008-pool-checks-without-a-round-trip.md).
 
 No call waits forever on a connection that went silent (a cut network, a frozen
 host): TCP keepalives and `tcp_user_timeout` turn a dead peer into an error within
@@ -21,7 +25,10 @@ every other process's update of that record, a takeover included — for long.
 
 from __future__ import annotations
 
+import select
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -32,7 +39,7 @@ from psycopg_pool import ConnectionPool
 
 from bot.store import migrations
 from bot.store.base import Store, check_table, encode
-from bot.store.indexes import AtLeast, AtMost, Not, Plan, values_of
+from bot.store.indexes import AtLeast, AtMost, Between, Not, Plan, values_of
 
 # Any constant shared by every process of this bot: the key of the migration lock.
 MIGRATION_LOCK_KEY = 0x6768_7362  # "ghsb"
@@ -44,6 +51,37 @@ CONNECTION = {"autocommit": True, "connect_timeout": 10, "keepalives": 1, "keepa
 # Our transactions are a read, a change computed in memory and a write: milliseconds.
 IDLE_IN_TRANSACTION_S = 60.0
 SCAN_PAGE = 1000
+CHECK_IDLE_S = 30.0  # a connection unused this long gets a round-trip check before it is lent
+
+
+class LivenessCheck:
+    """The pool's `check`: an empty query (psycopg_pool's `check_connection`) only for a
+    connection that was idle `idle_s` or more (`idle_s=0`: every time), or whose socket has
+    something to read — an idle session in autocommit receives nothing unless the server
+    ended it (restart, `pg_terminate_backend`, idle timeout), so that costs no round trip."""
+
+    def __init__(self, idle_s: float) -> None:
+        self.idle_s = idle_s
+        self._lent_at: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+        self.round_trips = 0  # checks that asked the server (bench/pg_checkout.py)
+
+    def __call__(self, conn: psycopg.Connection) -> None:
+        now = time.monotonic()
+        with self._lock:
+            last = self._lent_at.get(conn)
+            self._lent_at[conn] = now
+        if last is not None and now - last < self.idle_s and not _readable(conn):
+            return
+        self.round_trips += 1
+        ConnectionPool.check_connection(conn)
+
+
+def _readable(conn: psycopg.Connection) -> bool:
+    try:
+        return bool(select.select([conn.fileno()], [], [], 0)[0])
+    except (OSError, ValueError, psycopg.Error):
+        return True  # closed or unusable: let the full check fail it
 
 
 def _jsonb(value: Any) -> Jsonb:
@@ -54,12 +92,15 @@ class PostgresStore(Store):
     backend = "postgres"
 
     def __init__(self, url: str, *, migrate: bool = True, pool_max: int = POOL_MAX,
-                 idle_in_transaction_s: float = IDLE_IN_TRANSACTION_S) -> None:
+                 idle_in_transaction_s: float = IDLE_IN_TRANSACTION_S,
+                 check_idle_s: float | None = CHECK_IDLE_S) -> None:
+        """`check_idle_s`: see `LivenessCheck` (None: no check at all, for bench/pg_checkout.py)."""
         self.url = url
         self._idle_in_transaction_ms = int(idle_in_transaction_s * 1000)
+        self.liveness = None if check_idle_s is None else LivenessCheck(check_idle_s)
         self.pool = ConnectionPool(
             url, min_size=1, max_size=pool_max, kwargs=dict(CONNECTION), configure=self._configure,
-            check=ConnectionPool.check_connection, open=True, name="bot-store",
+            check=self.liveness, open=True, name="bot-store",
         )
         self.applied: list[int] = []
         try:
@@ -255,6 +296,8 @@ def _condition(path: str, cond: Any) -> tuple[str, list[Any]]:
         return f"{path} <= %s", [_jsonb(cond.bound)]
     if isinstance(cond, AtLeast):
         return f"{path} >= %s", [_jsonb(cond.bound)]
+    if isinstance(cond, Between):
+        return f"{path} BETWEEN %s AND %s", [_jsonb(cond.low), _jsonb(cond.high)]
     if isinstance(cond, Not):
         marks = ", ".join(["%s"] * len(cond.values))
         return f"({path} IS NULL OR {path} NOT IN ({marks}))", [_jsonb(v) for v in cond.values]

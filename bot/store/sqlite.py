@@ -27,7 +27,7 @@ from sqlitedict import SqliteDict
 
 from bot.store import migrations
 from bot.store.base import TABLES, Store, check_table, decode, encode
-from bot.store.indexes import AtLeast, AtMost, Not, Plan, values_of
+from bot.store.indexes import AtLeast, AtMost, Between, Not, Plan, values_of
 
 try:
     import fcntl
@@ -43,6 +43,8 @@ def _condition(path: str, cond: Any) -> tuple[str, list[Any]]:
         return f"{path} <= ?", [cond.bound]
     if isinstance(cond, AtLeast):
         return f"{path} >= ?", [cond.bound]
+    if isinstance(cond, Between):
+        return f"{path} BETWEEN ? AND ?", [cond.low, cond.high]
     if isinstance(cond, Not):
         return f"({path} IS NULL OR {path} NOT IN ({', '.join('?' * len(cond.values))}))", list(cond.values)
     values = values_of(cond)

@@ -31,12 +31,12 @@ class Reminders:
             return []
         now = self._clock()
         claimed = []
-        # Still waiting and old enough: bounded by the open requests (they expire), not by history.
-        waiting = [r for r in self.requests.created_before("requested", now - self.after_s) if now < r.expires_at]
-        reminded = self.store.get_many(TABLE, [r.id for r in waiting])  # one query, not one claim each
-        for r in waiting:
-            if r.id in reminded:
-                continue
-            if self.store.add(TABLE, r.id, {"at": now}):
-                claimed.append(r)
+        # Still waiting and old enough, oldest first a batch at a time: bounded by the open requests
+        # (they expire), not by history; each batch's reminders looked up in one query.
+        for batch in self.requests.walk(("requested",), "created_at", upto=now - self.after_s):
+            waiting = [r for r in batch if now < r.expires_at]
+            reminded = self.store.get_many(TABLE, [r.id for r in waiting])
+            for r in waiting:
+                if r.id not in reminded and self.store.add(TABLE, r.id, {"at": now}):
+                    claimed.append(r)
         return claimed

@@ -20,12 +20,14 @@ class Recovery(RejectRest):
         Retry expires with the request (drafts → discarded)."""
         now = self._clock()
         expired = []
-        for request in self.expiring((*OPEN_STATES, "failed"), now):
-            new_state = "expired" if request.state in ("requested", "failed") else "discarded"
-            try:
-                expired.append(self._transition(request.id, (request.state,), new_state, "bot", "ttl"))
-            except Refused:
-                continue  # decided meanwhile
+        # Due first, a batch at a time (bounded reads however many fall due together).
+        for batch in self.walk((*OPEN_STATES, "failed"), "expires_at", upto=now):
+            for request in batch:
+                new_state = "expired" if request.state in ("requested", "failed") else "discarded"
+                try:
+                    expired.append(self._transition(request.id, (request.state,), new_state, "bot", "ttl"))
+                except Refused:
+                    continue  # decided meanwhile
         return [r for r in expired if r.state == "expired"]
 
     def reconcile_stuck(self) -> list[Request]:
@@ -33,7 +35,7 @@ class Recovery(RejectRest):
         over (a new generation fences the old executor out) and settle them by reading
         Greenhouse, never by writing."""
         settled = []
-        for request in self.in_states("executing"):
+        for request in (r for batch in self.walk(("executing",), "created_at") for r in batch):
             taken = self._take_over(request)
             if taken is None:
                 continue

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from bot.greenhouse.harvest import Harvest
 from bot.store import Store
-from bot.store.indexes import AtLeast, AtMost, Contains, Not
+from bot.store.indexes import AtLeast, AtMost, Between, Contains, Not
 
 from ..job_view import JobViews
 from ..reference import ReferenceLists
@@ -19,6 +19,7 @@ from .lease import LEASE_S, STALL_S
 from .model import NotOpen, Request
 
 Raw = dict[str, Any]
+SWEEP_BATCH = 100  # requests a housekeeping sweep reads at a time
 
 
 class RequestRecords:
@@ -81,6 +82,28 @@ class RequestRecords:
         merged = heapq.merge(*per_state, key=lambda r: (getattr(r, order_by), r.id))
         return list(merged)[skip:skip + n]
 
+    def walk(self, states: tuple[str, ...], order_by: str, upto: float | None = None,
+             batch: int | None = None) -> Iterator[list[Request]]:
+        """Requests of these states with `order_by` at most `upto`, oldest first, in batches of at
+        most `batch`: each batch one bounded query per state, starting where the last one ended
+        (so a sweep holds one batch, and requests it changes on the way are not met twice)."""
+        batch = batch or SWEEP_BATCH
+        low: float | None = None
+        last: set[str] = set()
+        while True:
+            if low is None:
+                where = {} if upto is None else {order_by: AtMost(upto)}
+            else:
+                where = {order_by: AtLeast(low) if upto is None else Between(low, upto)}
+            found = self.oldest(states, batch, order_by=order_by, **where)
+            fresh = [r for r in found if r.id not in last]  # ties with the last batch's end come again
+            if not fresh:
+                return
+            yield fresh
+            if len(found) < batch:
+                return
+            low, last = getattr(found[-1], order_by), {r.id for r in found}
+
     def count_in(self, *states: str) -> int:
         """How many requests are in these states, from the counts the store keeps."""
         counts = self.store.count_by("requests", "state")
@@ -105,15 +128,9 @@ class RequestRecords:
             where["state"] = Not(not_in)
         return self._find(order_by="created_at", newest_first=newest_first, limit=limit, **where)
 
-    def expiring(self, states: tuple[str, ...], at_or_before: float) -> list[Request]:
-        return self._find(state=states, expires_at=AtMost(at_or_before), order_by="expires_at")
-
     def expiring_after(self, state: str, at_or_after: float) -> list[Request]:
         """In this state, with a TTL that ends at or after `at_or_after`: recent ones only."""
         return self._find(state=state, expires_at=AtLeast(at_or_after), order_by="expires_at")
-
-    def created_before(self, state: str, at_or_before: float) -> list[Request]:
-        return self._find(state=state, created_at=AtMost(at_or_before), order_by="created_at")
 
     def for_job(self, job_id: int) -> list[Request]:
         return self._find(job_id=int(job_id), order_by="created_at")
