@@ -195,8 +195,9 @@ def test_sweeps_walk_every_due_request_once_in_small_batches(bot, monkeypatch):
     put(50, "requested", now - 7200, now + 50)  # due a reminder, not yet expired
     put(51, "requested", now - 7200, now + 50)  # the same instant
     put(52, "requested", now - 60, now + 5000)  # too young for a reminder
-    expired = requests.expire_due()
-    assert [r.id for r in expired] == [f"seed-{i:05d}" for i in range(18) if i % 6 != 5 or i % 5 == 4]
+    expired = requests.expire_due()  # state by state, oldest due first within each
+    assert [r.id for r in expired] == [f"seed-{i:05d}" for i in range(18) if i % 5 != 4 and i % 6 != 5] + [
+        f"seed-{i:05d}" for i in range(18) if i % 5 == 4]
     assert len(store.find("audit", request_id="seed-00000")) == 1
     assert max(largest) <= 3
     assert {store.get("requests", f"seed-{i:05d}")["state"] for i in range(18)} == {"expired", "discarded"}

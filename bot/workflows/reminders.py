@@ -32,11 +32,12 @@ class Reminders:
         now = self._clock()
         claimed = []
         # Still waiting and old enough, oldest first a batch at a time: bounded by the open requests
-        # (they expire), not by history; each batch's reminders looked up in one query.
-        for batch in self.requests.walk(("requested",), "created_at", upto=now - self.after_s):
-            waiting = [r for r in batch if now < r.expires_at]
-            reminded = self.store.get_many(TABLE, [r.id for r in waiting])
-            for r in waiting:
-                if r.id not in reminded and self.store.add(TABLE, r.id, {"at": now}):
-                    claimed.append(r)
+        # (they expire), not by history; each batch's reminders looked up in one query, and only
+        # the ones not reminded yet made into requests.
+        for batch in self.requests.walk_records(("requested",), "created_at", upto=now - self.after_s):
+            waiting = [raw for raw in batch if now < raw["expires_at"]]
+            reminded = self.store.get_many(TABLE, [raw["id"] for raw in waiting])
+            for raw in waiting:
+                if raw["id"] not in reminded and self.store.add(TABLE, raw["id"], {"at": now}):
+                    claimed.append(Request(**raw))
         return claimed

@@ -84,25 +84,32 @@ class RequestRecords:
 
     def walk(self, states: tuple[str, ...], order_by: str, upto: float | None = None,
              batch: int | None = None) -> Iterator[list[Request]]:
-        """Requests of these states with `order_by` at most `upto`, oldest first, in batches of at
-        most `batch`: each batch one bounded query per state, starting where the last one ended
-        (so a sweep holds one batch, and requests it changes on the way are not met twice)."""
-        batch = batch or SWEEP_BATCH
-        low: float | None = None
-        last: set[str] = set()
-        while True:
-            if low is None:
-                where = {} if upto is None else {order_by: AtMost(upto)}
-            else:
-                where = {order_by: AtLeast(low) if upto is None else Between(low, upto)}
-            found = self.oldest(states, batch, order_by=order_by, **where)
-            fresh = [r for r in found if r.id not in last]  # ties with the last batch's end come again
-            if not fresh:
-                return
-            yield fresh
-            if len(found) < batch:
-                return
-            low, last = getattr(found[-1], order_by), {r.id for r in found}
+        """`walk_records` as requests."""
+        for records in self.walk_records(states, order_by, upto, batch):
+            yield [Request(**raw) for raw in records]
+
+    def walk_records(self, states: tuple[str, ...], order_by: str, upto: float | None = None,
+                     batch: int | None = None) -> Iterator[list[Raw]]:
+        """The stored records of requests in these states with `order_by` at most `upto`, state by
+        state and oldest first within each, in batches of at most `batch`: one LIMITed query from
+        where the last batch ended, so a sweep holds one batch, reads each due request once, and
+        does not meet twice the ones it changes on the way."""
+        size = batch or SWEEP_BATCH
+        for state in states:
+            low: float | None = None
+            last: set[str] = set()
+            while True:
+                if low is None:
+                    where = {} if upto is None else {order_by: AtMost(upto)}
+                else:
+                    where = {order_by: AtLeast(low) if upto is None else Between(low, upto)}
+                found = self.store.find("requests", state=state, order_by=order_by, limit=size, **where)
+                fresh = [raw for raw in found if raw["id"] not in last]  # ties with the last batch's end come again
+                if fresh:
+                    yield fresh
+                if len(found) < size or not fresh:
+                    break
+                low, last = found[-1][order_by], {raw["id"] for raw in found}
 
     def count_in(self, *states: str) -> int:
         """How many requests are in these states, from the counts the store keeps."""
