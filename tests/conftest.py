@@ -20,6 +20,7 @@ from bot.config import load_settings
 from bot.greenhouse import ratelimit
 from bot.runtime import build_harvest, build_services
 from bot.slack.app import create_app
+from bot.store import Store
 from bot.web import create_web_app
 from tests.fakes.greenhouse import V1_BASE, FakeGreenhouse
 from tests.fakes.slack_api import FakeSlack
@@ -69,6 +70,22 @@ def pg_server() -> Any:
     cluster = Cluster()
     yield cluster.url
     cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def target(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """A store's target on each backend: a SQLite file, then a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        return str(tmp_path / "data" / "bot.sqlite")
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def store(target: str) -> Any:
+    """A store opened on `target` (so: each test that takes it runs on both backends)."""
+    s = Store(target)
+    yield s
+    s.close()
 
 
 @pytest.fixture

@@ -32,20 +32,6 @@ JOBS = (7, 8, 9)
 NOW = 1_000_000.0
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def target(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        return str(tmp_path / "data" / "bot.sqlite")
-    return request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-def store(target: str):  # type: ignore[no-untyped-def]
-    s = Store(target)
-    yield s
-    s.close()
-
-
 def _request(rng: random.Random, n: int) -> dict[str, Any]:
     return {
         "id": f"r{n:04d}", "state": rng.choice(STATES), "requester": rng.choice(USERS), "job_id": rng.choice(JOBS),

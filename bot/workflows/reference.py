@@ -12,6 +12,8 @@ from bot.cache import BoundedCache, SingleFlight
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import EmailTemplate, Named, RejectionReason, Stage
 
+from .errors import UserFacingError
+
 T = TypeVar("T")
 log = logging.getLogger("bot.reference")
 
@@ -59,6 +61,25 @@ class ReferenceLists:
 
     def rejection_templates(self) -> list[EmailTemplate]:
         return self._get("rejection_templates", self.harvest.list_rejection_email_templates)
+
+    # --- one picked in a draft, by id (the list may have changed since the draft showed it) ---
+
+    def close_reason(self, reason_id: int) -> Named:
+        return _picked(self.close_reasons(), reason_id, "That close reason no longer exists in Greenhouse.")
+
+    def rejection_reason(self, reason_id: int) -> RejectionReason:
+        return _picked(self.rejection_reasons(), reason_id, "That rejection reason no longer exists in Greenhouse.")
+
+    def rejection_template(self, template_id: int) -> EmailTemplate:
+        return _picked(self.rejection_templates(), template_id,
+                       "That email template is not an organization-wide rejection template.")
+
+
+def _picked(items: Sequence[T], item_id: int, missing: str) -> T:
+    found = next((i for i in items if getattr(i, "id", None) == item_id), None)
+    if found is None:
+        raise UserFacingError(missing)
+    return found
 
 
 def match_by_words(words: str, items: Sequence[T], name: Callable[[T], str]) -> list[T]:

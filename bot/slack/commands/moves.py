@@ -5,17 +5,16 @@ the draft offers the job's stages in a menu (what the job view's *Move…* opens
 from __future__ import annotations
 
 from bot.slack.blocks.moves import move_draft_blocks
-from bot.workflows.errors import UserFacingError
-from bot.workflows.requests import APPLICATION_ID_RE, Request
+from bot.workflows.requests import Request
 
+from .parse import application_id_first
 from .registry import CommandContext, subcommand
 
 
 def _ack_advance(args: str) -> str:
-    words = args.split()
-    if len(words) != 1 or not APPLICATION_ID_RE.fullmatch(words[0]):
-        raise UserFacingError("Usage: `/greenhouse advance <application id>` (`/greenhouse job <job>` lists application IDs).")
-    return f"Preparing to move application {words[0]} to its next stage…"
+    app = application_id_first(
+        args, "Usage: `/greenhouse advance <application id>` (`/greenhouse job <job>` lists application IDs).", alone=True)
+    return f"Preparing to move application {app} to its next stage…"
 
 
 @subcommand("advance", "advance <application id>",
@@ -26,11 +25,9 @@ def advance(ctx: CommandContext) -> None:
 
 
 def _ack_move(args: str) -> str:
-    words = args.split()
-    if not words or not APPLICATION_ID_RE.fullmatch(words[0]):
-        raise UserFacingError("Usage: `/greenhouse move <application id> [stage name words]` "
-                              "(`/greenhouse job <job>` lists application IDs and stages).")
-    return f"Preparing to move application {words[0]}…"
+    app = application_id_first(args, "Usage: `/greenhouse move <application id> [stage name words]` "
+                                     "(`/greenhouse job <job>` lists application IDs and stages).")
+    return f"Preparing to move application {app}…"
 
 
 @subcommand("move", "move <application id> [stage words]",

@@ -9,8 +9,9 @@ from bot.slack.actions.requests import close_draft_blocks
 from bot.slack.blocks.requests import draft_blocks, history_blocks, pending_blocks, posted_sentence
 from bot.workflows.errors import UserFacingError
 from bot.workflows.jobs import check_job_ref
-from bot.workflows.requests import APPLICATION_ID_RE, Request
+from bot.workflows.requests import Request
 
+from .parse import application_id_first
 from .registry import CommandContext, subcommand
 
 
@@ -39,11 +40,9 @@ def close(ctx: CommandContext) -> None:
 
 
 def _ack_reject(args: str) -> str:
-    words = args.split()
-    if not words or not APPLICATION_ID_RE.fullmatch(words[0]):
-        raise UserFacingError("Usage: `/greenhouse reject <application id> [rejection reason words]` "
-                              "(`/greenhouse job <job>` lists application IDs).")
-    return f"Preparing a request to reject application {words[0]}…"
+    app = application_id_first(args, "Usage: `/greenhouse reject <application id> [rejection reason words]` "
+                                     "(`/greenhouse job <job>` lists application IDs).")
+    return f"Preparing a request to reject application {app}…"
 
 
 @subcommand("reject", "reject <application id> [rejection reason words]",

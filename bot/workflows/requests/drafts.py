@@ -122,25 +122,12 @@ class Drafts(RestChoices):
         user = caller.slack_user_id
         request = self._draft_of(request_id, user)
         update: dict[str, Any] = {}
-        if reason_id is not None:
-            if request.kind == "close_job":
-                reason = next((r for r in self.reference.close_reasons() if r.id == reason_id), None)
-                if reason is None:
-                    raise UserFacingError("That close reason no longer exists in Greenhouse.")
+        if request.kind == "close_job":
+            if reason_id is not None:
+                reason = self.reference.close_reason(reason_id)
                 update.update(close_reason_id=reason.id, close_reason_name=reason.name)
-            else:
-                rr = next((r for r in self.reference.rejection_reasons() if r.id == reason_id), None)
-                if rr is None:
-                    raise UserFacingError("That rejection reason no longer exists in Greenhouse.")
-                update.update(rejection_reason_id=rr.id, rejection_reason_name=rr.name)
-        if template_id != "keep" and request.kind == "reject_application":
-            if template_id is None:
-                update.update(email_template_id=None, email_template_name=None)
-            else:
-                tpl = next((t for t in self.reference.rejection_templates() if t.id == template_id), None)
-                if tpl is None:
-                    raise UserFacingError("That email template is not an organization-wide rejection template.")
-                update.update(email_template_id=tpl.id, email_template_name=tpl.name)
+        else:  # only an application's rejection sends an email
+            update.update(self.rejection_fields(reason_id, template_id if request.kind == "reject_application" else "keep"))
         return self._transition(request.id, ("draft",), "draft", user, "choose", **update)
 
     def ready_to_post(self, request_id: str, caller: Caller) -> Request:

@@ -93,19 +93,7 @@ class RestChoices(RequestRecords):
             if reject and not request.rest_application_ids:
                 raise UserFacingError("No active candidates are left on this job to reject.")
             update["reject_rest"] = reject
-        if reason_id is not None:
-            reason = next((r for r in self.reference.rejection_reasons() if r.id == reason_id), None)
-            if reason is None:
-                raise UserFacingError("That rejection reason no longer exists in Greenhouse.")
-            update.update(rejection_reason_id=reason.id, rejection_reason_name=reason.name)
-        if template_id != "keep":
-            if template_id is None:
-                update.update(email_template_id=None, email_template_name=None)
-            else:
-                tpl = next((t for t in self.reference.rejection_templates() if t.id == template_id), None)
-                if tpl is None:
-                    raise UserFacingError("That email template is not an organization-wide rejection template.")
-                update.update(email_template_id=tpl.id, email_template_name=tpl.name)
+        update.update(self.rejection_fields(reason_id, template_id))
         return self._transition(request.id, ("draft",), "draft", caller.slack_user_id, "choose", **update)
 
     def check_rest_ready(self, request: Request) -> None:

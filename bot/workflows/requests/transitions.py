@@ -142,6 +142,19 @@ class RequestRecords:
     def for_job(self, job_id: int) -> list[Request]:
         return self._find(job_id=int(job_id), order_by="created_at")
 
+    def rejection_fields(self, reason_id: int | None, template_id: int | None | str = "keep") -> Raw:
+        """The request fields for a rejection reason and email template picked on a draft (an
+        application's rejection, or a close's rest): `template_id` "keep" leaves the email as it
+        is, None sends none. Raises UserFacingError when Greenhouse no longer lists the pick."""
+        fields: Raw = {}
+        if reason_id is not None:
+            reason = self.reference.rejection_reason(reason_id)
+            fields.update(rejection_reason_id=reason.id, rejection_reason_name=reason.name)
+        if template_id != "keep":
+            tpl = None if template_id is None else self.reference.rejection_template(int(template_id))
+            fields.update(email_template_id=tpl.id if tpl else None, email_template_name=tpl.name if tpl else None)
+        return fields
+
     def _transition(
         self,
         request_id: str,
