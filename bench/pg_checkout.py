@@ -78,15 +78,10 @@ def main() -> int:
     p.add_argument("--calls", type=int, default=3000)
     p.add_argument("--database-url", help="a PostgreSQL to use (default: a throwaway cluster)")
     args = p.parse_args()
-    from tests.pg_cluster import Cluster, fresh_schema
+    from tests.pg_cluster import schema_on
 
-    cluster = None if args.database_url else Cluster()
-    try:
-        url = fresh_schema(args.database_url or cluster.url)[1]  # type: ignore[union-attr]
+    with schema_on(args.database_url) as url:
         results = run(url, args.calls)
-    finally:
-        if cluster is not None:
-            cluster.stop()
     print()
     print("| call | " + " | ".join(f"{p}: median / p99 µs" for p in results) + " | idle / always |")
     print("|" + " --- |" * (2 + len(results)))

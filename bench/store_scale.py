@@ -265,15 +265,10 @@ def main() -> int:
         if args.sqlite or both:
             results["SQLite"] = run_backend("SQLite", str(Path(tmp) / "bot.sqlite"), args)
         if args.postgres or both:
-            from tests.pg_cluster import Cluster, fresh_schema
+            from tests.pg_cluster import schema_on
 
-            cluster = None if args.database_url else Cluster()
-            try:
-                url = fresh_schema(args.database_url or cluster.url)[1]  # type: ignore[union-attr]
+            with schema_on(args.database_url) as url:
                 results["PostgreSQL"] = run_backend("PostgreSQL", url, args)
-            finally:
-                if cluster is not None:
-                    cluster.stop()
     print()
     print(f"{args.requests:,} requests, {args.audit:,} audit rows; {args.runs} runs per question after, "
           f"{args.before_runs} before")

@@ -8,6 +8,7 @@ off (`fsync=off`, `--no-sync`): the data is thrown away at the end.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -90,3 +92,15 @@ def drop_schema(url: str, schema: str) -> None:
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@contextlib.contextmanager
+def schema_on(url: str | None) -> Iterator[str]:
+    """A URL with a fresh schema on the server at `url`, or on a throwaway cluster started
+    here and stopped at the end when `url` is None (benchmarks: `--database-url` or not)."""
+    cluster = None if url else Cluster()
+    try:
+        yield fresh_schema(url or cluster.url)[1]  # type: ignore[union-attr]
+    finally:
+        if cluster is not None:
+            cluster.stop()
