@@ -13,7 +13,7 @@ when it can (`LivenessCheck`): a server that restarted or ended the session has
 written to the socket, which is then readable, and a connection unused for
 `CHECK_IDLE_S` gets psycopg_pool's empty-query check — so a restarted server costs a
 reconnect, not an error, and a busy worker does not pay a round trip per query
-(docs/decisions/0009-pool-checks-without-a-round-trip.md).
+(docs/decisions/0011-pool-checks-without-a-round-trip.md).
 
 No call waits forever on a connection that went silent (a cut network, a frozen
 host): TCP keepalives and `tcp_user_timeout` turn a dead peer into an error within
