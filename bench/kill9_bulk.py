@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -176,30 +175,21 @@ def main(rounds: int, kills: int, max_delay_s: float, database_url: str | None) 
     # Harvest's own limit (50 requests per 10 s): the bot must pace itself by X-RateLimit-Remaining.
     harvest, slack = BulkHarvest(write_delay_s=0.15, limit=HARVEST_LIMIT, window_s=10.0), FakeSlack()
     slack.users.update({"UHM": {"email": "hannah@acme.test"}, "URC": {"email": "rita@acme.test"}})
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in range(1, rounds + 1):
-            results.append(bulk_round(harvest, slack, Path(tmp), n, kills, max_delay_s))
-            r = results[-1]
-            at = ", ".join(f"{k['state']} ({k['rejected_in_greenhouse']}/20 rejected)" for k in r["kills"])
-            print(f"round {n:3d}: killed in {at} → {r['final']:<6} attempts={r['attempts']} "
-                  f"lost={r['lost']} doubled={r['doubled']} misreported={r['misreported']}", flush=True)
+
+    def line(r: dict) -> str:
+        at = ", ".join(f"{k['state']} ({k['rejected_in_greenhouse']}/20 rejected)" for k in r["kills"])
+        return (f"killed in {at} → {r['final']:<6} attempts={r['attempts']} lost={r['lost']} doubled={r['doubled']} "
+                f"misreported={r['misreported']}")
+
+    results = kill9.play_rounds(lambda tmp, n: bulk_round(harvest, slack, tmp, n, kills, max_delay_s), line, rounds)
     slack.stop()
-    store = "postgres" if kill9.DATABASE_URL else "sqlite"
-    lost = sum(r["lost"] for r in results)
-    doubled = sum(r["doubled"] for r in results)
-    misreported = sum(r["misreported"] for r in results)
-    stuck = sum(r["final"] == "executing" for r in results)  # still executing when the round gave up on it
-    mid = sum(k["state"] == "executing" for r in results for k in r["kills"])
+    c = kill9.tally(results, "executing")
     writes = sum(len(r["patches"]) + len(r["rejects"]) for r in results)
     stats = harvest.server.snapshot()
     print(f"\nrate limit {HARVEST_LIMIT} per 10 s: {stats['requests']} Harvest requests, "
           f"{stats['over_limit']} over the limit (answered 429)")
-    print(f"{len(results)} rounds of close + reject 20 on {store}, {sum(len(r['kills']) for r in results)} kills "
-          f"({mid} mid-execution): {writes} writes expected, lost {lost}, doubled {doubled} "
-          f"(sent twice, whatever Greenhouse answered), misreported outcomes {misreported}, "
-          f"rounds left executing {stuck}")
-    out = kill9.ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"kill9-bulk{'-postgres' if kill9.DATABASE_URL else ''}.json").write_text(json.dumps(results, indent=1))
-    return 1 if lost or doubled or misreported or stuck else 0
+    print(f"{len(results)} rounds of close + reject 20 on {kill9.store_name()}, {c['kills']} kills "
+          f"({c['mid']} mid-execution): {writes} writes expected, lost {c['lost']}, doubled {c['doubled']} "
+          f"(sent twice, whatever Greenhouse answered), misreported outcomes {c['misreported']}, "
+          f"rounds left executing {c['stuck']}")
+    return kill9.verdict(results, "bulk", c)

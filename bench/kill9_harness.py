@@ -17,9 +17,11 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -190,3 +192,38 @@ def fresh_start(harvest: FakeHarvest, slack: FakeSlack, db: str, *, reset: bool 
            ("DATABASE_URL" if db.startswith("postgresql://") else "BOT_DB_PATH"): db,
            "BOT_APPROVALS_CHANNEL": "CAPPROVALS", "BOT_POLL_INTERVAL_S": "0", "PORT": str(port)}
     return env, port
+
+
+def play_rounds(play: Callable[[Path, int], dict], line: Callable[[dict], str], rounds: int) -> list[dict]:
+    """Play `rounds` rounds in one temporary directory, printing each round's line as it ends."""
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(1, rounds + 1):
+            results.append(play(Path(tmp), n))
+            print(f"round {n:3d}: {line(results[-1])}", flush=True)
+    return results
+
+
+def tally(results: list[dict], working: str) -> dict[str, int]:
+    """What the modes' summaries count; `working` is the state a run is in while it writes
+    (`executing`, or `undoing` for an undo): a round that ended in it was left unfinished."""
+    return {
+        "lost": sum(r["lost"] for r in results),
+        "doubled": sum(r["doubled"] for r in results),
+        "misreported": sum(r["misreported"] for r in results),
+        "stuck": sum(r["final"] == working for r in results),
+        "mid": sum(k["state"] == working for r in results for k in r["kills"]),
+        "kills": sum(len(r["kills"]) for r in results),
+    }
+
+
+def verdict(results: list[dict], mode: str, counts: dict[str, int]) -> int:
+    """Keep the rounds in bench/out/kill9-<mode>[-postgres].json; non-zero on any violation."""
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"kill9-{mode}{'-postgres' if DATABASE_URL else ''}.json").write_text(json.dumps(results, indent=1))
+    return 1 if counts["lost"] or counts["doubled"] or counts["misreported"] or counts["stuck"] else 0
+
+
+def store_name() -> str:
+    return "postgres" if DATABASE_URL else "sqlite"

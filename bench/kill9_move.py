@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -95,25 +94,16 @@ def main(rounds: int, kills: int, max_delay_s: float, database_url: str | None) 
     kill9.DATABASE_URL = database_url
     harvest, slack = MoveHarvest(write_delay_s=0.25), FakeSlack()
     slack.users.update({"UHM": {"email": "hannah@acme.test"}, "URC": {"email": "rita@acme.test"}})
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in range(1, rounds + 1):
-            results.append(move_round(harvest, slack, Path(tmp), n, kills, max_delay_s))
-            r = results[-1]
-            at = ", ".join(f"{k['state']} ({'moved' if k['moved_in_greenhouse'] else 'not moved'})" for k in r["kills"])
-            print(f"round {n:3d}: killed in {at} → {r['final']:<6} attempts={r['attempts']} stage={r['stage']} "
-                  f"moves sent={r['moves_sent']} accepted={r['moves_accepted']}", flush=True)
+
+    def line(r: dict) -> str:
+        at = ", ".join(f"{k['state']} ({'moved' if k['moved_in_greenhouse'] else 'not moved'})" for k in r["kills"])
+        return (f"killed in {at} → {r['final']:<6} attempts={r['attempts']} stage={r['stage']} "
+                f"moves sent={r['moves_sent']} accepted={r['moves_accepted']}")
+
+    results = kill9.play_rounds(lambda tmp, n: move_round(harvest, slack, tmp, n, kills, max_delay_s), line, rounds)
     slack.stop()
-    store = "postgres" if kill9.DATABASE_URL else "sqlite"
-    lost = sum(r["lost"] for r in results)
-    doubled = sum(r["doubled"] for r in results)
-    misreported = sum(r["misreported"] for r in results)
-    stuck = sum(r["final"] == "executing" for r in results)
-    mid = sum(k["state"] == "executing" for r in results for k in r["kills"])
-    print(f"\n{len(results)} rounds of a stage move on {store}, {sum(len(r['kills']) for r in results)} kills "
-          f"({mid} mid-execution): lost {lost}, doubled {doubled} (sent twice, whatever Greenhouse answered), "
-          f"misreported outcomes {misreported}, rounds left executing {stuck}")
-    out = kill9.ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"kill9-move{'-postgres' if kill9.DATABASE_URL else ''}.json").write_text(json.dumps(results, indent=1))
-    return 1 if lost or doubled or misreported or stuck else 0
+    c = kill9.tally(results, "executing")
+    print(f"\n{len(results)} rounds of a stage move on {kill9.store_name()}, {c['kills']} kills "
+          f"({c['mid']} mid-execution): lost {c['lost']}, doubled {c['doubled']} (sent twice, whatever Greenhouse answered), "
+          f"misreported outcomes {c['misreported']}, rounds left executing {c['stuck']}")
+    return kill9.verdict(results, "move", c)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -117,25 +116,16 @@ def main(rounds: int, kills: int, max_delay_s: float, database_url: str | None) 
     kill9.DATABASE_URL = database_url
     harvest, slack = UndoHarvest(write_delay_s=0.25), FakeSlack()
     slack.users.update({"UHM": {"email": "hannah@acme.test"}, "URC": {"email": "rita@acme.test"}})
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in range(1, rounds + 1):
-            results.append(undo_round(harvest, slack, Path(tmp), n, kills, max_delay_s))
-            r = results[-1]
-            at = ", ".join(f"{k['state']} ({'active' if k['active_in_greenhouse'] else 'rejected'})" for k in r["kills"])
-            print(f"round {n:3d}: killed in {at} → {r['final']:<6} application {r['status']} "
-                  f"unrejects sent={r['unrejects_sent']} accepted={r['unrejects_accepted']}", flush=True)
+
+    def line(r: dict) -> str:
+        at = ", ".join(f"{k['state']} ({'active' if k['active_in_greenhouse'] else 'rejected'})" for k in r["kills"])
+        return (f"killed in {at} → {r['final']:<6} application {r['status']} "
+                f"unrejects sent={r['unrejects_sent']} accepted={r['unrejects_accepted']}")
+
+    results = kill9.play_rounds(lambda tmp, n: undo_round(harvest, slack, tmp, n, kills, max_delay_s), line, rounds)
     slack.stop()
-    store = "postgres" if kill9.DATABASE_URL else "sqlite"
-    lost = sum(r["lost"] for r in results)
-    doubled = sum(r["doubled"] for r in results)
-    misreported = sum(r["misreported"] for r in results)
-    stuck = sum(r["final"] == "undoing" for r in results)
-    mid = sum(k["state"] == "undoing" for r in results for k in r["kills"])
-    print(f"\n{len(results)} rounds of an undo on {store}, {sum(len(r['kills']) for r in results)} kills "
-          f"({mid} mid-undo): lost {lost}, doubled {doubled} (sent twice, whatever Greenhouse answered), "
-          f"misreported outcomes {misreported}, rounds left undoing {stuck}")
-    out = kill9.ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"kill9-undo{'-postgres' if kill9.DATABASE_URL else ''}.json").write_text(json.dumps(results, indent=1))
-    return 1 if lost or doubled or misreported or stuck else 0
+    c = kill9.tally(results, "undoing")
+    print(f"\n{len(results)} rounds of an undo on {kill9.store_name()}, {c['kills']} kills "
+          f"({c['mid']} mid-undo): lost {c['lost']}, doubled {c['doubled']} (sent twice, whatever Greenhouse answered), "
+          f"misreported outcomes {c['misreported']}, rounds left undoing {c['stuck']}")
+    return kill9.verdict(results, "undo", c)
