@@ -330,6 +330,8 @@ class FakeGreenhouse:
                 apps = [a for a in apps if _on_job(a, _int(params["job_id"]))]
             if "status" in params:  # an unknown status gives an empty list, not an error
                 apps = [a for a in apps if a["status"] == params["status"]]
+            if "last_activity_after" in params:  # "at or after this timestamp"
+                apps = [a for a in apps if (a.get("last_activity_at") or "") >= params["last_activity_after"]]
             return self._page(path, params, apps)
         if r := m(r"/applications/(\d+)", path):
             return _one(self.find_application(int(r[1])))

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .transport import HarvestTransport
 
 from .models import (
-    ActiveApplication, Application, ApplicationRow, EmailTemplate, GreenhouseUser, Job, JobListing, JobWalk, Named,
+    ActiveApplication, Application, ApplicationChange, ApplicationRow, EmailTemplate, GreenhouseUser, Job, JobListing, JobWalk, Named,
     Opening, RejectionReason, Stage,
 )
 
@@ -65,6 +65,13 @@ class Harvest(ABC):
         embedded); v3: the member's `job_owners` and `job_hiring_managers` rows, then
         `jobs` and open `openings` by `job_ids`, 50 jobs a request."""
 
+    @abstractmethod
+    def iter_open_jobs(self) -> Iterator[Job]:
+        """Every open job as `get_job` gives it (openings and hiring team), list calls only —
+        the Harvest mirror's jobs (bot/workflows/harvest_mirror.py). v1: `jobs?status=open`,
+        500 a page, all embedded; v3: `jobs?status=open`, then openings, job_owners and
+        job_hiring_managers by `job_ids`, 50 jobs a request."""
+
     # v1's list of every open job embeds each job's hiring team (`JobListing.team`): one list
     # then serves every member's *Your jobs*, filtered here, instead of a list per member.
     lists_jobs_with_team: bool = False
@@ -95,6 +102,17 @@ class Harvest(ABC):
     def iter_active_application_rows(self, job_id: int) -> Iterator[ApplicationRow]:
         """The job's active (non-prospect) applications, 500 a page, without candidate names:
         what a view costs grows with the active applications only, not the job's history."""
+
+    @abstractmethod
+    def iter_all_active_application_rows(self) -> Iterator[tuple[int, ApplicationRow]]:
+        """(job id, application) for every active, non-prospect application of the company,
+        500 a page (v1 and v3 `applications?status=active`): the mirror's full sweep."""
+
+    @abstractmethod
+    def iter_applications_changed_since(self, since: datetime) -> Iterator[ApplicationChange]:
+        """Every application, whatever its status, changed at or after `since`, 500 a page:
+        v1 `applications?last_activity_after=` (a reject, a move, a hire are activity),
+        v3 `applications?updated_at=gte|…`. The mirror's incremental read."""
 
     @abstractmethod
     def candidate_names(self, candidate_ids: Iterable[int]) -> dict[int, str]:

@@ -142,6 +142,15 @@ class ApplicationRow(_Model):
     last_activity_at: datetime | None = None
 
 
+class ApplicationChange(_Model):
+    """An application as a list of changed applications gives it (the Harvest mirror,
+    bot/workflows/harvest_mirror.py): where it is and whether it still belongs there."""
+
+    job_id: int | None  # the job it is on (v1: the first of `jobs[]`); None: none
+    active: bool  # active and not a prospect: it belongs in its job's active list
+    row: ApplicationRow
+
+
 class JobWalk(_Model):
     """One walk of all of a job's candidates (v1 `/candidates?job_id=`)."""
 

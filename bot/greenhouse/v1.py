@@ -17,6 +17,7 @@ from .harvest import BeforeSend, HarvestOverHttp
 from .models import (
     ActiveApplication,
     Application,
+    ApplicationChange,
     ApplicationRow,
     EmailTemplate,
     GreenhouseUser,
@@ -116,6 +117,12 @@ class HarvestV1(HarvestOverHttp):
 
     lists_jobs_with_team = True
 
+    def iter_open_jobs(self) -> Iterator[Job]:
+        for body in self.t.paginate("jobs", {"status": "open", "per_page": PER_PAGE}):
+            job = job_from_v1(body)
+            if job.status == "open":
+                yield job
+
     def count_active_applications(self, job_ids: Sequence[int]) -> dict[int, int]:
         # v1 filters applications by one `job_id` only. So: one company-wide walk of the active
         # applications when it takes no more pages than there are jobs asked for (the first
@@ -190,6 +197,19 @@ class HarvestV1(HarvestOverHttp):
                 stage=(app.get("current_stage") or {}).get("name"),
                 last_activity_at=app.get("last_activity_at"),
             )
+
+    def iter_all_active_application_rows(self) -> Iterator[tuple[int, ApplicationRow]]:
+        for app in self.t.paginate("applications", {"status": "active", "per_page": PER_PAGE}):
+            change = _change_v1(app)
+            if change.active and change.job_id is not None:
+                yield change.job_id, change.row
+
+    def iter_applications_changed_since(self, since: datetime) -> Iterator[ApplicationChange]:
+        # v1 lists changed applications only by `last_activity_after` (a reject, a move, a
+        # hire are activity; the mirror's full sweep bounds what would not be: decision 0012).
+        params = {"last_activity_after": iso_utc(since), "per_page": PER_PAGE}
+        for app in self.t.paginate("applications", params):
+            yield _change_v1(app)
 
     def candidate_names(self, candidate_ids: Iterable[int]) -> dict[int, str]:
         unique = list(dict.fromkeys(int(c) for c in candidate_ids))
@@ -316,6 +336,17 @@ _TEAM_KEYS = {
     "coordinators": Role.COORDINATOR,
     "sourcers": Role.SOURCER,
 }
+
+
+def _change_v1(app: dict[str, Any]) -> ApplicationChange:
+    jobs = [j["id"] for j in app.get("jobs") or [] if j and j.get("id")]
+    return ApplicationChange(
+        job_id=jobs[0] if jobs else None,
+        active=app.get("status") == "active" and not app.get("prospect"),
+        row=ApplicationRow(id=app["id"], candidate_id=app["candidate_id"],
+                           stage=(app.get("current_stage") or {}).get("name"),
+                           last_activity_at=app.get("last_activity_at")),
+    )
 
 
 def job_from_v1(d: dict[str, Any]) -> Job:

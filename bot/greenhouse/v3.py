@@ -25,6 +25,7 @@ from .harvest import BeforeSend, HarvestOverHttp
 from .models import (
     ActiveApplication,
     Application,
+    ApplicationChange,
     ApplicationRow,
     EmailTemplate,
     GreenhouseUser,
@@ -169,6 +170,13 @@ class HarvestV3(HarvestOverHttp):
                            member_roles=tuple(dict.fromkeys(roles.get(j["id"], ()))))
                 for j in jobs]
 
+    def iter_open_jobs(self) -> Iterator[Job]:
+        # What get_job reads for one job, for every open job: ⌈open jobs/500⌉ for the jobs,
+        # then openings, owners and hiring managers 50 jobs a request (decision 0012).
+        jobs = [j for j in self._list("jobs", status="open") if status_of(j) == "open"]
+        for start in range(0, len(jobs), 50):
+            yield from self._hydrate(jobs[start:start + 50])
+
     def count_active_applications(self, job_ids: Sequence[int]) -> dict[int, int]:
         # `job_ids` takes 50 jobs: ⌈jobs/50⌉ requests, more only past 500 active in a batch.
         wanted = list(dict.fromkeys(int(j) for j in job_ids))
@@ -282,6 +290,19 @@ class HarvestV3(HarvestOverHttp):
                 continue
             yield ApplicationRow(id=app["id"], candidate_id=app["candidate_id"], stage=_stage(app),
                                  last_activity_at=app.get("last_activity_at"))
+
+    def iter_all_active_application_rows(self) -> Iterator[tuple[int, ApplicationRow]]:
+        for app in self._list("applications", status="active"):
+            change = _change_v3(app)
+            if change.active and change.job_id is not None:
+                yield change.job_id, change.row
+
+    def iter_applications_changed_since(self, since: datetime) -> Iterator[ApplicationChange]:
+        # Every v3 resource has `updated_at` and the `gte|` filter (docs/harvest-v3-reference.md
+        # §2); that a reject or a move updates the application's is assumed, not confirmed:
+        # UNCONFIRMED. The mirror's full sweep bounds what it would miss (decision 0012).
+        for app in self._list("applications", updated_at=f"gte|{iso_utc(since)}"):
+            yield _change_v3(app)
 
     def candidate_names(self, candidate_ids: Iterable[int]) -> dict[int, str]:
         return {c["id"]: person_name(c) for c in self._batched("candidates", "ids", candidate_ids)}
@@ -447,6 +468,15 @@ def _with_query(resource: str, params: dict[str, Any]) -> str:
     timestamps too — exactly what Greenhouse's own examples send (confirmed:
     docs/harvest-v3-reference.md §2). Whether %7C would also be accepted is untested and unneeded."""
     return resource + "?" + "&".join(f"{k}={quote(str(v), safe=',|')}" for k, v in params.items())
+
+
+def _change_v3(app: dict[str, Any]) -> ApplicationChange:
+    return ApplicationChange(
+        job_id=app.get("job_id"),
+        active=app.get("status") in ACTIVE_STATUSES and not app.get("prospect"),
+        row=ApplicationRow(id=app["id"], candidate_id=app["candidate_id"], stage=_stage(app),
+                           last_activity_at=app.get("last_activity_at")),
+    )
 
 
 def _stage(app: dict[str, Any]) -> str | None:

@@ -271,7 +271,9 @@ class FakeGreenhouseV3:
                 "status": "in_process" if a["status"] == "active" else a["status"], "prospect": a["prospect"],
                 "created_at": a["applied_at"], "last_activity_at": a["last_activity_at"],
                 "stage_id": stage.get("id"), "stage_name": stage.get("name"),
-                "rejection_reason_id": (a.get("rejection_reason") or {}).get("id"), "updated_at": NOW}
+                "rejection_reason_id": (a.get("rejection_reason") or {}).get("id"),
+                # Every write the fake makes stamps last_activity_at: it stands for updated_at.
+                "updated_at": max(a.get("last_activity_at") or NOW, a["applied_at"] or NOW)}
 
     @staticmethod
     def _candidate(c: dict[str, Any]) -> dict[str, Any]:
