@@ -8,6 +8,7 @@ that enforces its limit.
     python bench/company_day.py --replicas 3          # three Procfile replicas on a throwaway PostgreSQL
     python bench/company_day.py --seconds 90 --rate 4 # the busy hour of issue 17's Why (the default)
     python bench/company_day.py --harvest v3          # the same day on Harvest v3 (75 per fixed 30 s window)
+    python bench/company_day.py --no-mirror           # the same day without the Harvest mirror (BOT_MIRROR_S=0)
 
 The world: 500 Greenhouse users, each a Slack user with the same email; 200 jobs, each
 with a hiring team of five (a hiring manager, two recruiters, a coordinator, a
@@ -17,7 +18,11 @@ Harvest answers in 100 ms and enforces its limit as each version documents it
 (bench/fake_harvest.py, docs/decisions/0008-rate-limit-windows.md): v1 50 requests per
 sliding 10 s, v3 75 per fixed 30 s window with `X-RateLimit-Reset` (the same data served
 in v3's shapes: OAuth token, cursor paging); 429 with Retry-After past it. The bot's user
-directory is warm (it loads at start).
+directory is warm (it loads at start). A bot running since the morning has also read the
+company into its Harvest mirror (bot/workflows/harvest_mirror.py): after start the bench
+waits (at most --mirror-wait s) until the store's `mirror:state` names a completed full
+sweep (`swept_at`), and reports how long that took (`mirror_ready_s`; None: no mirror in
+this code, the mirror turned off, or no sweep in time).
 
 The stream: commands at `--rate` a second (Poisson arrivals) for `--seconds`, each one
 of: a job view (the job picked by popularity, the person on its team nine times in
@@ -29,7 +34,9 @@ round-robin to the replicas, as a load balancer would.
 Measured: Harvest requests per minute against the budget (and 429s), ack and answer
 p50/p99 per kind, the share of commands answered within 3 s (and told within 3 s when
 they must wait), the share of views that cost no Harvest read of their own (view
-cache and shared reads, from /metrics), and the peak RSS (VmHWM) of every worker.
+cache and shared reads; views answered from the mirror: cache="mirror", from /metrics),
+how old the mirror's last incremental sync got during the measured stream, and the peak
+RSS (VmHWM) of every worker.
 The population is the issue's; on a small machine shorten the run with --seconds,
 never the population. Results: bench/out/company-day-*.json and a Markdown row.
 Loopback only; every wait is bounded; every process started is stopped.
@@ -80,6 +87,8 @@ WAIT_MARK = ":stopwatch:"
 # The busy hour's mix of what people do (shares of the command stream).
 MIX = {"view": 0.58, "home": 0.15, "pending": 0.05, "whoami": 0.03, "close": 0.04, "reject": 0.08, "approve": 0.07}
 ANSWER_DEADLINE_S = 3.0
+MIRROR_KEY = ("state", "mirror:state")  # bot/workflows/harvest_mirror.py: {"swept_at", "synced_until", "jobs_at"}
+MIRROR_FRESH_S = 30.0  # views are answered from the mirror while its last incremental sync is younger than this
 
 
 # --- the world ----------------------------------------------------------------------------
@@ -439,14 +448,88 @@ class Stream:
 # --- the run ---------------------------------------------------------------------------------
 
 
-def cache_share(metrics_texts: list[str]) -> dict[str, float]:
-    """job_view cache hits and misses summed over replicas (each already sums its workers)."""
+def cache_share(metrics_texts: list[str], cache: str = "job_view") -> dict[str, float]:
+    """One cache's hits and misses summed over replicas (each already sums its workers)."""
     total = {"hits": 0.0, "misses": 0.0}
     for text in metrics_texts:
         for kind in total:
-            for m in re.finditer(rf'^bot_cache_{kind}_total\{{cache="job_view"\}} (\S+)$', text, re.M):
+            for m in re.finditer(rf'^bot_cache_{kind}_total\{{cache="{re.escape(cache)}"\}} (\S+)$', text, re.M):
                 total[kind] += float(m[1])
     return total
+
+
+def share(counts: dict[str, float]) -> float | None:
+    looked = counts["hits"] + counts["misses"]
+    return round(counts["hits"] / looked, 3) if looked else None
+
+
+def delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {k: after[k] - before.get(k, 0.0) for k in after}
+
+
+# --- the Harvest mirror's progress, read from the store as the bot keeps it ---------------------
+
+
+def has_mirror() -> bool:
+    """Whether this checkout's bot has the mirror at all (the bench runs older code too)."""
+    return (ROOT / "bot" / "workflows" / "harvest_mirror.py").exists()
+
+
+class MirrorWatch:
+    """Reads `mirror:state` from the bot's store (SQLite file or PostgreSQL URL)."""
+
+    def __init__(self, target: str) -> None:
+        from bot.store import Store
+
+        self.store = Store(target)
+        self.ages: list[float] = []  # seconds since `synced_until`, sampled during the measured stream
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def state(self) -> dict[str, Any]:
+        raw = self.store.get(*MIRROR_KEY)
+        if isinstance(raw, str | bytes):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                return {}
+        return raw if isinstance(raw, dict) else {}
+
+    def wait_swept(self, timeout_s: float) -> float | None:
+        """Seconds until a full sweep is recorded, or None when none is within `timeout_s`."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout_s:
+            if self.state().get("swept_at"):
+                return round(time.monotonic() - t0, 1)
+            time.sleep(0.5)
+        return None
+
+    def sample_during(self, every_s: float = 2.0) -> None:
+        """Start sampling the age of the last incremental sync every `every_s` (until `stop()`)."""
+        def loop() -> None:
+            while not self._stop.wait(every_s):
+                synced = self.state().get("synced_until")
+                if synced:
+                    self.ages.append(time.time() - float(synced))
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> dict[str, Any]:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(10)
+        state = self.state()
+        ages = self.ages
+        return {"state_at_end": state, "sync_age_samples": len(ages),
+                "sync_age_max_s": round(max(ages), 1) if ages else None,
+                "sync_age_p50_s": pct(ages, 50),
+                "samples_stale": sum(1 for a in ages if a >= MIRROR_FRESH_S)}
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(10)
+        self.store.close()
 
 
 def summarize(stream: Stream, seen: Seen, company: Company) -> dict[str, Any]:
@@ -530,6 +613,9 @@ def main() -> int:
     parser.add_argument("--label", default="")
     parser.add_argument("--out", type=Path, help="write the JSON here (default: bench/out/company-day-*.json)")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the bot (e.g. BOT_VIEW_CACHE_S=0)")
+    parser.add_argument("--no-mirror", action="store_true", help="the bot without its Harvest mirror (BOT_MIRROR_S=0)")
+    parser.add_argument("--mirror-wait", type=float, default=180.0,
+                        help="seconds to wait at most for the mirror's first full sweep before the stream")
     args = parser.parse_args()
     if args.limit is None:
         args.limit = 75 if args.harvest == "v3" else 50
@@ -559,6 +645,9 @@ def main() -> int:
     else:
         harvest = HarvestServer(company.gh, latency_s=args.latency, limit=args.limit, window_s=args.window)
     extra = dict(kv.split("=", 1) for kv in args.env)
+    if args.no_mirror:
+        extra["BOT_MIRROR_S"] = "0"
+    mirror_on = has_mirror() and extra.get("BOT_MIRROR_S", "").strip() not in ("0", "0.0")
     env = bot_env(secret=SECRET, slack_url=slack.base_url, harvest_url=harvest.url, harvest_key=GH_KEY, store=store,
                   BOT_APPROVALS_CHANNEL="CAPPROVALS", GREENHOUSE_WEBHOOK_SECRET=HOOK_SECRET,
                   PYTHONUNBUFFERED="1", **extra)
@@ -567,10 +656,18 @@ def main() -> int:
         env.update(v3_env(harvest))
     replicas: list[Replica] = []
     result: dict[str, Any] = {}
+    watch: MirrorWatch | None = None
     try:
         replicas = [Replica(env, workdir / f"replica{i}.log") for i in range(args.replicas)]
         for r in replicas:
             r.wait_ready()
+        # The bot has been running since the morning: its mirror holds the company (a full sweep done).
+        mirror_ready_s = None
+        if mirror_on:
+            watch = MirrorWatch(store)
+            mirror_ready_s = watch.wait_swept(args.mirror_wait)
+            print(f"mirror swept after {mirror_ready_s} s" if mirror_ready_s is not None
+                  else f"no mirror sweep within {args.mirror_wait:.0f} s", file=sys.stderr)
         # Wait for the directory's warm-up (one read, by whichever worker claims it).
         deadline = time.monotonic() + 15  # (a bot without the warm-up loads it at its first command)
         while time.monotonic() < deadline and not harvest.snapshot()["by_route"].get("GET /users"):
@@ -583,6 +680,9 @@ def main() -> int:
         time.sleep(args.window + 0.5)  # an empty rate-limit window to start from
         stream = Stream(company, replicas, slack, seen, args.seed)
         before = harvest.snapshot()
+        metrics_before = [r.metrics() for r in replicas]
+        if watch:
+            watch.sample_during()
         t0 = time.monotonic()
         stream.run(args.seconds, args.rate, args.hooks)
         sent_for = time.monotonic() - t0
@@ -600,6 +700,10 @@ def main() -> int:
         metrics = [r.metrics() for r in replicas]
         cache = cache_share(metrics)
         looked = cache["hits"] + cache["misses"]
+        mirror = cache_share(metrics, "mirror")
+        mirror_measured = delta(cache_share(metrics_before, "mirror"), mirror)
+        cache_measured = delta(cache_share(metrics_before), cache)
+        mirror_sync = watch.stop() if watch else None
         result = {
             "when": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "label": args.label,
             "topology": f"{args.replicas} × Procfile ({'PostgreSQL' if store.startswith('postgres') else 'SQLite'})",
@@ -610,13 +714,20 @@ def main() -> int:
                        "sent": len(stream.sent), "sent_for_s": round(sent_for, 1), "drained_s": round(drained, 1)},
             "harvest": {"requests": h["requests"], "per_minute": round(h["requests"] / (drained / 60), 1),
                         "budget_per_minute": round(args.limit * 60 / args.window), "status_429": h["status_429"],
-                        "by_route": dict(sorted(h["by_route"].items(), key=lambda kv: -kv[1])[:12])},
-            "view_cache": {**cache, "share_from_cache": round(cache["hits"] / looked, 3) if looked else None},
+                        "by_route": dict(sorted(h["by_route"].items(), key=lambda kv: -kv[1]))},
+            # Since the bot started (warm-up included), as earlier runs reported it; `measured`: the stream only.
+            "view_cache": {**cache, "share_from_cache": round(cache["hits"] / looked, 3) if looked else None,
+                           "measured": {**cache_measured, "share": share(cache_measured)}},
+            "mirror_ready_s": mirror_ready_s,
+            "mirror": {"on": mirror_on, **mirror, "share_from_mirror": share(mirror),
+                       "measured": {**mirror_measured, "share": share(mirror_measured)}, "sync": mirror_sync},
             "peak_rss_mib": {f"replica {i}": r.peak_rss_mib() for i, r in enumerate(replicas)},
             **summarize(stream, seen, company),
             "env": extra,
         }
     finally:
+        if watch:
+            watch.close()
         for r in replicas:
             r.stop()
         harvest.close()
@@ -624,7 +735,8 @@ def main() -> int:
         if cluster:
             cluster.stop()
     OUT.mkdir(parents=True, exist_ok=True)
-    name = f"company-day-{args.harvest}-{args.replicas}r-{args.label or 'run'}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    label = args.label or ("nomirror" if args.no_mirror else "run")
+    name = f"company-day-{args.harvest}-{args.replicas}r-{label}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     (args.out or OUT / name).write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
     print(f"logs: {workdir}", file=sys.stderr)
