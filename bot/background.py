@@ -60,6 +60,17 @@ def start_decoration_read_ahead(services: Services) -> threading.Thread:
     return thread
 
 
+def start_mirror_sync(services: Services, stop: threading.Event) -> list[threading.Thread]:
+    """Keep the Harvest mirror (bot/workflows/harvest_mirror.py) in step: a full sweep at
+    once, then the changes every interval. Every process runs the loop; the store's turn
+    lets about one of them read per interval (decision 0012)."""
+    mirror = services.job_views.mirror
+    if mirror is None:
+        log.info("mirror_off")
+        return []
+    return [every("harvest-mirror", mirror.sync_once, mirror.interval_s, stop, jitter_s=min(1.0, mirror.interval_s))]
+
+
 def start_poller(services: Services, stop: threading.Event | None = None) -> list[threading.Thread]:
     stop = stop or threading.Event()
     interval = services.settings.bot_poll_interval_s

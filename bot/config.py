@@ -119,6 +119,15 @@ class Settings(BaseSettings):
     # Processes and replicas on one store share a job's read: one reads, the others take its
     # result, kept sealed in the store for minutes (docs/decisions/0009-shared-reads-across-replicas.md).
     bot_shared_reads: bool = True
+    # The Harvest mirror (docs/decisions/0012-harvest-mirror.md): every open job and active
+    # application kept in the store by one sync for every process; a view answered from it
+    # reads no Harvest. Synced every BOT_MIRROR_S seconds (0: no mirror), swept whole every
+    # BOT_MIRROR_FULL_S; the open jobs (openings, hiring teams) re-read every
+    # BOT_MIRROR_JOBS_S (unset: 20 s on v1, one request; 300 s on v3, about 13 for 200 jobs).
+    # Needs BOT_SHARED_READS (its key seals the application rows).
+    bot_mirror_s: float = Field(default=10, ge=0)
+    bot_mirror_full_s: float = Field(default=300, gt=0)
+    bot_mirror_jobs_s: float | None = Field(default=None, gt=0)
     # Bounds of the job view cache, per process (docs/decisions/0003-caching.md): a 5,000-candidate
     # view holds about 8 MiB; the least recently used views go first.
     bot_view_cache_entries: int = Field(default=200, ge=1)

@@ -20,7 +20,9 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import logs
 from bot.app_links import AppLinks
-from bot.background import start_decoration_read_ahead, start_directory_refresh, start_housekeeping, start_poller
+from bot.background import (
+    start_decoration_read_ahead, start_directory_refresh, start_housekeeping, start_mirror_sync, start_poller,
+)
 from bot.cache import BoundedCache
 from bot.config import ConfigError, Settings, load_settings
 from bot.greenhouse.build import build_harvest
@@ -44,6 +46,7 @@ from bot.web import create_web_app
 from bot.workflows.autoclose import AutoClose
 from bot.workflows.candidate_names import CandidateNames
 from bot.workflows.home import Home
+from bot.workflows.harvest_mirror import HarvestMirror
 from bot.workflows.home_jobs import HomeJobs
 from bot.workflows.job_counts import JobCounts
 from bot.workflows.job_view import JobViews
@@ -134,13 +137,14 @@ def build_services(
     links = AppLinks(settings.greenhouse_app_url)  # names in messages link to Greenhouse's pages
     # Active candidates per job, shared by every process: the Home tabs' counts, fed by views too.
     job_counts = JobCounts(store, ttl_s=settings.bot_cache_ttl_s)
+    mirror = harvest_mirror(settings, store, harvest)
     job_views = JobViews(harvest, reuse_s=settings.bot_view_cache_s, stage_order=reference.job_stages,
                          names=CandidateNames(store, harvest), stale_days=settings.bot_stale_days,
                          cache=BoundedCache(ttl_s=300, max_entries=settings.bot_view_cache_entries,
                                             max_bytes=int(settings.bot_view_cache_mb * MIB),
                                             stats=CacheCounter("job_view")),
                          shared=shared_reads(settings, store),
-                         counted=lambda job_id, n: job_counts.remember({job_id: n}))
+                         counted=lambda job_id, n: job_counts.remember({job_id: n}), mirror=mirror)
     requests = Requests(
         store, harvest, reference,
         ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,
@@ -149,7 +153,7 @@ def build_services(
     )
     watches = Watches(store, harvest)
     home = Home(requests, allow_self_approval=settings.bot_allow_self_approval,
-                jobs=HomeJobs(harvest, ttl_s=settings.bot_cache_ttl_s, shared=job_counts))
+                jobs=HomeJobs(harvest, ttl_s=settings.bot_cache_ttl_s, shared=job_counts, mirror=mirror))
     autoclose = AutoClose(store, harvest, requests, watches,
                           SlackClosingNotices(slack, identity, dm=settings.bot_notify_dm, links=links))
     # One thread redraws the Home tabs after each transition, in order (bot/slack/home_tabs.py).
@@ -175,6 +179,18 @@ def build_services(
         readiness=StartupChecks(harvest, slack, approvals_channel=settings.bot_approvals_channel,
                                 on_email_scope_missing=identity.set_email_scope_missing),
     )
+
+
+def harvest_mirror(settings: Settings, store: Store, harvest: Harvest) -> HarvestMirror | None:
+    """The store's copy of every open job and active application (decision 0012), sealed
+    with the shared reads' key; None when either is turned off."""
+    secret = settings.greenhouse_api_key or settings.greenhouse_client_secret
+    if settings.bot_mirror_s <= 0 or not settings.bot_shared_reads or secret is None:
+        return None
+    jobs_s = settings.bot_mirror_jobs_s or (20 if harvest.version == "v1" else 300)
+    return HarvestMirror(store, harvest, Sealer(secret.get_secret_value(), b"greenhouse-slack-bot mirror v1"),
+                         interval_s=settings.bot_mirror_s, full_s=settings.bot_mirror_full_s, jobs_s=jobs_s,
+                         fresh_s=3 * settings.bot_mirror_s, stats=CacheCounter("mirror"))
 
 
 def shared_reads(settings: Settings, store: Store) -> StoreFlight | None:
@@ -216,6 +232,7 @@ def start(mode: str, settings: Settings | None = None) -> Running:
     start_poller(services, stop)
     start_directory_refresh(services, stop)
     start_decoration_read_ahead(services)
+    start_mirror_sync(services, stop)
     web = create_web_app(services, app) if mode == "http" else None
     log.info("bot_started mode=%s harvest=%s", mode, services.harvest.version)
     return Running(services=services, app=app, web=web, stop=stop)

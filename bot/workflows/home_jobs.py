@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 
 from bot.cache import BoundedCache, SingleFlight
 from bot.greenhouse.harvest import Harvest
-from bot.greenhouse.models import JobListing
+from bot.greenhouse.models import Job, JobListing
 from bot.identity import Caller
 
+from .harvest_mirror import HarvestMirror
 from .job_counts import JobCounts
 
 log = logging.getLogger("bot.workflows")
@@ -77,8 +78,12 @@ class HomeJobs:
         max_jobs: int = 20_000,
         clock: Callable[[], float] = time.monotonic,
         shared: JobCounts | None = None,
+        mirror: HarvestMirror | None = None,
     ) -> None:
         self.harvest = harvest
+        # While fresh, the mirror (decision 0012) gives every open job with its team and
+        # every count: no Harvest request but for a job forgotten since its last sync.
+        self.mirror = mirror
         self.shared = shared  # counts known to every process on the store (None: this process only)
         # A list of a few hundred job lines is a few hundred KiB at most; counts are ints.
         # Each list with the wall-clock time it was read, to compare with the store's last change.
@@ -117,6 +122,9 @@ class HomeJobs:
             self.shared.forget(job_id)
 
     def _jobs(self, key: int) -> list[JobListing]:
+        mirrored = self._mirrored_jobs(key)
+        if mirrored is not None:
+            return mirrored
         if key != EVERY_OPEN_JOB and self.harvest.lists_jobs_with_team:
             # The list of every open job carries each job's team: a member's jobs are a filter
             # of it, so one read serves every viewer.
@@ -138,7 +146,26 @@ class HomeJobs:
         jobs, _shared = self._reads.do(key, read)
         return jobs
 
+    def _mirrored_jobs(self, key: int) -> list[JobListing] | None:
+        listed = self.mirror.open_jobs() if self.mirror is not None else None
+        if listed is None:
+            return None
+        jobs, forgotten = listed
+        # Changed since the mirror read them (a close, a web hook): read now, one by one —
+        # a few at most, and a closed one leaves the list at once.
+        jobs += [job for i in forgotten if (job := self.harvest.get_job(i)) is not None and job.status == "open"]
+        lines = [line for job in jobs if (line := _line(job, key)) is not None]
+        return sorted(lines, key=lambda j: (j.name.lower(), j.id))
+
     def _active_counts(self, job_ids: list[int]) -> dict[int, int]:
+        if self.mirror is not None:
+            mirrored = self.mirror.counts(job_ids)
+            if mirrored:
+                rest = [j for j in job_ids if j not in mirrored]
+                return {**mirrored, **(self._active_counts_read(rest) if rest else {})}
+        return self._active_counts_read(job_ids)
+
+    def _active_counts_read(self, job_ids: list[int]) -> dict[int, int]:
         counts: dict[int, int] = {}
         missing = []
         for job_id in job_ids:
@@ -167,3 +194,14 @@ class HomeJobs:
                 self.shared.remember(read)
             counts.update({j: read[j] for j in missing if j in read})
         return counts
+
+
+def _line(job: Job, member: int) -> JobListing | None:
+    """The job's line on the tab of `member` (EVERY_OPEN_JOB: an admin's), or None when
+    they are not on its hiring team."""
+    roles = tuple(dict.fromkeys(m.role for m in job.hiring_team if m.user_id == member))
+    if member != EVERY_OPEN_JOB and not roles:
+        return None
+    return JobListing(id=job.id, name=job.name, requisition_id=job.requisition_id, confidential=job.confidential,
+                      open_openings=len(job.open_openings), member_roles=roles,
+                      team=tuple((m.user_id, m.role) for m in job.hiring_team))

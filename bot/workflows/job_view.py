@@ -26,6 +26,7 @@ from bot.store.flight import StoreFlight
 
 from .candidate_names import CandidateNames
 from .errors import NotVisible, UserFacingError
+from .harvest_mirror import HarvestMirror
 from .jobs import check_job_ref, find_jobs, may_see_candidates
 
 
@@ -106,8 +107,12 @@ class JobViews:
         stale_days: int = 14, now: Callable[[], datetime] = lambda: datetime.now(UTC),
         shared: StoreFlight | None = None,
         counted: Callable[[int, int], None] | None = None,
+        mirror: HarvestMirror | None = None,
     ) -> None:
         self.harvest = harvest
+        # Every open job and active application kept in the store by one sync
+        # (docs/decisions/0012-harvest-mirror.md): while fresh, a view reads no Harvest.
+        self.mirror = mirror
         self.shared = shared  # one read per job across processes (None: per process only)
         # Told (job id, active applications) after each read from Harvest: the Home tab's
         # counts (bot/workflows/job_counts.py) need not read them again.
@@ -140,6 +145,12 @@ class JobViews:
                 if may_see_candidates(cached.job, caller):
                     return cached
                 return _outsider_view(cached.job, ref)
+        if self.mirror is not None and ref.isdigit() and len(ref) <= 18:
+            # The mirror's hiring team only ever grants, as a reused one does (decision 0006,
+            # "Revisited"): anyone it does not list is checked against a team read now.
+            job = self.mirror.open_job(int(ref))
+            if job is not None and may_see_candidates(job, caller):
+                return self._view(job, caller, ref)
         # The hiring team may be one read within the "More" window (ttl_s): v3 pays two
         # requests for it. It only ever grants: refused by it, the caller is checked against
         # a team read now (someone just added is let in; decision 0006, "Revisited").
@@ -220,6 +231,8 @@ class JobViews:
         """The job changed (the bot wrote to it, or Greenhouse said so by web hook): the
         next view reads it again, here and in every process sharing the store."""
         self.cache.discard(job_id)
+        if self.mirror is not None:
+            self.mirror.forget(job_id)
         if self.shared is not None:
             self.shared.forget(f"walk:{job_id}")
             self.shared.forget(f"jobs:{job_id}")
@@ -235,11 +248,14 @@ class JobViews:
         return [Job.model_validate(j) for j in found]
 
     def _walk(self, job: Job) -> JobView:
-        if self.shared is None:
-            applications, stages = self._read_walk(job.id)
+        mirrored = self.mirror.active_rows(job.id) if self.mirror is not None else None
+        if mirrored is not None:
+            applications, stages = mirrored, tuple(self.stage_order(job.id))
+        elif self.shared is None:
+            applications, stages = self._read_walk(job)
         else:
             def read() -> dict[str, list]:
-                rows, order = self._read_walk(job.id)
+                rows, order = self._read_walk(job)
                 return {"applications": [a.model_dump(mode="json") for a in rows], "stages": list(order)}
 
             walked, _shared = self.shared.do(f"walk:{job.id}", read, self.reuse_s)
@@ -253,11 +269,14 @@ class JobViews:
         self.cache.put(job.id, view)
         return view
 
-    def _read_walk(self, job_id: int) -> tuple[tuple[ApplicationRow, ...], tuple[str, ...]]:
-        applications = tuple(self.harvest.iter_active_application_rows(job_id))
+    def _read_walk(self, job: Job) -> tuple[tuple[ApplicationRow, ...], tuple[str, ...]]:
+        started = self.mirror.now() if self.mirror is not None else 0.0
+        applications = tuple(self.harvest.iter_active_application_rows(job.id))
         if self.counted is not None:
-            self.counted(job_id, len(applications))
-        return applications, tuple(self.stage_order(job_id))
+            self.counted(job.id, len(applications))
+        if self.mirror is not None:
+            self.mirror.fill(job, applications, as_of=started)  # read now: the mirror answers for it again
+        return applications, tuple(self.stage_order(job.id))
 
 
 def _aware(moment: datetime) -> datetime:

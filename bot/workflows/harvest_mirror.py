@@ -1,0 +1,257 @@
+"""The Harvest mirror: every open job and every active application of the company, kept
+in the store by one background sync for the whole deployment, so that a job view or a
+Home tab's count costs no Harvest request while the mirror is fresh
+(docs/decisions/0012-harvest-mirror.md).
+
+One process at a time syncs (a lease in the store, as the poller's), every `interval_s`:
+- a full sweep at start and every `full_s`: every open job as `get_job` gives it, and
+  every active application (⌈company's active/500⌉ requests on v1);
+- otherwise one read of the applications changed since the last sync (v1
+  `last_activity_after`, v3 `updated_at=gte|`), applied to their jobs' records, and the
+  open jobs again every `jobs_s` (their openings and hiring teams: the access rule).
+
+Readers trust the mirror only while the last sync is younger than `fresh_s` and the jobs
+younger than `jobs_s + fresh_s`; else the view reads Harvest as before. The bot's own
+writes and Greenhouse's web hooks `forget` a job: a tombstone, newer than any sync that
+read before it, so a sync already under way cannot bring the old rows back; the next view
+reads the job from Harvest and `fill`s the mirror again. Application rows (candidate ids,
+stages) are sealed as shared reads are (bot/store/flight.py); jobs are kept in clear.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from bot.greenhouse.harvest import Harvest
+from bot.greenhouse.models import ApplicationChange, ApplicationRow, Job
+from bot.store import Store
+from bot.store.flight import Sealer
+
+log = logging.getLogger("bot.mirror")
+
+STATE = "state"
+STATE_KEY = "mirror:state"  # {"swept_at", "synced_until", "jobs_at", "known": [job ids with rows]}
+LEASE_KEY = "mirror:lease"
+JOBS = "mirror_jobs"  # "job:<id>" → {"job": …, "at": t} | {"forgotten_at": t}; "open" → {"ids": […], "at": t}
+APPS = "mirror_apps"  # "<job id>" → {"as_of": t, "rows": sealed […]} | {"forgotten_at": t}
+# Greenhouse stamps activity with its clock, we ask with ours: each incremental read
+# starts this far before the last one (rows read twice are applied twice, harmlessly).
+OVERLAP_S = 60
+# A sync holds the turn this long at most: one that dies mid-sweep is taken over after it.
+WORKING_S = 300
+SEALED_FOR_S = 7 * 24 * 3600  # validity is decided by the sync's stamps, not by the token's age
+
+
+class Counter(Protocol):
+    def hit(self) -> None: ...
+
+    def miss(self) -> None: ...
+
+
+class HarvestMirror:
+    def __init__(
+        self, store: Store, harvest: Harvest, sealer: Sealer, *,
+        interval_s: float = 10, full_s: float = 300, jobs_s: float = 20, fresh_s: float = 30,
+        clock: Callable[[], float] = time.time, stats: Counter | None = None,
+    ) -> None:
+        self.store = store
+        self.harvest = harvest
+        self.sealer = sealer
+        self.interval_s = interval_s
+        self.full_s = full_s
+        self.jobs_s = jobs_s
+        self.fresh_s = fresh_s
+        self.clock = clock
+        self.stats = stats
+        self.owner = uuid.uuid4().hex
+
+    def now(self) -> float:
+        """The mirror's clock (epoch seconds): what a reader stamps a read with before `fill`."""
+        return self.clock()
+
+    # --- reading (any process) ------------------------------------------------------------
+
+    def open_job(self, job_id: int) -> Job | None:
+        """The open job as the last sync read it, or None (not open, forgotten, or the
+        mirror is not fresh): the caller then reads Harvest."""
+        state = self._fresh_state()
+        if state is None:
+            return None
+        record = self.store.get(JOBS, f"job:{int(job_id)}")
+        if not record or "job" not in record:
+            return None
+        return Job.model_validate(record["job"])
+
+    def active_rows(self, job_id: int) -> tuple[ApplicationRow, ...] | None:
+        """The job's active applications as of the last sync, or None."""
+        if self._fresh_state() is None:
+            self._count(False)
+            return None
+        record = self.store.get(APPS, str(int(job_id)))
+        rows = self._rows(record)
+        self._count(rows is not None)
+        return None if rows is None else tuple(rows.values())
+
+    def open_jobs(self) -> tuple[list[Job], list[int]] | None:
+        """Every open job the mirror answers for, and the ids of those forgotten since the
+        last read of the jobs (the caller reads those from Harvest); None when not fresh."""
+        if self._fresh_state() is None:
+            return None
+        ids = (self.store.get(JOBS, "open") or {}).get("ids", [])
+        records = self.store.get_many(JOBS, [f"job:{i}" for i in ids])
+        jobs = [Job.model_validate(r["job"]) for r in records.values() if r and "job" in r]
+        known = {j.id for j in jobs}
+        return jobs, [i for i in ids if i not in known]
+
+    def counts(self, job_ids: Iterable[int]) -> dict[int, int]:
+        """Active applications of the asked jobs the mirror knows now (others left out)."""
+        if self._fresh_state() is None:
+            return {}
+        wanted = [int(j) for j in job_ids]
+        found = self.store.get_many(APPS, [str(j) for j in wanted])
+        counts = {}
+        for key, record in found.items():
+            rows = self._rows(record)
+            if rows is not None:
+                counts[int(key)] = len(rows)
+        return counts
+
+    # --- told by the bot ------------------------------------------------------------------
+
+    def forget(self, job_id: int) -> None:
+        """The job changed (a write by the bot, a web hook): until a read newer than now
+        fills it again, the mirror does not answer for it."""
+        now = self.clock()
+        for table, key in ((JOBS, f"job:{int(job_id)}"), (APPS, str(int(job_id)))):
+            self.store.put(table, key, {"forgotten_at": now})
+
+    def fill(self, job: Job, rows: Iterable[ApplicationRow], as_of: float) -> None:
+        """A view read the job and its active applications from Harvest, starting at
+        `as_of`: the mirror answers for it again (unless forgotten after `as_of`)."""
+        if job.status != "open":
+            return
+        self._write(JOBS, f"job:{job.id}", {"job": job.model_dump(mode="json"), "at": as_of}, as_of, "at")
+        self._write_rows(job.id, {r.id: r for r in rows}, as_of)
+
+    # --- the sync (one process at a time) -------------------------------------------------
+
+    def sync_once(self) -> str | None:
+        """One turn: "full", "changes", or None when another process holds the turn."""
+        started = self.clock()
+        if not self._take_turn(started, WORKING_S):
+            return None
+        try:
+            return self._sync(started)
+        finally:
+            # Hand the turn on at the next interval, not at once: about one sync per interval.
+            self._take_turn(started, max(self.interval_s * 0.8, 1.0))
+
+    def _sync(self, started: float) -> str:
+        state = self.store.get(STATE, STATE_KEY) or {}
+        if started - state.get("swept_at", float("-inf")) >= self.full_s:
+            self._sweep(started, state)
+            return "full"
+        if started - state.get("jobs_at", float("-inf")) >= self.jobs_s:
+            self._read_jobs(started)
+            state["jobs_at"] = started
+        since = datetime.fromtimestamp(state.get("synced_until", started) - OVERLAP_S, UTC)
+        changed: dict[int, list[ApplicationChange]] = defaultdict(list)
+        for change in self.harvest.iter_applications_changed_since(since):
+            if change.job_id is not None:
+                changed[change.job_id].append(change)
+        for job_id, changes in changed.items():
+            self.store.update(APPS, str(job_id), lambda old, c=changes: self._applied(old, c, started))
+        self.store.put(STATE, STATE_KEY, {**state, "synced_until": started})
+        log.info("mirror_sync changed=%s jobs=%s", sum(map(len, changed.values())), len(changed))
+        return "changes"
+
+    def _sweep(self, started: float, state: dict[str, Any]) -> None:
+        open_ids = self._read_jobs(started)
+        rows: dict[int, dict[int, ApplicationRow]] = defaultdict(dict)
+        for job_id, row in self.harvest.iter_all_active_application_rows():
+            rows[job_id][row.id] = row
+        # Jobs that had rows at the last sweep and have none now are emptied too.
+        known = set(open_ids) | set(rows) | set(state.get("known", []))
+        for job_id in known:
+            self._write_rows(job_id, rows.get(job_id, {}), started)
+        self.store.put(STATE, STATE_KEY, {"swept_at": started, "synced_until": started, "jobs_at": started,
+                                          "known": sorted(set(open_ids) | set(rows))})
+        log.info("mirror_sweep jobs=%s applications=%s", len(open_ids), sum(map(len, rows.values())))
+
+    def _read_jobs(self, started: float) -> list[int]:
+        jobs = list(self.harvest.iter_open_jobs())
+        ids = [j.id for j in jobs]
+        before = set((self.store.get(JOBS, "open") or {}).get("ids", []))
+        for job in jobs:
+            self._write(JOBS, f"job:{job.id}", {"job": job.model_dump(mode="json"), "at": started}, started, "at")
+        for gone in before - set(ids):  # closed since: a view reads it from Harvest
+            self.store.delete(JOBS, f"job:{gone}")
+        self.store.put(JOBS, "open", {"ids": ids, "at": started})
+        return ids
+
+    # --- records ---------------------------------------------------------------------------
+
+    def _write_rows(self, job_id: int, rows: dict[int, ApplicationRow], as_of: float) -> None:
+        sealed = self.sealer.seal([r.model_dump(mode="json") for r in rows.values()], as_of)
+        self._write(APPS, str(job_id), {"as_of": as_of, "rows": sealed}, as_of, "as_of")
+
+    def _write(self, table: str, key: str, value: dict[str, Any], read_at: float, stamp: str) -> None:
+        """Write what was read at `read_at` unless the record knows something newer: a
+        forget after that moment, or a read that started later."""
+        if self.store.add(table, key, value):
+            return
+        self.store.update(table, key, lambda old: None if _newer(old, read_at, stamp) else value)
+
+    def _applied(self, old: Any, changes: list[ApplicationChange], read_at: float) -> dict[str, Any] | None:
+        rows = self._rows(old)
+        if rows is None or _newer(old, read_at, "as_of"):
+            return None  # forgotten, or filled by a later read: that read holds these changes
+        for change in changes:
+            rows.pop(change.row.id, None)
+            if change.active:
+                rows[change.row.id] = change.row
+        return {"as_of": read_at, "rows": self.sealer.seal([r.model_dump(mode="json") for r in rows.values()],
+                                                           read_at)}
+
+    def _rows(self, record: Any) -> dict[int, ApplicationRow] | None:
+        if not record or "rows" not in record:
+            return None
+        opened = self.sealer.open(record["rows"], max_age_s=SEALED_FOR_S, now=self.clock())
+        if opened is None:
+            return None
+        return {r["id"]: ApplicationRow.model_validate(r) for r in opened}
+
+    def _fresh_state(self) -> dict[str, Any] | None:
+        state = self.store.get(STATE, STATE_KEY)
+        now = self.clock()
+        if (not state or now - state.get("synced_until", 0) > self.fresh_s
+                or now - state.get("jobs_at", 0) > self.jobs_s + self.fresh_s):
+            return None
+        return state
+
+    def _count(self, hit: bool) -> None:
+        if self.stats is not None:
+            self.stats.hit() if hit else self.stats.miss()
+
+    def _take_turn(self, now: float, hold_s: float) -> bool:
+        """True if this process holds the turn for `hold_s` from `now` (as the poller's lease)."""
+        self.store.add(STATE, LEASE_KEY, {"owner": None, "until": 0})
+
+        def claim(lease: dict) -> dict | None:
+            if lease.get("owner") == self.owner or lease.get("until", 0) <= now:
+                return {"owner": self.owner, "until": now + hold_s}
+            return None
+
+        return self.store.update(STATE, LEASE_KEY, claim) is not None
+
+
+def _newer(old: Any, read_at: float, stamp: str) -> bool:
+    if not isinstance(old, dict):
+        return False
+    return old.get("forgotten_at", float("-inf")) > read_at or old.get(stamp, float("-inf")) > read_at

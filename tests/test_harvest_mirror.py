@@ -1,0 +1,217 @@
+"""The Harvest mirror (bot/workflows/harvest_mirror.py, docs/decisions/0012-harvest-mirror.md):
+one sync keeps every open job and active application in the store, and a job view answered
+from it reads no Harvest — but only while it is fresh, never for someone its hiring team does
+not list, and never with what the bot or Greenhouse has changed since. Driven as Slack and
+Greenhouse drive the bot, Harvest requests counted, on v1 and v3; one clock for the bot's
+mirror and the fake Greenhouse's stamps (never today's date)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.greenhouse.models import ApplicationRow
+from bot.store import Store
+from bot.store.flight import Sealer
+from bot.workflows.harvest_mirror import APPS, HarvestMirror
+from tests.conftest import HM, JOB_ID, OUTSIDER, OUTSIDER_ID, RECRUITER, Bot
+from tests.test_home_jobs import job_lines
+from tests.test_home_tab import last_home, open_home
+from tests.test_known_counts import archaeologist_line
+from tests.test_job_view_v3 import V3_SETTINGS
+from tests.test_user_directory import v3_gh  # noqa: F401 - the v3 fixture
+
+# What a view reads when it cannot use the mirror: the job (v3: its openings and team) and
+# its active applications.
+JOB_READS = {"/applications", f"/jobs/{JOB_ID}", "/jobs", "/openings", "/job_owners", "/job_hiring_managers"}
+START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["v1", "v3"])
+def world(request, tmp_path, slack, gh, v3_gh):  # type: ignore[no-untyped-def]  # noqa: F811
+    """A bot whose mirror and fake Greenhouse share one clock, its people mapped."""
+    fake = gh if request.param == "v1" else v3_gh
+    clock = Clock()
+    fake.clock = clock
+    bot = Bot.build(tmp_path, slack, fake, **(V3_SETTINGS if request.param == "v3" else {}))
+    bot.services.job_views.mirror.clock = clock
+    for person in (HM, RECRUITER, OUTSIDER):
+        bot.command("whoami", user=person)
+    return bot, fake, clock, request.param
+
+
+def view_text(bot: Bot, user: str = HM) -> str:
+    bot.command(f"job {JOB_ID}", user=user)
+    return json.dumps(bot.slack.responses()[-1])
+
+
+def paths(fake: Any) -> list[str]:
+    return [c.path for c in fake.calls]
+
+
+def test_a_view_of_a_mirrored_job_reads_no_harvest(world):  # type: ignore[no-untyped-def]
+    bot, fake, clock, _version = world
+    mirror = bot.services.job_views.mirror
+    assert mirror.sync_once() == "full"
+    fake.calls.clear()
+    text = view_text(bot)
+    assert "Ada Lovelace" in text and "Grace Hopper" in text and "Rejected Person" not in text
+    # At most the names of the page shown (the mirror keeps no names) and the stage order
+    # (its own cache): neither the job nor its applications.
+    assert not JOB_READS & set(paths(fake)), paths(fake)
+    fake.calls.clear()
+    clock.now += 5
+    assert "Alan Turing" in view_text(bot, RECRUITER)  # someone else, a moment later: nothing at all
+    assert fake.calls == []
+
+
+def test_a_change_in_greenhouse_reaches_the_view_after_one_sync_of_one_request(world):  # type: ignore[no-untyped-def]
+    bot, fake, clock, version = world
+    mirror = bot.services.job_views.mirror
+    mirror.sync_once()
+    assert "Ada Lovelace" in view_text(bot)
+    clock.now += 10
+    fake.find_application(11).update(status="rejected", last_activity_at=fake.stamp())  # rejected in Greenhouse
+    fake.calls.clear()
+    assert mirror.sync_once() == "changes"
+    [read] = fake.calls
+    assert read.path == "/applications"
+    since = START - 60  # the last sync's start, less the overlap for Greenhouse's clock
+    if version == "v1":
+        assert read.params["last_activity_after"] == "2026-11-20T11:59:00Z" == _iso(since)
+    else:
+        assert read.params["updated_at"] == f"gte|{_iso(since)}"
+    clock.now += 1
+    fake.calls.clear()
+    text = view_text(bot)
+    assert "Ada Lovelace" not in text and "Grace Hopper" in text
+    assert not JOB_READS & set(paths(fake)), paths(fake)
+
+
+def test_a_mirror_whose_sync_stopped_is_not_trusted(world):  # type: ignore[no-untyped-def]
+    bot, fake, clock, _version = world
+    bot.services.job_views.mirror.sync_once()
+    clock.now += 31  # three turns missed (every process down or cut off from Greenhouse)
+    fake.calls.clear()
+    assert "Ada Lovelace" in view_text(bot)
+    assert "/applications" in paths(fake)  # read from Harvest, as without a mirror
+
+
+def test_the_bot_s_own_reject_is_never_shown_from_the_mirror(world):  # type: ignore[no-untyped-def]
+    bot, fake, clock, _version = world
+    mirror = bot.services.job_views.mirror
+    mirror.sync_once()
+    bot.command("reject 11 missing resume", user=HM)
+    [draft] = [r for r in bot.services.requests.all() if r.state == "draft"]
+    bot.click("draft_submit", draft.id, HM)
+    bot.click("request_approve", draft.id, RECRUITER)
+    assert bot.services.requests.get(draft.id).state == "done"
+    fake.calls.clear()
+    text = view_text(bot)
+    assert "Ada Lovelace" not in text and "Grace Hopper" in text
+    assert "/applications" in paths(fake)  # the mirror forgot the job: read again…
+    fake.calls.clear()
+    clock.now += 1
+    assert "Ada Lovelace" not in view_text(bot, RECRUITER)
+    assert "/applications" not in paths(fake)  # …and that read filled it again
+
+
+def test_someone_the_mirrored_team_does_not_list_is_checked_against_a_team_read_now(world):  # type: ignore[no-untyped-def]
+    bot, fake, clock, _version = world
+    mirror = bot.services.job_views.mirror
+    mirror.sync_once()
+    assert OUTSIDER_ID not in mirror.open_job(JOB_ID).team_user_ids()
+    # Added in Greenhouse as a sourcer (the v3 fake derives job_owners from the same team).
+    fake.jobs[JOB_ID]["hiring_team"]["sourcers"].append({"id": OUTSIDER_ID, "first_name": "Olly",
+                                                         "last_name": "Out", "name": "Olly Out"})
+    fake.calls.clear()
+    clock.now += 1
+    assert "Ada Lovelace" in view_text(bot, OUTSIDER)  # added in Greenhouse a moment ago: let in
+    assert any(p.startswith("/jobs") for p in paths(fake))
+
+
+def test_one_sync_a_turn_for_every_process_on_the_store(tmp_path, slack, gh):  # type: ignore[no-untyped-def]
+    clock = Clock()
+    gh.clock = clock
+    a, b = (Bot.build(tmp_path, slack, gh) for _ in range(2))
+    for bot in (a, b):
+        bot.services.job_views.mirror.clock = clock
+    assert a.services.job_views.mirror.sync_once() == "full"
+    assert b.services.job_views.mirror.sync_once() is None  # a's turn
+    clock.now += 10
+    gh.calls.clear()
+    assert b.services.job_views.mirror.sync_once() == "changes"
+    assert a.services.job_views.mirror.sync_once() is None
+    assert paths(gh) == ["/applications"]
+    gh.calls.clear()
+    b.command("whoami", user=HM)
+    gh.calls.clear()
+    b.command(f"job {JOB_ID}", user=HM)  # b answers from what a swept
+    assert not JOB_READS & set(paths(gh)), paths(gh)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- the records, on both stores ---------------------------------------------------------
+
+
+class Nothing:
+    version = "v1"
+
+
+def test_a_read_older_than_a_forget_does_not_bring_the_old_rows_back(store: Store):
+    clock = Clock()
+    mirror = HarvestMirror(store, Nothing(), Sealer("k"), clock=clock)  # type: ignore[arg-type]
+    ada = ApplicationRow(id=11, candidate_id=1, stage="Phone Screen")
+    mirror._write_rows(JOB_ID, {11: ada}, as_of=START - 5)
+    mirror.forget(JOB_ID)  # the bot rejected Ada at START
+    mirror._write_rows(JOB_ID, {11: ada}, as_of=START - 1)  # a sweep that read before the reject
+    assert "rows" not in store.get(APPS, str(JOB_ID))
+    mirror._write_rows(JOB_ID, {}, as_of=START + 1)  # a read after it
+    assert mirror._rows(store.get(APPS, str(JOB_ID))) == {}
+
+
+def test_the_store_holds_no_candidate_in_clear(store: Store):
+    mirror = HarvestMirror(store, Nothing(), Sealer("k"), clock=Clock())  # type: ignore[arg-type]
+    mirror._write_rows(JOB_ID, {11: ApplicationRow(id=11, candidate_id=987654, stage="Phone Screen")}, as_of=START)
+    raw = json.dumps(list(store.dump(APPS)))
+    assert "987654" not in raw and "Phone Screen" not in raw
+    assert HarvestMirror(store, Nothing(), Sealer("other"), clock=Clock())._rows(  # type: ignore[arg-type]
+        store.get(APPS, str(JOB_ID))) is None  # another credential's key opens nothing
+
+
+def test_the_turn_is_one_process_s_at_a_time_on_both_stores(store: Store):
+    clock = Clock()
+    a, b = (HarvestMirror(store, Nothing(), Sealer("k"), clock=clock) for _ in range(2))  # type: ignore[arg-type]
+    assert a._take_turn(clock.now, 300) and not b._take_turn(clock.now, 300)
+    assert not b._take_turn(clock.now + 299, 8)
+    assert b._take_turn(clock.now + 300, 8)
+
+
+def test_the_home_tab_is_drawn_from_the_mirror_and_a_closed_job_leaves_it(world):  # type: ignore[no-untyped-def]
+    bot, fake, clock, _version = world
+    bot.services.job_views.mirror.sync_once()
+    fake.calls.clear()
+    open_home(bot, RECRUITER)
+    assert "3 active candidates" in archaeologist_line(bot.slack)
+    assert fake.calls == []  # the jobs, their teams and their counts: all from the mirror
+    bot.command(f"close {JOB_ID} on hold", user=HM)
+    [request] = [r for r in bot.services.requests.all() if r.state == "requested"]
+    bot.click("request_approve", request.id, RECRUITER)
+    assert fake.jobs[JOB_ID]["status"] == "closed"
+    clock.now += 1
+    open_home(bot, RECRUITER)
+    assert [t for t, _ in job_lines(last_home(bot.slack, RECRUITER)) if "Archaeologist" in t] == []
