@@ -11,7 +11,9 @@ One process at a time syncs (a lease in the store, as the poller's), every `inte
   open jobs again every `jobs_s` (their openings and hiring teams: the access rule).
 
 Readers trust the mirror only while the last sync is younger than `fresh_s` and the jobs
-younger than `jobs_s + fresh_s`; else the view reads Harvest as before. The bot's own
+(their hiring teams: who may see candidates) younger than `jobs_s + interval_s` — v1 30 s,
+the view reuse window of decision 0010; v3 310 s, its team window of decision 0006 — and the
+mirror's team only ever grants; else the view reads Harvest as before. The bot's own
 writes and Greenhouse's web hooks `forget` a job: a tombstone, newer than any sync that
 read before it, so a sync already under way cannot bring the old rows back; the next view
 reads the job from Harvest and `fill`s the mirror again. Application rows (candidate ids,
@@ -231,7 +233,7 @@ class HarvestMirror:
         state = self.store.get(STATE, STATE_KEY)
         now = self.clock()
         if (not state or now - state.get("synced_until", 0) > self.fresh_s
-                or now - state.get("jobs_at", 0) > self.jobs_s + self.fresh_s):
+                or now - state.get("jobs_at", 0) > self.jobs_s + self.interval_s):
             return None
         return state
 
