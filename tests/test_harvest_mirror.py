@@ -18,6 +18,7 @@ from bot.store import Store
 from bot.store.flight import Sealer
 from bot.workflows.harvest_mirror import APPS, HarvestMirror
 from tests.conftest import HM, JOB_ID, OUTSIDER, OUTSIDER_ID, RECRUITER, Bot
+from tests.test_draft_cost import draft_paths
 from tests.test_home_jobs import job_lines
 from tests.test_home_tab import last_home, open_home
 from tests.test_known_counts import archaeologist_line
@@ -215,3 +216,21 @@ def test_the_home_tab_is_drawn_from_the_mirror_and_a_closed_job_leaves_it(world)
     clock.now += 1
     open_home(bot, RECRUITER)
     assert [t for t, _ in job_lines(last_home(bot.slack, RECRUITER)) if "Archaeologist" in t] == []
+
+
+def test_drafts_take_the_job_and_its_candidates_from_the_mirror(world):  # type: ignore[no-untyped-def]
+    bot, fake, clock, version = world
+    bot.services.job_views.mirror.sync_once()
+    for lists in (bot.services.reference.close_reasons, bot.services.reference.rejection_reasons,
+                  bot.services.reference.rejection_templates):
+        lists()  # cached on their own (decision 0003)
+    paths = draft_paths(bot, fake, f"close {JOB_ID} on hold", version)
+    # Only what the approval will close, read now (v3's openings name their close reason by id).
+    assert [p for p in paths if p != "/close_reasons"] == ["/openings" if version == "v3" else f"/jobs/{JOB_ID}/openings"]
+    close = [r for r in bot.services.requests.all() if r.kind == "close_job"][-1]
+    assert close.active_candidates == 3  # counted from the mirror
+    paths = draft_paths(bot, fake, "reject 21 missing resume", version)
+    # The application, read now (still active?), and its candidate's name: not the job.
+    assert [p for p in paths if p != "/candidates"] == (["/applications"] if version == "v3" else ["/applications/21"])
+    reject = [r for r in bot.services.requests.all() if r.kind == "reject_application"][-1]
+    assert (reject.candidate_name, reject.job_id) == ("Grace Hopper", JOB_ID)

@@ -180,12 +180,25 @@ class JobViews:
         return self.load(str(job_id), caller)
 
     def recent(self, job_id: int) -> JobView | None:
-        """The view of this job read within the view cache's TTL (the "More" window), or
-        None: no Harvest request. A draft made right after a view reuses its read (issue 17
+        """The view of this job read within the view cache's TTL (the "More" window), or the
+        mirror's while it is fresh, or None: no Harvest request. A draft made right after a view reuses its read (issue 17
         item 5); the caller checks access against the view's hiring team, as "More" does.
         With every name known by now (the pages shown since were named): no request."""
         view = self.cache.get(job_id)
+        if view is None and self.mirror is not None:
+            view = self._mirrored(job_id)
         return self._with_known_names(view) if view is not None else None
+
+    def _mirrored(self, job_id: int) -> JobView | None:
+        """The job as the mirror has it now (decision 0012), without the stage order (which
+        may cost a request; a draft does not show it), or None. Not kept in the view cache:
+        a view shown later orders its stages."""
+        job = self.mirror.open_job(job_id) if self.mirror is not None else None
+        rows = self.mirror.active_rows(job_id) if job is not None and self.mirror is not None else None
+        if job is None or rows is None:
+            return None
+        return JobView(job=job, may_see_candidates=True, applications=rows, stale_days=self.stale_days,
+                       stale_ids=stale_application_ids(rows, self.now(), self.stale_days))
 
     def view_of(self, job: Job) -> JobView:
         """The view of a job its caller was already checked for (a draft found it with
