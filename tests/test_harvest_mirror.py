@@ -16,7 +16,7 @@ import pytest
 from bot.greenhouse.models import ApplicationRow
 from bot.store import Store
 from bot.store.flight import Sealer
-from bot.workflows.harvest_mirror import APPS, HarvestMirror
+from bot.workflows.harvest_mirror import APPS, LEASE_KEY, HarvestMirror
 from tests.conftest import HM, JOB_ID, OUTSIDER, OUTSIDER_ID, RECRUITER, Bot
 from tests.test_draft_cost import draft_paths
 from tests.test_home_jobs import job_lines
@@ -24,6 +24,7 @@ from tests.test_home_tab import last_home, open_home
 from tests.test_known_counts import archaeologist_line
 from tests.test_job_view_v3 import V3_SETTINGS
 from tests.test_user_directory import v3_gh  # noqa: F401 - the v3 fixture
+from tests.test_view_cost import fill
 
 # What a view reads when it cannot use the mirror: the job (v3: its openings and team) and
 # its active applications.
@@ -52,6 +53,11 @@ def world(request, tmp_path, slack, gh, v3_gh):  # type: ignore[no-untyped-def] 
     return bot, fake, clock, request.param
 
 
+def ready(mirror: HarvestMirror) -> None:
+    """A bot running since the morning: swept, and a turn since (the open jobs read)."""
+    assert mirror.sync_once() and mirror.sweep_once()
+
+
 def view_text(bot: Bot, user: str = HM) -> str:
     bot.command(f"job {JOB_ID}", user=user)
     return json.dumps(bot.slack.responses()[-1])
@@ -64,7 +70,7 @@ def paths(fake: Any) -> list[str]:
 def test_a_view_of_a_mirrored_job_reads_no_harvest(world):  # type: ignore[no-untyped-def]
     bot, fake, clock, _version = world
     mirror = bot.services.job_views.mirror
-    assert mirror.sync_once() == "full"
+    ready(mirror)
     fake.calls.clear()
     text = view_text(bot)
     assert "Ada Lovelace" in text and "Grace Hopper" in text and "Rejected Person" not in text
@@ -80,12 +86,12 @@ def test_a_view_of_a_mirrored_job_reads_no_harvest(world):  # type: ignore[no-un
 def test_a_change_in_greenhouse_reaches_the_view_after_one_sync_of_one_request(world):  # type: ignore[no-untyped-def]
     bot, fake, clock, version = world
     mirror = bot.services.job_views.mirror
-    mirror.sync_once()
+    ready(mirror)
     assert "Ada Lovelace" in view_text(bot)
     clock.now += 10
     fake.find_application(11).update(status="rejected", last_activity_at=fake.stamp())  # rejected in Greenhouse
     fake.calls.clear()
-    assert mirror.sync_once() == "changes"
+    assert mirror.sync_once() and not mirror.sweep_once()  # a turn; the sweep is not due
     [read] = fake.calls
     assert read.path == "/applications"
     since = START - 60  # the last sync's start, less the overlap for Greenhouse's clock
@@ -102,7 +108,7 @@ def test_a_change_in_greenhouse_reaches_the_view_after_one_sync_of_one_request(w
 
 def test_a_mirror_whose_sync_stopped_is_not_trusted(world):  # type: ignore[no-untyped-def]
     bot, fake, clock, _version = world
-    bot.services.job_views.mirror.sync_once()
+    ready(bot.services.job_views.mirror)
     clock.now += 31  # three turns missed (every process down or cut off from Greenhouse)
     fake.calls.clear()
     assert "Ada Lovelace" in view_text(bot)
@@ -112,7 +118,7 @@ def test_a_mirror_whose_sync_stopped_is_not_trusted(world):  # type: ignore[no-u
 def test_the_bot_s_own_reject_is_never_shown_from_the_mirror(world):  # type: ignore[no-untyped-def]
     bot, fake, clock, _version = world
     mirror = bot.services.job_views.mirror
-    mirror.sync_once()
+    ready(mirror)
     bot.command("reject 11 missing resume", user=HM)
     [draft] = [r for r in bot.services.requests.all() if r.state == "draft"]
     bot.click("draft_submit", draft.id, HM)
@@ -131,7 +137,7 @@ def test_the_bot_s_own_reject_is_never_shown_from_the_mirror(world):  # type: ig
 def test_someone_the_mirrored_team_does_not_list_is_checked_against_a_team_read_now(world):  # type: ignore[no-untyped-def]
     bot, fake, clock, _version = world
     mirror = bot.services.job_views.mirror
-    mirror.sync_once()
+    ready(mirror)
     assert OUTSIDER_ID not in mirror.open_job(JOB_ID).team_user_ids()
     # Added in Greenhouse as a sourcer (the v3 fake derives job_owners from the same team).
     fake.jobs[JOB_ID]["hiring_team"]["sourcers"].append({"id": OUTSIDER_ID, "first_name": "Olly",
@@ -148,13 +154,16 @@ def test_one_sync_a_turn_for_every_process_on_the_store(tmp_path, slack, gh):  #
     a, b = (Bot.build(tmp_path, slack, gh) for _ in range(2))
     for bot in (a, b):
         bot.services.job_views.mirror.clock = clock
-    assert a.services.job_views.mirror.sync_once() == "full"
-    assert b.services.job_views.mirror.sync_once() is None  # a's turn
+    ma, mb = a.services.job_views.mirror, b.services.job_views.mirror
+    assert ma.sync_once() and not mb.sync_once()  # a's turn
+    assert mb.sweep_once() and not ma.sweep_once()  # b swept: not due again for full_s
     clock.now += 10
     gh.calls.clear()
-    assert b.services.job_views.mirror.sync_once() == "changes"
-    assert a.services.job_views.mirror.sync_once() is None
-    assert paths(gh) == ["/applications"]
+    assert mb.sync_once() and not ma.sync_once()
+    assert paths(gh) == ["/applications"]  # one turn for both: the changes since a's
+    clock.now += ma.full_s
+    assert ma.sweep_once() and not mb.sweep_once()
+    assert ma.sync_once()  # the turns go on (in the bot: on their own thread)
     gh.calls.clear()
     b.command("whoami", user=HM)
     gh.calls.clear()
@@ -197,14 +206,14 @@ def test_the_store_holds_no_candidate_in_clear(store: Store):
 def test_the_turn_is_one_process_s_at_a_time_on_both_stores(store: Store):
     clock = Clock()
     a, b = (HarvestMirror(store, Nothing(), Sealer("k"), clock=clock) for _ in range(2))  # type: ignore[arg-type]
-    assert a._take_turn(clock.now, 300) and not b._take_turn(clock.now, 300)
-    assert not b._take_turn(clock.now + 299, 8)
-    assert b._take_turn(clock.now + 300, 8)
+    assert a._take(LEASE_KEY, clock.now, 300) and not b._take(LEASE_KEY, clock.now, 300)
+    assert not b._take(LEASE_KEY, clock.now + 299, 8)
+    assert b._take(LEASE_KEY, clock.now + 300, 8)
 
 
 def test_the_home_tab_is_drawn_from_the_mirror_and_a_closed_job_leaves_it(world):  # type: ignore[no-untyped-def]
     bot, fake, clock, _version = world
-    bot.services.job_views.mirror.sync_once()
+    ready(bot.services.job_views.mirror)
     fake.calls.clear()
     open_home(bot, RECRUITER)
     assert "3 active candidates" in archaeologist_line(bot.slack)
@@ -220,7 +229,7 @@ def test_the_home_tab_is_drawn_from_the_mirror_and_a_closed_job_leaves_it(world)
 
 def test_drafts_take_the_job_and_its_candidates_from_the_mirror(world):  # type: ignore[no-untyped-def]
     bot, fake, clock, version = world
-    bot.services.job_views.mirror.sync_once()
+    ready(bot.services.job_views.mirror)
     for lists in (bot.services.reference.close_reasons, bot.services.reference.rejection_reasons,
                   bot.services.reference.rejection_templates):
         lists()  # cached on their own (decision 0003)
@@ -234,3 +243,34 @@ def test_drafts_take_the_job_and_its_candidates_from_the_mirror(world):  # type:
     assert [p for p in paths if p != "/candidates"] == (["/applications"] if version == "v3" else ["/applications/21"])
     reject = [r for r in bot.services.requests.all() if r.kind == "reject_application"][-1]
     assert (reject.candidate_name, reject.job_id) == ("Grace Hopper", JOB_ID)
+
+
+def test_a_sweep_spaces_its_pages_and_the_turns_and_views_go_on_meanwhile(tmp_path, slack, gh):  # type: ignore[no-untyped-def]
+    fill(gh, 1200, 0)  # with the seed's 2 others: 1,202 active applications, three pages of 500
+    gh.rate_limit = 1_000_000  # the sweep's spacing is under test, not the limiter
+    clock = Clock()
+    gh.clock = clock
+    sweeper, other = (Bot.build(tmp_path, slack, gh) for _ in range(2))
+    mirror = sweeper.services.job_views.mirror
+    for bot in (sweeper, other):
+        bot.services.job_views.mirror.clock = clock
+        bot.command("whoami", user=HM)
+    gaps: list[float] = []
+    mirror.sleep = gaps.append
+    ready(mirror)
+    assert gaps == [1.0, 1.0]  # between pages, at v1's spacing (a fifth of 50 per 10 s)
+    clock.now += mirror.full_s
+    answered: list[str] = []
+
+    def meanwhile(gap: float) -> None:  # the other threads, while the sweep waits between pages
+        clock.now += gap
+        assert other.services.job_views.mirror.sync_once()  # another process's turn
+        at = len(gh.calls)
+        other.command(f"job {JOB_ID}", user=HM)
+        answered.append(json.dumps(slack.responses()[-1]))
+        assert not JOB_READS & {c.path for c in gh.calls[at:]}  # still fresh: from the mirror
+
+    mirror.sleep = meanwhile
+    clock.now += 10
+    assert mirror.sweep_once()
+    assert len(answered) == 2 and all("Grace Hopper" in a for a in answered)

@@ -3,12 +3,15 @@ in the store by one background sync for the whole deployment, so that a job view
 Home tab's count costs no Harvest request while the mirror is fresh
 (docs/decisions/0012-harvest-mirror.md).
 
-One process at a time syncs (a lease in the store, as the poller's), every `interval_s`:
-- a full sweep at start and every `full_s`: every open job as `get_job` gives it, and
-  every active application (⌈company's active/500⌉ requests on v1);
-- otherwise one read of the applications changed since the last sync (v1
-  `last_activity_after`, v3 `updated_at=gte|`), applied to their jobs' records, and the
-  open jobs again every `jobs_s` (their openings and hiring teams: the access rule).
+Two loops in every process, each let through by a lease in the store (as the poller's),
+so that one process a time does each for the deployment:
+- a turn every `interval_s`: one read of the applications changed since the last turn
+  (v1 `last_activity_after`, v3 `updated_at=gte|`), applied to their jobs' records, and
+  every `jobs_s` the open jobs as `get_job` gives them (openings, hiring teams: the access
+  rule);
+- a full sweep at start and every `full_s`: every active application of the company
+  (⌈active/500⌉ requests), its pages spaced `page_gap_s` apart so that it never takes more
+  than a small share of the budget, while the turns go on.
 
 Readers trust the mirror only while the last sync is younger than `fresh_s` and the jobs
 (their hiring teams: who may see candidates) younger than `jobs_s + interval_s` — v1 30 s,
@@ -39,12 +42,14 @@ log = logging.getLogger("bot.mirror")
 
 STATE = "state"
 STATE_KEY = "mirror:state"  # {"swept_at", "synced_until", "jobs_at", "known": [job ids with rows]}
-LEASE_KEY = "mirror:lease"
+LEASE_KEY = "mirror:lease"  # whose turn it is
+SWEEP_LEASE_KEY = "mirror:sweep"  # who sweeps
 JOBS = "mirror_jobs"  # "job:<id>" → {"job": …, "at": t} | {"forgotten_at": t}; "open" → {"ids": […], "at": t}
 APPS = "mirror_apps"  # "<job id>" → {"as_of": t, "rows": sealed […]} | {"forgotten_at": t}
 # Greenhouse stamps activity with its clock, we ask with ours: each incremental read
 # starts this far before the last one (rows read twice are applied twice, harmlessly).
 OVERLAP_S = 60
+PAGE = 500  # applications a page (per_page, both versions)
 # A sync holds the turn this long at most: one that dies mid-sweep is taken over after it.
 WORKING_S = 300
 SEALED_FOR_S = 7 * 24 * 3600  # validity is decided by the sync's stamps, not by the token's age
@@ -61,6 +66,7 @@ class HarvestMirror:
         self, store: Store, harvest: Harvest, sealer: Sealer, *,
         interval_s: float = 10, full_s: float = 300, jobs_s: float = 20, fresh_s: float = 30,
         clock: Callable[[], float] = time.time, stats: Counter | None = None,
+        page_gap_s: float = 0, sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self.harvest = harvest
@@ -72,6 +78,11 @@ class HarvestMirror:
         self.clock = clock
         self.stats = stats
         self.owner = uuid.uuid4().hex
+        # The sweep waits this long between its pages of applications, so that it takes a
+        # small share of Harvest's budget instead of a burst that would hold up people's
+        # commands behind it for seconds (runtime: v1 1 s, about a fifth of 50 per 10 s).
+        self.page_gap_s = page_gap_s
+        self.sleep = sleep
 
     def now(self) -> float:
         """The mirror's clock (epoch seconds): what a reader stamps a read with before `fill`."""
@@ -143,25 +154,38 @@ class HarvestMirror:
 
     # --- the sync (one process at a time) -------------------------------------------------
 
-    def sync_once(self) -> str | None:
-        """One turn: "full", "changes", or None when another process holds the turn."""
+    def sync_once(self) -> bool:
+        """One turn (the changes; the open jobs when due); False when another process holds it."""
         started = self.clock()
-        if not self._take_turn(started, WORKING_S):
-            return None
+        if not self._take(LEASE_KEY, started, WORKING_S):
+            return False
         try:
-            return self._sync(started)
+            self._turn(started)
+            return True
         finally:
-            # Hand the turn on at the next interval, not at once: about one sync per interval.
-            self._take_turn(started, max(self.interval_s * 0.8, 1.0))
+            # Hand the turn on at the next interval, not at once: about one turn per interval.
+            self._take(LEASE_KEY, started, max(self.interval_s * 0.8, 1.0))
 
-    def _sync(self, started: float) -> str:
+    def sweep_once(self) -> bool:
+        """The full sweep when it is due and nobody else is sweeping; True if this one swept.
+        Its own lease and loop: the turns go on meanwhile (a sweep takes tens of seconds,
+        its pages spaced out), so the mirror never goes stale while it is swept."""
+        started = self.clock()
+        if started - (self.store.get(STATE, STATE_KEY) or {}).get("swept_at", float("-inf")) < self.full_s:
+            return False
+        if not self._take(SWEEP_LEASE_KEY, started, WORKING_S):
+            return False
+        try:
+            self._sweep(started)
+            return True
+        finally:
+            self._take(SWEEP_LEASE_KEY, started, 0)  # free: swept_at says when the next is due
+
+    def _turn(self, started: float) -> None:
         state = self.store.get(STATE, STATE_KEY) or {}
-        if started - state.get("swept_at", float("-inf")) >= self.full_s:
-            self._sweep(started, state)
-            return "full"
-        if started - state.get("jobs_at", float("-inf")) >= self.jobs_s:
+        jobs_read = started - state.get("jobs_at", float("-inf")) >= self.jobs_s
+        if jobs_read:
             self._read_jobs(started)
-            state["jobs_at"] = started
         since = datetime.fromtimestamp(state.get("synced_until", started) - OVERLAP_S, UTC)
         changed: dict[int, list[ApplicationChange]] = defaultdict(list)
         for change in self.harvest.iter_applications_changed_since(since):
@@ -169,22 +193,30 @@ class HarvestMirror:
                 changed[change.job_id].append(change)
         for job_id, changes in changed.items():
             self.store.update(APPS, str(job_id), lambda old, c=changes: self._applied(old, c, started))
-        self.store.put(STATE, STATE_KEY, {**state, "synced_until": started})
-        log.info("mirror_sync changed=%s jobs=%s", sum(map(len, changed.values())), len(changed))
-        return "changes"
+        self._note({"synced_until": started, **({"jobs_at": started} if jobs_read else {})})
+        log.info("mirror_turn changed=%s jobs=%s", sum(map(len, changed.values())), len(changed))
 
-    def _sweep(self, started: float, state: dict[str, Any]) -> None:
-        open_ids = self._read_jobs(started)
+    def _sweep(self, started: float) -> None:
         rows: dict[int, dict[int, ApplicationRow]] = defaultdict(dict)
-        for job_id, row in self.harvest.iter_all_active_application_rows():
+        for seen, (job_id, row) in enumerate(self.harvest.iter_all_active_application_rows(), start=1):
             rows[job_id][row.id] = row
-        # Jobs that had rows at the last sweep and have none now are emptied too.
-        known = set(open_ids) | set(rows) | set(state.get("known", []))
-        for job_id in known:
+            if seen % PAGE == 0 and self.page_gap_s > 0:
+                self._take(SWEEP_LEASE_KEY, self.clock(), WORKING_S)  # still at it
+                self.sleep(self.page_gap_s)  # before the next page is asked for
+        # Every open job gets a record (none active: empty); jobs that had rows at the last
+        # sweep and have none now are emptied too. A record a turn or a view wrote after
+        # `started`, or forgotten after it, keeps what it has (it is newer).
+        open_ids = set((self.store.get(JOBS, "open") or {}).get("ids", []))
+        state = self.store.get(STATE, STATE_KEY) or {}
+        for job_id in open_ids | set(rows) | set(state.get("known", [])):
             self._write_rows(job_id, rows.get(job_id, {}), started)
-        self.store.put(STATE, STATE_KEY, {"swept_at": started, "synced_until": started, "jobs_at": started,
-                                          "known": sorted(set(open_ids) | set(rows))})
-        log.info("mirror_sweep jobs=%s applications=%s", len(open_ids), sum(map(len, rows.values())))
+        self._note({"swept_at": started, "known": sorted(open_ids | set(rows))})
+        log.info("mirror_sweep jobs=%s applications=%s", len(rows), sum(map(len, rows.values())))
+
+    def _note(self, fields: dict[str, Any]) -> None:
+        """Merge into the mirror's state (a turn and a sweep may write it at once)."""
+        self.store.add(STATE, STATE_KEY, {})
+        self.store.update(STATE, STATE_KEY, lambda old: {**(old or {}), **fields})
 
     def _read_jobs(self, started: float) -> list[int]:
         jobs = list(self.harvest.iter_open_jobs())
@@ -232,7 +264,7 @@ class HarvestMirror:
     def _fresh_state(self) -> dict[str, Any] | None:
         state = self.store.get(STATE, STATE_KEY)
         now = self.clock()
-        if (not state or now - state.get("synced_until", 0) > self.fresh_s
+        if (not state or "swept_at" not in state or now - state.get("synced_until", 0) > self.fresh_s
                 or now - state.get("jobs_at", 0) > self.jobs_s + self.interval_s):
             return None
         return state
@@ -241,16 +273,16 @@ class HarvestMirror:
         if self.stats is not None:
             self.stats.hit() if hit else self.stats.miss()
 
-    def _take_turn(self, now: float, hold_s: float) -> bool:
-        """True if this process holds the turn for `hold_s` from `now` (as the poller's lease)."""
-        self.store.add(STATE, LEASE_KEY, {"owner": None, "until": 0})
+    def _take(self, key: str, now: float, hold_s: float) -> bool:
+        """True if this process holds `key` for `hold_s` from `now` (as the poller's lease)."""
+        self.store.add(STATE, key, {"owner": None, "until": 0})
 
         def claim(lease: dict) -> dict | None:
             if lease.get("owner") == self.owner or lease.get("until", 0) <= now:
                 return {"owner": self.owner, "until": now + hold_s}
             return None
 
-        return self.store.update(STATE, LEASE_KEY, claim) is not None
+        return self.store.update(STATE, key, claim) is not None
 
 
 def _newer(old: Any, read_at: float, stamp: str) -> bool:
