@@ -190,7 +190,10 @@ def harvest_mirror(settings: Settings, store: Store, harvest: Harvest) -> Harves
     jobs_s = settings.bot_mirror_jobs_s or (20 if harvest.version == "v1" else 300)
     return HarvestMirror(store, harvest, Sealer(secret.get_secret_value(), b"greenhouse-slack-bot mirror v1"),
                          interval_s=settings.bot_mirror_s, full_s=settings.bot_mirror_full_s, jobs_s=jobs_s,
-                         fresh_s=3 * settings.bot_mirror_s, stats=CacheCounter("mirror"),
+                         # Three turns, plus on v3 its fixed 30 s window: a turn's one request may
+                         # wait for the window's reset when the budget is spent.
+                         fresh_s=3 * settings.bot_mirror_s + (0 if harvest.version == "v1" else 30),
+                         stats=CacheCounter("mirror"),
                          # A sweep's pages at a fifth of the budget: v1 50 per 10 s, v3 75 per 30 s.
                          page_gap_s=1.0 if harvest.version == "v1" else 2.0)
 

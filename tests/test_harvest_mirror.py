@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot import waiting
 from bot.greenhouse.models import ApplicationRow
 from bot.store import Store
 from bot.store.flight import Sealer
@@ -108,8 +109,10 @@ def test_a_change_in_greenhouse_reaches_the_view_after_one_sync_of_one_request(w
 
 def test_a_mirror_whose_sync_stopped_is_not_trusted(world):  # type: ignore[no-untyped-def]
     bot, fake, clock, _version = world
-    ready(bot.services.job_views.mirror)
-    clock.now += 31  # three turns missed (every process down or cut off from Greenhouse)
+    mirror = bot.services.job_views.mirror
+    ready(mirror)
+    assert mirror.fresh_s == (30 if _version == "v1" else 60)  # v3: plus its fixed window
+    clock.now += mirror.fresh_s + 1  # turns missed (every process down or cut off from Greenhouse)
     fake.calls.clear()
     assert "Ada Lovelace" in view_text(bot)
     assert "/applications" in paths(fake)  # read from Harvest, as without a mirror
@@ -274,3 +277,23 @@ def test_a_sweep_spaces_its_pages_and_the_turns_and_views_go_on_meanwhile(tmp_pa
     clock.now += 10
     assert mirror.sweep_once()
     assert len(answered) == 2 and all("Grace Hopper" in a for a in answered)
+
+
+def test_a_turn_goes_first_in_the_line_for_harvest_s_budget(tmp_path, slack, gh):  # type: ignore[no-untyped-def]
+    # The limiter orders its line by when each piece of work started (bot/waiting.py;
+    # tests/greenhouse/test_ratelimit_line.py): the turn's one request counts as the work
+    # that started before every command, so a busy hour's line cannot make the mirror stale.
+    bot = Bot.build(tmp_path, slack, gh)
+    mirror = bot.services.job_views.mirror
+    seen: list[float] = []
+    read = mirror.harvest.iter_applications_changed_since
+
+    def changed_since(since):  # type: ignore[no-untyped-def]
+        work = waiting.current()
+        seen.append(work.since if work is not None else 0.0)
+        return read(since)
+
+    mirror.harvest.iter_applications_changed_since = changed_since  # type: ignore[method-assign]
+    with waiting.waiting_as(waiting.Waiting()):  # a command's work started before the turn
+        assert mirror.sync_once()
+    assert seen == [float("-inf")]

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from bot import waiting
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import ApplicationChange, ApplicationRow, Job
 from bot.store import Store
@@ -160,7 +161,12 @@ class HarvestMirror:
         if not self._take(LEASE_KEY, started, WORKING_S):
             return False
         try:
-            self._turn(started)
+            # First in this process's line for Harvest's budget: a turn is one request that
+            # keeps every view and Home tab off Harvest; queued behind the busy hour's
+            # commands it would come too late, the mirror would go stale, and every view
+            # would read Harvest again — the line the mirror exists to empty.
+            with waiting.waiting_as(waiting.Waiting(clock=lambda: float("-inf"))):
+                self._turn(started)
             return True
         finally:
             # Hand the turn on at the next interval, not at once: about one turn per interval.
