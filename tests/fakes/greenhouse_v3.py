@@ -309,7 +309,8 @@ class FakeGreenhouseV3:
         if app["status"] != "active":
             return httpx.Response(422, json={"message": "Validation error",
                                              "errors": [f"Application must be active, is currently {app['status']}"]})
-        app.update(status="rejected", rejected_at=self.gh.stamp(),
+        # Stamps last_activity_at as v1's reject does: the fake's updated_at follows it.
+        app.update(status="rejected", rejected_at=self.gh.stamp(), last_activity_at=self.gh.stamp(),
                    rejection_reason=next((x for x in self.gh.rejection_reasons if x["id"] == body["rejection_reason_id"]), None))
         return httpx.Response(204)
 
