@@ -297,3 +297,20 @@ def test_a_turn_goes_first_in_the_line_for_harvest_s_budget(tmp_path, slack, gh)
     with waiting.waiting_as(waiting.Waiting()):  # a command's work started before the turn
         assert mirror.sync_once()
     assert seen == [float("-inf")]
+
+
+def test_a_home_tab_reads_a_job_forgotten_since_the_last_sync_only_for_its_team(world):  # type: ignore[no-untyped-def]
+    bot, fake, clock, version = world
+    ready(bot.services.job_views.mirror)
+    fake.add_job(7007, "Geologist", team={"recruiters": [OUTSIDER_ID]}, openings=[fake.opening(70071)])
+    clock.now += bot.services.job_views.mirror.jobs_s
+    assert bot.services.job_views.mirror.sync_once()  # the new job read with the open jobs
+    bot.services.job_views.forget(JOB_ID)  # a web hook, or a write: the job changed
+    fake.calls.clear()
+    open_home(bot, OUTSIDER)  # not on the Archaeologist's team: no job read for it
+    assert [t for t, _ in job_lines(last_home(bot.slack, OUTSIDER)) if "Geologist" in t]
+    # (the Geologist's count is read: it opened after the sweep, the mirror has no rows for it)
+    assert not (JOB_READS - {"/applications"}) & set(paths(fake)), paths(fake)
+    open_home(bot, RECRUITER)  # on its team: read now, still open, listed
+    assert archaeologist_line(bot.slack)
+    assert (f"/jobs/{JOB_ID}" if version == "v1" else "/jobs") in paths(fake)

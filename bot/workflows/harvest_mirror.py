@@ -112,16 +112,22 @@ class HarvestMirror:
         self._count(rows is not None)
         return None if rows is None else tuple(rows.values())
 
-    def open_jobs(self) -> tuple[list[Job], list[int]] | None:
-        """Every open job the mirror answers for, and the ids of those forgotten since the
-        last read of the jobs (the caller reads those from Harvest); None when not fresh."""
+    def open_jobs(self) -> tuple[list[Job], dict[int, set[int] | None]] | None:
+        """Every open job the mirror answers for, and those forgotten since the last read of
+        the jobs, each with the user ids of its hiring team as last read (None: unknown) —
+        the caller reads from Harvest the ones that may concern its viewer; None when not fresh."""
         if self._fresh_state() is None:
             return None
         ids = (self.store.get(JOBS, "open") or {}).get("ids", [])
         records = self.store.get_many(JOBS, [f"job:{i}" for i in ids])
         jobs = [Job.model_validate(r["job"]) for r in records.values() if r and "job" in r]
         known = {j.id for j in jobs}
-        return jobs, [i for i in ids if i not in known]
+        forgotten = {}
+        for i in ids:
+            if i not in known:
+                team = (records.get(f"job:{i}") or {}).get("team")
+                forgotten[i] = set(team) if team is not None else None
+        return jobs, forgotten
 
     def counts(self, job_ids: Iterable[int]) -> dict[int, int]:
         """Active applications of the asked jobs the mirror knows now (others left out)."""
@@ -142,8 +148,12 @@ class HarvestMirror:
         """The job changed (a write by the bot, a web hook): until a read newer than now
         fills it again, the mirror does not answer for it."""
         now = self.clock()
-        for table, key in ((JOBS, f"job:{int(job_id)}"), (APPS, str(int(job_id)))):
-            self.store.put(table, key, {"forgotten_at": now})
+        self.store.put(APPS, str(int(job_id)), {"forgotten_at": now})
+        # The job's hiring team as last read stays on the tombstone (ids only): a Home tab
+        # then reads the forgotten job only for someone who was on its team.
+        key = f"job:{int(job_id)}"
+        if not self.store.add(JOBS, key, {"forgotten_at": now}):
+            self.store.update(JOBS, key, lambda old: {"forgotten_at": now, "team": _team_ids(old)})
 
     def fill(self, job: Job, rows: Iterable[ApplicationRow], as_of: float) -> None:
         """A view read the job and its active applications from Harvest, starting at
@@ -289,6 +299,14 @@ class HarvestMirror:
             return None
 
         return self.store.update(STATE, key, claim) is not None
+
+
+def _team_ids(record: Any) -> list[int] | None:
+    if not isinstance(record, dict):
+        return None
+    if "job" in record:
+        return sorted({m["user_id"] for m in record["job"].get("hiring_team") or []})
+    return record.get("team")
 
 
 def _newer(old: Any, read_at: float, stamp: str) -> bool:

@@ -151,9 +151,11 @@ class HomeJobs:
         if listed is None:
             return None
         jobs, forgotten = listed
-        # Changed since the mirror read them (a close, a web hook): read now, one by one —
-        # a few at most, and a closed one leaves the list at once.
-        jobs += [job for i in forgotten if (job := self.harvest.get_job(i)) is not None and job.status == "open"]
+        # Changed since the mirror read them (a close, a web hook): read now, one by one,
+        # those whose team (as last read) had the viewer on it — a closed one leaves their
+        # list at once; nobody pays for the jobs of others.
+        concern = [i for i, team in forgotten.items() if key == EVERY_OPEN_JOB or team is None or key in team]
+        jobs += [job for i in concern if (job := self.harvest.get_job(i)) is not None and job.status == "open"]
         lines = [line for job in jobs if (line := _line(job, key)) is not None]
         return sorted(lines, key=lambda j: (j.name.lower(), j.id))
 
