@@ -298,9 +298,9 @@ class HarvestV3(HarvestOverHttp):
                 yield change.job_id, change.row
 
     def iter_applications_changed_since(self, since: datetime) -> Iterator[ApplicationChange]:
-        # Every v3 resource has `updated_at` and the `gte|` filter (docs/harvest-v3-reference.md
-        # §2); that a reject or a move updates the application's is assumed, not confirmed:
-        # UNCONFIRMED. The mirror's full sweep bounds what it would miss (decision 0012).
+        # Every v3 resource has `updated_at` and the `gte|` filter; that a reject or a move
+        # updates the application's is assumed. UNCONFIRMED: see docs/harvest-v3-reference.md §2.
+        # The mirror's full sweep bounds what it would miss (decision 0012).
         for app in self._list("applications", updated_at=f"gte|{iso_utc(since)}"):
             yield _change_v3(app)
 
