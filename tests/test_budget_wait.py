@@ -8,7 +8,6 @@ same job waiting in line are answered from the one read, and each of their peopl
 from __future__ import annotations
 
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -21,33 +20,14 @@ from bot.runtime import build_services
 from bot.store import Store
 from bot.store.budget import StoreBudget
 from tests.conftest import BOT_TOKEN, COORDINATOR, HM, JOB_ID, RECRUITER, Bot, SyncExecutor, make_settings
+from tests.fakes.clock import GatedClock
 
 OTHER_JOB = 7007
 NINA = "UNINA"
 WAIT_MARK = ":stopwatch:"
 
 
-class Clock:
-    """Wall-clock seconds that move when the limiter sleeps (and a little in real time)."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-        self._lock = threading.Lock()
-        self.gate = threading.Event()  # time stands still until the test opens it
-        self.gate.set()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.gate.wait(10)
-        with self._lock:
-            self.now += seconds
-        time.sleep(0.002)
-
-
-def build(tmp_path: Any, slack: Any, gh: Any, clock: Clock, executor: Any = None) -> Bot:
+def build(tmp_path: Any, slack: Any, gh: Any, clock: GatedClock, executor: Any = None) -> Bot:
     """The bot as runtime builds it, its store-shared Harvest budget on `clock`."""
     settings = make_settings(tmp_path, slack)
     store = Store(str(tmp_path / "bot.sqlite"))
@@ -78,7 +58,7 @@ def said_to(slack: Any, user: str) -> list[str]:
 
 
 def test_a_command_behind_the_budget_is_told_at_once_then_answered(tmp_path, slack, gh):
-    clock = Clock()
+    clock = GatedClock()
     bot = build(tmp_path, slack, gh, clock)
     command(bot, "whoami", HM)  # the directory is loaded: the view below only waits for its own reads
     spend_the_budget(bot)
@@ -94,7 +74,7 @@ def test_a_command_behind_the_budget_is_told_at_once_then_answered(tmp_path, sla
 
 
 def test_no_word_about_waiting_when_there_is_no_wait(tmp_path, slack, gh):
-    bot = build(tmp_path, slack, gh, Clock())
+    bot = build(tmp_path, slack, gh, GatedClock())
     command(bot, f"job {JOB_ID}", HM)
     command(bot, "whoami", RECRUITER)
     assert len(said_to(slack, HM)) == 1 and len(said_to(slack, RECRUITER)) == 1
@@ -105,7 +85,7 @@ def test_views_waiting_in_line_are_told_their_place_and_share_one_read(tmp_path,
     gh.add_user(105, "Nina Navigator", "nina@acme.test")
     slack.users[NINA] = {"email": "nina@acme.test"}
     gh.add_job(OTHER_JOB, "Cartographer", team={"hiring_managers": [105]})
-    clock = Clock()
+    clock = GatedClock()
     bot = build(tmp_path, slack, gh, clock, executor=ThreadPoolExecutor(8))
     for person in (HM, RECRUITER, COORDINATOR, NINA):
         command(bot, "whoami", person)

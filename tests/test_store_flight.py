@@ -16,20 +16,6 @@ from bot.store.flight import CLAIMS, ENTRIES, Sealer, StoreFlight
 SECRET = "harvest-api-key-for-tests"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def target(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        return str(tmp_path / "data" / "bot.sqlite")
-    return request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-def store(target: str):  # type: ignore[no-untyped-def]
-    s = Store(target)
-    yield s
-    s.close()
-
-
 class Clock:
     """Wall time the test moves; sleeping moves it too."""
 

@@ -10,25 +10,7 @@ import pytest
 
 from bot.greenhouse.ratelimit import LocalBudget, RateLimiter
 from bot.waiting import WaitEstimate, Waiting, waiting_as
-
-
-class GatedClock:
-    """A fake clock; sleeping moves it, but only once the test opens the gate."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.gate = threading.Event()
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.gate.wait(10)
-        with self._lock:
-            self.now += seconds
-        time.sleep(0.001)
+from tests.fakes.clock import GatedClock
 
 
 def spent_limiter(clock: GatedClock, limit: int = 2, window_s: float = 10.0) -> RateLimiter:
@@ -56,7 +38,7 @@ def queue_up(lim: RateLimiter, works: dict[str, Waiting], served: list[str]) -> 
 
 
 def test_the_work_that_started_first_is_served_first():
-    clock = GatedClock()
+    clock = GatedClock(100.0, opened=False)
     lim = spent_limiter(clock, limit=1)
     # A command's later request (its work started at 1.0) arrives after two newer commands' first ones.
     works = {"newer": Waiting(clock=lambda: 3.0), "newest": Waiting(clock=lambda: 4.0),
@@ -70,7 +52,7 @@ def test_the_work_that_started_first_is_served_first():
 
 
 def test_each_waiting_work_is_told_once_its_place_and_about_how_long():
-    clock = GatedClock()
+    clock = GatedClock(100.0, opened=False)
     lim = spent_limiter(clock, limit=2, window_s=10.0)
     told: dict[str, list[WaitEstimate]] = {"first": [], "second": [], "third": []}
     works = {name: Waiting(told[name].append, clock=lambda n=n: float(n)) for n, name in enumerate(told)}
@@ -93,8 +75,7 @@ def test_each_waiting_work_is_told_once_its_place_and_about_how_long():
 
 
 def test_no_word_when_the_budget_has_room():
-    clock = GatedClock()
-    clock.gate.set()
+    clock = GatedClock(100.0)
     lim = RateLimiter(budget=LocalBudget(50, 10.0, clock=clock), sleep=clock.sleep, jitter_s=0.0)
     told: list[WaitEstimate] = []
     work = Waiting(told.append)
