@@ -62,14 +62,15 @@ def start_decoration_read_ahead(services: Services) -> threading.Thread:
 
 def start_mirror_sync(services: Services, stop: threading.Event) -> list[threading.Thread]:
     """Keep the Harvest mirror (bot/workflows/harvest_mirror.py) in step: the changes every
-    interval, and a full sweep at once and when due, on a thread of its own so that the
-    turns go on while it reads. Every process runs both loops; the store's leases let one
-    process at a time do each (decision 0012)."""
+    interval, the open jobs and a full sweep at once and when due, each on a thread of its
+    own so that the turns go on while the others read. Every process runs the three loops;
+    the store's leases let one process at a time do each (decision 0012)."""
     mirror = services.job_views.mirror
     if mirror is None:
         log.info("mirror_off")
         return []
     return [every("harvest-mirror", mirror.sync_once, mirror.interval_s, stop, jitter_s=min(1.0, mirror.interval_s)),
+            every("harvest-mirror-jobs", mirror.jobs_once, mirror.interval_s, stop, jitter_s=0),
             every("harvest-mirror-sweep", mirror.sweep_once, mirror.interval_s, stop, jitter_s=0)]
 
 

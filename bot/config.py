@@ -123,7 +123,7 @@ class Settings(BaseSettings):
     # application kept in the store by one sync for every process; a view answered from it
     # reads no Harvest. Synced every BOT_MIRROR_S seconds (0: no mirror), swept whole every
     # BOT_MIRROR_FULL_S; the open jobs (openings, hiring teams) re-read every
-    # BOT_MIRROR_JOBS_S (unset: 20 s on v1, one request; 300 s on v3, about 13 for 200 jobs).
+    # BOT_MIRROR_JOBS_S (unset: 20 s on v1, one request; 240 s on v3, about 13 for 200 jobs).
     # Needs BOT_SHARED_READS (its key seals the application rows).
     bot_mirror_s: float = Field(default=10, ge=0)
     bot_mirror_full_s: float = Field(default=300, gt=0)

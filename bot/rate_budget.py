@@ -56,21 +56,22 @@ def _kept(state: State, now: float, window_s: float) -> list[float]:
     return _after(state, now, now - 2 * window_s)
 
 
-def wait_for_slot(state: State, now: float, window_s: float) -> float:
-    """Seconds until one more request may go (0: now)."""
+def wait_for_slot(state: State, now: float, window_s: float, reserve: int = 0) -> float:
+    """Seconds until one more request may go (0: now), leaving `reserve` slots of the window
+    to requests that claim with none (the ones that go first: bot/waiting.py)."""
     paused = state.get("paused_until", 0.0)
     if paused > now:
         return paused - now
     slots = held(state, now, window_s)
-    over = len(slots) - int(state["limit"]) + 1
+    over = len(slots) - max(int(state["limit"]) - reserve, 1) + 1
     if over <= 0:
         return 0.0
     return max(slots[over - 1] + window_s - now, 0.0)
 
 
-def take(state: State, now: float, window_s: float) -> tuple[float, State | None]:
+def take(state: State, now: float, window_s: float, reserve: int = 0) -> tuple[float, State | None]:
     """(0, the state with a stamp at `now`) or (seconds to wait, None)."""
-    wait = wait_for_slot(state, now, window_s)
+    wait = wait_for_slot(state, now, window_s, reserve)
     if wait > 0:
         return wait, None
     sent = _kept(state, now, window_s)

@@ -187,15 +187,24 @@ def harvest_mirror(settings: Settings, store: Store, harvest: Harvest) -> Harves
     secret = settings.greenhouse_api_key or settings.greenhouse_client_secret
     if settings.bot_mirror_s <= 0 or not settings.bot_shared_reads or secret is None:
         return None
-    jobs_s = settings.bot_mirror_jobs_s or (20 if harvest.version == "v1" else 300)
+    v1 = harvest.version == "v1"
+    if isinstance(harvest, HarvestOverHttp):
+        # A few slots of each window kept for the mirror's turns and job reads, which go
+        # first (v1 2 of 50, v3 3 of 75): the rest of the budget is everyone's.
+        harvest.t.limiter.reserve = max(1, harvest.t.limiter.limit // 25)
+    # v1: one request for 500 jobs, every 20 s, trusted 10 s more (30 s: decision 0010's window);
+    # v3: a dozen, every 240 s, trusted 70 s more (310 s: decision 0006's team window) — a spent
+    # budget spreads a v3 read over windows even with the reserve.
+    jobs_s = settings.bot_mirror_jobs_s or (20 if v1 else 240)
     return HarvestMirror(store, harvest, Sealer(secret.get_secret_value(), b"greenhouse-slack-bot mirror v1"),
                          interval_s=settings.bot_mirror_s, full_s=settings.bot_mirror_full_s, jobs_s=jobs_s,
+                         jobs_grace_s=settings.bot_mirror_s if v1 else 70,
                          # Three turns, plus on v3 its fixed 30 s window: a turn's one request may
                          # wait for the window's reset when the budget is spent.
-                         fresh_s=3 * settings.bot_mirror_s + (0 if harvest.version == "v1" else 30),
+                         fresh_s=3 * settings.bot_mirror_s + (0 if v1 else 30),
                          stats=CacheCounter("mirror"),
                          # A sweep's pages at a fifth of the budget: v1 50 per 10 s, v3 75 per 30 s.
-                         page_gap_s=1.0 if harvest.version == "v1" else 2.0)
+                         page_gap_s=1.0 if v1 else 2.0)
 
 
 def shared_reads(settings: Settings, store: Store) -> StoreFlight | None:

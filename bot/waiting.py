@@ -43,8 +43,11 @@ class Waiting:
     """One piece of work done for someone; `tell` is called (once) when it must wait."""
 
     def __init__(self, tell: Callable[[WaitEstimate], None] | None = None, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.since = clock()  # its place in the limiter's line
+                 clock: Callable[[], float] = time.monotonic, first: bool = False) -> None:
+        # Work that goes first (the Harvest mirror's turns: one request that spares every
+        # view one) comes before all others in the line and may take the budget's reserve.
+        self.first = first
+        self.since = float("-inf") if first else clock()  # its place in the limiter's line
         self._tell = tell
         self._lock = threading.Lock()
         self._told: WaitEstimate | None = None

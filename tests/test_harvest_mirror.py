@@ -55,8 +55,8 @@ def world(request, tmp_path, slack, gh, v3_gh):  # type: ignore[no-untyped-def] 
 
 
 def ready(mirror: HarvestMirror) -> None:
-    """A bot running since the morning: swept, and a turn since (the open jobs read)."""
-    assert mirror.sync_once() and mirror.sweep_once()
+    """A bot running since the morning: the open jobs read, swept, and a turn since."""
+    assert mirror.jobs_once() and mirror.sweep_once() and mirror.sync_once()
 
 
 def view_text(bot: Bot, user: str = HM) -> str:
@@ -92,7 +92,7 @@ def test_a_change_in_greenhouse_reaches_the_view_after_one_sync_of_one_request(w
     clock.now += 10
     fake.find_application(11).update(status="rejected", last_activity_at=fake.stamp())  # rejected in Greenhouse
     fake.calls.clear()
-    assert mirror.sync_once() and not mirror.sweep_once()  # a turn; the sweep is not due
+    assert mirror.sync_once() and not mirror.sweep_once() and not mirror.jobs_once()  # a turn only
     [read] = fake.calls
     assert read.path == "/applications"
     since = START - 60  # the last sync's start, less the overlap for Greenhouse's clock
@@ -166,6 +166,7 @@ def test_one_sync_a_turn_for_every_process_on_the_store(tmp_path, slack, gh):  #
     assert paths(gh) == ["/applications"]  # one turn for both: the changes since a's
     clock.now += ma.full_s
     assert ma.sweep_once() and not mb.sweep_once()
+    assert mb.jobs_once() and not ma.jobs_once()  # the open jobs: once for both too
     assert ma.sync_once()  # the turns go on (in the bot: on their own thread)
     gh.calls.clear()
     b.command("whoami", user=HM)
@@ -275,6 +276,7 @@ def test_a_sweep_spaces_its_pages_and_the_turns_and_views_go_on_meanwhile(tmp_pa
 
     mirror.sleep = meanwhile
     clock.now += 10
+    assert mirror.jobs_once()  # the open jobs' own loop, meanwhile too
     assert mirror.sweep_once()
     assert len(answered) == 2 and all("Grace Hopper" in a for a in answered)
 
@@ -297,6 +299,7 @@ def test_a_turn_goes_first_in_the_line_for_harvest_s_budget(tmp_path, slack, gh)
     with waiting.waiting_as(waiting.Waiting()):  # a command's work started before the turn
         assert mirror.sync_once()
     assert seen == [float("-inf")]
+    assert mirror.harvest.t.limiter.reserve == 2  # v1: 2 of every 50 are the mirror's to take
 
 
 def test_a_home_tab_reads_a_job_forgotten_since_the_last_sync_only_for_its_team(world):  # type: ignore[no-untyped-def]
@@ -304,7 +307,8 @@ def test_a_home_tab_reads_a_job_forgotten_since_the_last_sync_only_for_its_team(
     ready(bot.services.job_views.mirror)
     fake.add_job(7007, "Geologist", team={"recruiters": [OUTSIDER_ID]}, openings=[fake.opening(70071)])
     clock.now += bot.services.job_views.mirror.jobs_s
-    assert bot.services.job_views.mirror.sync_once()  # the new job read with the open jobs
+    assert bot.services.job_views.mirror.jobs_once()  # the new job read with the open jobs
+    assert bot.services.job_views.mirror.sync_once()
     bot.services.job_views.forget(JOB_ID)  # a web hook, or a write: the job changed
     fake.calls.clear()
     open_home(bot, OUTSIDER)  # not on the Archaeologist's team: no job read for it

@@ -76,8 +76,9 @@ class Budget(Protocol):
     def take(self) -> float:
         """Count one request and return 0, or return how long to wait before asking again."""
 
-    def claim(self) -> tuple[float, float | None]:
-        """`take()`, also giving the request's stamp (to `settle` it when its answer comes)."""
+    def claim(self, reserve: int = 0) -> tuple[float, float | None]:
+        """`take()`, also giving the request's stamp (to `settle` it when its answer comes);
+        `reserve` slots of the window are left to claims that reserve none."""
 
     def settle(self, stamp: float | None, *, refused: bool = False, limit: int | None = None,
                remaining: int | None = None, others_free_in: float | None = None) -> float:
@@ -111,10 +112,10 @@ class LocalBudget:
     def take(self) -> float:
         return self.claim()[0]
 
-    def claim(self) -> tuple[float, float | None]:
+    def claim(self, reserve: int = 0) -> tuple[float, float | None]:
         with self._lock:
             now = self._clock()
-            wait, new = rate_budget.take(self._state, now, self.window_s)
+            wait, new = rate_budget.take(self._state, now, self.window_s, reserve)
             if new is None:
                 return wait, None
             self._state = new
@@ -155,6 +156,7 @@ class RateLimiter:
         jitter_s: float = 0.25,
         tell_at_s: float = TELL_AT_S,
         fixed_window: bool = False,
+        reserve: int | None = None,
     ) -> None:
         self.budget: Budget = budget if budget is not None else LocalBudget(limit, window_s, clock=clock)
         self.window_s = self.budget.window_s
@@ -173,6 +175,12 @@ class RateLimiter:
         self._arrivals = itertools.count()
         self._turn = threading.Condition()
         self._head_wait = (0.0, 0.0)  # (seconds, when): the budget's last answer to the head
+        # Slots of each window only work that goes first may take (bot/waiting.py `first`:
+        # the Harvest mirror's turns, decision 0012; runtime sets it when there is a mirror).
+        # The line orders one process; across the processes sharing the store's budget only
+        # a reserve keeps a turn from losing every window to another process's long line
+        # (measured: a v3 read of the jobs waited 3 minutes).
+        self.reserve = reserve or 0
 
     @property
     def limit(self) -> int:
@@ -182,6 +190,7 @@ class RateLimiter:
         """Block until one more request fits in the window, then count it. Returns its stamp,
         for `observe(…, sent=stamp)` when the answer comes."""
         work = waiting.current()
+        first = work is not None and work.first
         ticket = (work.since if work is not None else time.monotonic(), next(self._arrivals))
         with self._turn:
             bisect.insort(self._line, ticket)
@@ -194,7 +203,7 @@ class RateLimiter:
                     head = self._line[0] == ticket
                 wait: float | None = None
                 if head:
-                    wait, stamp = self.budget.claim()
+                    wait, stamp = self.budget.claim(0 if first else self.reserve)
                     if wait <= 0:
                         if waited:
                             self.waits += 1

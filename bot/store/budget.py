@@ -60,11 +60,11 @@ class StoreBudget:
     def take(self) -> float:
         return self.claim()[0]
 
-    def claim(self) -> tuple[float, float | None]:
+    def claim(self, reserve: int = 0) -> tuple[float, float | None]:
         got: list[tuple[float, float | None]] = []
 
         def change(state: dict[str, Any], now: float) -> dict[str, Any] | None:
-            wait, new = rate_budget.take(state, now, self.window_s)
+            wait, new = rate_budget.take(state, now, self.window_s, reserve)
             got.append((wait, now if new is not None else None))
             return new
 

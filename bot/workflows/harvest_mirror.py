@@ -3,18 +3,18 @@ in the store by one background sync for the whole deployment, so that a job view
 Home tab's count costs no Harvest request while the mirror is fresh
 (docs/decisions/0012-harvest-mirror.md).
 
-Two loops in every process, each let through by a lease in the store (as the poller's),
-so that one process a time does each for the deployment:
+Three loops in every process, each let through by a lease in the store (as the poller's),
+so that one process at a time does each for the deployment:
 - a turn every `interval_s`: one read of the applications changed since the last turn
-  (v1 `last_activity_after`, v3 `updated_at=gte|`), applied to their jobs' records, and
-  every `jobs_s` the open jobs as `get_job` gives them (openings, hiring teams: the access
-  rule);
+  (v1 `last_activity_after`, v3 `updated_at=gte|`), applied to their jobs' records;
+- the open jobs every `jobs_s`, as `get_job` gives them (openings, hiring teams: the
+  access rule); turns and job reads go first for Harvest's budget (bot/waiting.py);
 - a full sweep at start and every `full_s`: every active application of the company
   (⌈active/500⌉ requests), its pages spaced `page_gap_s` apart so that it never takes more
   than a small share of the budget, while the turns go on.
 
-Readers trust the mirror only while the last sync is younger than `fresh_s` and the jobs
-(their hiring teams: who may see candidates) younger than `jobs_s + interval_s` — v1 30 s,
+Readers trust the mirror only while the last turn is younger than `fresh_s` and the jobs
+(their hiring teams: who may see candidates) younger than `jobs_s + jobs_grace_s` — v1 30 s,
 the view reuse window of decision 0010; v3 310 s, its team window of decision 0006 — and the
 mirror's team only ever grants; else the view reads Harvest as before. The bot's own
 writes and Greenhouse's web hooks `forget` a job: a tombstone, newer than any sync that
@@ -45,6 +45,7 @@ STATE = "state"
 STATE_KEY = "mirror:state"  # {"swept_at", "synced_until", "jobs_at", "known": [job ids with rows]}
 LEASE_KEY = "mirror:lease"  # whose turn it is
 SWEEP_LEASE_KEY = "mirror:sweep"  # who sweeps
+JOBS_LEASE_KEY = "mirror:jobs"  # who reads the open jobs
 JOBS = "mirror_jobs"  # "job:<id>" → {"job": …, "at": t} | {"forgotten_at": t}; "open" → {"ids": […], "at": t}
 APPS = "mirror_apps"  # "<job id>" → {"as_of": t, "rows": sealed […]} | {"forgotten_at": t}
 # Greenhouse stamps activity with its clock, we ask with ours: each incremental read
@@ -66,6 +67,7 @@ class HarvestMirror:
     def __init__(
         self, store: Store, harvest: Harvest, sealer: Sealer, *,
         interval_s: float = 10, full_s: float = 300, jobs_s: float = 20, fresh_s: float = 30,
+        jobs_grace_s: float | None = None,
         clock: Callable[[], float] = time.time, stats: Counter | None = None,
         page_gap_s: float = 0, sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -76,6 +78,9 @@ class HarvestMirror:
         self.full_s = full_s
         self.jobs_s = jobs_s
         self.fresh_s = fresh_s
+        # How late a read of the open jobs may be before the mirror answers nobody (v3's
+        # takes a dozen requests, which a spent budget spreads over windows).
+        self.jobs_grace_s = interval_s if jobs_grace_s is None else jobs_grace_s
         self.clock = clock
         self.stats = stats
         self.owner = uuid.uuid4().hex
@@ -166,21 +171,39 @@ class HarvestMirror:
     # --- the sync (one process at a time) -------------------------------------------------
 
     def sync_once(self) -> bool:
-        """One turn (the changes; the open jobs when due); False when another process holds it."""
+        """One turn (the changes since the last); False when another process holds it."""
         started = self.clock()
         if not self._take(LEASE_KEY, started, WORKING_S):
             return False
         try:
-            # First in this process's line for Harvest's budget: a turn is one request that
-            # keeps every view and Home tab off Harvest; queued behind the busy hour's
-            # commands it would come too late, the mirror would go stale, and every view
-            # would read Harvest again — the line the mirror exists to empty.
-            with waiting.waiting_as(waiting.Waiting(clock=lambda: float("-inf"))):
+            # First for Harvest's budget — first in this process's line, and the window's
+            # reserve across processes (bot/greenhouse/ratelimit.py): a turn is one request
+            # that keeps every view and Home tab off Harvest; behind the busy hour's commands
+            # it would come too late, the mirror would go stale, and every view would read
+            # Harvest again — the line the mirror exists to empty.
+            with waiting.waiting_as(waiting.Waiting(first=True)):
                 self._turn(started)
             return True
         finally:
             # Hand the turn on at the next interval, not at once: about one turn per interval.
             self._take(LEASE_KEY, started, max(self.interval_s * 0.8, 1.0))
+
+    def jobs_once(self) -> bool:
+        """The open jobs again when due (`jobs_s`) and nobody else is reading them; True if
+        this one read them. Its own lease and loop, and first for the budget as a turn is:
+        the jobs carry the hiring teams, without which the mirror answers nobody."""
+        started = self.clock()
+        if started - (self.store.get(STATE, STATE_KEY) or {}).get("jobs_at", float("-inf")) < self.jobs_s:
+            return False
+        if not self._take(JOBS_LEASE_KEY, started, WORKING_S):
+            return False
+        try:
+            with waiting.waiting_as(waiting.Waiting(first=True)):
+                self._read_jobs(started)
+            self._note({"jobs_at": started})
+            return True
+        finally:
+            self._take(JOBS_LEASE_KEY, started, 0)  # free: jobs_at says when the next is due
 
     def sweep_once(self) -> bool:
         """The full sweep when it is due and nobody else is sweeping; True if this one swept.
@@ -199,9 +222,6 @@ class HarvestMirror:
 
     def _turn(self, started: float) -> None:
         state = self.store.get(STATE, STATE_KEY) or {}
-        jobs_read = started - state.get("jobs_at", float("-inf")) >= self.jobs_s
-        if jobs_read:
-            self._read_jobs(started)
         since = datetime.fromtimestamp(state.get("synced_until", started) - OVERLAP_S, UTC)
         changed: dict[int, list[ApplicationChange]] = defaultdict(list)
         for change in self.harvest.iter_applications_changed_since(since):
@@ -209,7 +229,7 @@ class HarvestMirror:
                 changed[change.job_id].append(change)
         for job_id, changes in changed.items():
             self.store.update(APPS, str(job_id), lambda old, c=changes: self._applied(old, c, started))
-        self._note({"synced_until": started, **({"jobs_at": started} if jobs_read else {})})
+        self._note({"synced_until": started})
         log.info("mirror_turn changed=%s jobs=%s", sum(map(len, changed.values())), len(changed))
 
     def _sweep(self, started: float) -> None:
@@ -281,7 +301,7 @@ class HarvestMirror:
         state = self.store.get(STATE, STATE_KEY)
         now = self.clock()
         if (not state or "swept_at" not in state or now - state.get("synced_until", 0) > self.fresh_s
-                or now - state.get("jobs_at", 0) > self.jobs_s + self.interval_s):
+                or now - state.get("jobs_at", 0) > self.jobs_s + self.jobs_grace_s):
             return None
         return state
 
