@@ -36,7 +36,9 @@ def start_v3(slack: Any) -> Any:
     started: list[Any] = []
 
     def start(tmp_path: Any) -> Any:
-        settings = make_settings(tmp_path, slack, bot_poll_interval_s=0, **V3_SETTINGS)
+        # No mirror: its read of the open jobs names departments too (decision 0012), and
+        # what is counted here is the read-ahead's and the first view's.
+        settings = make_settings(tmp_path, slack, bot_poll_interval_s=0, bot_mirror_s=0, **V3_SETTINGS)
         running = runtime.start("http", settings)
         started.append(running)
         return running
