@@ -46,6 +46,13 @@ class Harvest(ABC):
         (v1 embeds it: always read with the job); a job whose team came so says
         `team_cached` (docs/decisions/0006-v3-decoration-cache.md, "Revisited")."""
 
+    def hiring_team_ids(self, job_id: int) -> set[int] | None:
+        """The user ids of the job's hiring team, read now; None if there is no such job.
+        What the job view asks when a hiring team it kept refuses someone (they may have
+        just been added): v1 reads the job (the team is embedded), v3 the team alone."""
+        job = self.get_job(job_id)
+        return job.team_user_ids() if job is not None else None
+
     @abstractmethod
     def find_jobs_by_requisition(self, requisition_id: str, *, team_max_age_s: float = 0) -> list[Job]: ...
 

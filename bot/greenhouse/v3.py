@@ -130,6 +130,15 @@ class HarvestV3(HarvestOverHttp):
         job = self._first("jobs", ids=int(job_id))
         return self._hydrate([job], team_max_age_s)[0] if job else None
 
+    def hiring_team_ids(self, job_id: int) -> set[int] | None:
+        # The team's two lists for this job (2 requests), not the job with its openings (4).
+        owners, managers, _cached = self._team_rows([int(job_id)], 0)
+        ids = {m["user_id"] for m in managers if m.get("user_id")}
+        ids |= {m["user_id"] for m in owners if m.get("user_id") and m.get("type") in _OWNER_ROLES}
+        if ids:
+            return ids
+        return set() if self._first("jobs", ids=int(job_id)) is not None else None  # no team, or no job
+
     def find_jobs_by_requisition(self, requisition_id: str, *, team_max_age_s: float = 0) -> list[Job]:
         return self._hydrate(list(self._list("jobs", requisition_id=requisition_id)), team_max_age_s)
 
