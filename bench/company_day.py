@@ -88,7 +88,9 @@ WAIT_MARK = ":stopwatch:"
 MIX = {"view": 0.58, "home": 0.15, "pending": 0.05, "whoami": 0.03, "close": 0.04, "reject": 0.08, "approve": 0.07}
 ANSWER_DEADLINE_S = 3.0
 MIRROR_KEY = ("state", "mirror:state")  # bot/workflows/harvest_mirror.py: {"swept_at", "synced_until", "jobs_at"}
-MIRROR_FRESH_S = 30.0  # views are answered from the mirror while its last incremental sync is younger than this
+# Views are answered from the mirror while its last turn is younger than this (docs/decisions/0012-harvest-mirror.md:
+# 3 × BOT_MIRROR_S on v1; on v3 plus its fixed 30 s window).
+MIRROR_FRESH_S = {"v1": 30.0, "v3": 60.0}
 
 
 # --- the world ----------------------------------------------------------------------------
@@ -478,10 +480,11 @@ def has_mirror() -> bool:
 class MirrorWatch:
     """Reads `mirror:state` from the bot's store (SQLite file or PostgreSQL URL)."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, fresh_s: float = MIRROR_FRESH_S["v1"]) -> None:
         from bot.store import Store
 
         self.store = Store(target)
+        self.fresh_s = fresh_s
         self.ages: list[float] = []  # seconds since `synced_until`, sampled during the measured stream
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -520,10 +523,11 @@ class MirrorWatch:
             self._thread.join(10)
         state = self.state()
         ages = self.ages
-        return {"state_at_end": state, "sync_age_samples": len(ages),
+        state.pop("known", None)  # the job ids it holds rows for: long, and no figure
+        return {"state_at_end": state, "fresh_s": self.fresh_s, "sync_age_samples": len(ages),
                 "sync_age_max_s": round(max(ages), 1) if ages else None,
                 "sync_age_p50_s": pct(ages, 50),
-                "samples_stale": sum(1 for a in ages if a >= MIRROR_FRESH_S)}
+                "samples_stale": sum(1 for a in ages if a >= self.fresh_s)}
 
     def close(self) -> None:
         self._stop.set()
@@ -664,7 +668,7 @@ def main() -> int:
         # The bot has been running since the morning: its mirror holds the company (a full sweep done).
         mirror_ready_s = None
         if mirror_on:
-            watch = MirrorWatch(store)
+            watch = MirrorWatch(store, MIRROR_FRESH_S[args.harvest])
             mirror_ready_s = watch.wait_swept(args.mirror_wait)
             print(f"mirror swept after {mirror_ready_s} s" if mirror_ready_s is not None
                   else f"no mirror sweep within {args.mirror_wait:.0f} s", file=sys.stderr)
