@@ -157,7 +157,7 @@ class Seen:
         self.responses: dict[str, list[tuple[float, dict[str, Any]]]] = {}
         self.homes: dict[str, list[float]] = {}
         self.approved: dict[str, float] = {}  # request id -> when its thread said "Approved by"
-        self.pending: list[tuple[str, int]] = []  # (request id, job id) waiting for an approval
+        self.pending: list[tuple[str, int, str | None]] = []  # (request id, job id, an approver) waiting
         self._slack = slack
         slack.handlers["respond"] = self._respond
         slack.handlers["views.publish"] = self._home
@@ -187,11 +187,17 @@ class Seen:
         text = blocks if isinstance(blocks, str) else json.dumps(blocks or [])
         with self.lock:
             for m in re.finditer(r'"action_id": ?"request_approve"[^}]*?"value": ?"([^"]+)"', text):
-                job = re.search(r"/jobs/(\d+)|job (\d+)", text)
-                if m[1] not in {r for r, _ in self.pending} and m[1] not in self.approved:
-                    self.pending.append((m[1], int(next(g for g in job.groups() if g)) if job else 0))
+                # The thread names the job as "Close <name> (<id>)" and mentions its approvers
+                # (the job's recruiters and coordinators): the click is the first one's. Before,
+                # the job was looked for as "job <id>", not found, and the click came from
+                # whoever the mix had picked: refused, so no approval ever wrote.
+                job = re.search(r"\((\d+)\):", text) or re.search(r"/jobs/(\d+)|job (\d+)", text)
+                who = re.search(r"<@(U[A-Z0-9]+)>", text)
+                if m[1] not in {r for r, *_ in self.pending} and m[1] not in self.approved:
+                    self.pending.append((m[1], int(next(g for g in job.groups() if g)) if job else 0,
+                                         who[1] if who else None))
             if "Approved by" in text:
-                for rid, _ in list(self.pending):
+                for rid, *_ in list(self.pending):
                     if rid in text:
                         self.pending = [p for p in self.pending if p[0] != rid]
                 for rid in re.findall(r'"value": ?"([^"]+)"', text):
@@ -211,7 +217,7 @@ class Seen:
             got = self.responses.get(bench_id, [])
         return next((json.dumps(p) for _, p in got if not str(p.get("text", "")).startswith(WAIT_MARK)), "")
 
-    def take_pending(self) -> tuple[str, int] | None:
+    def take_pending(self) -> tuple[str, int, str | None] | None:
         with self.lock:
             return self.pending.pop(0) if self.pending else None
 
@@ -435,8 +441,8 @@ class Stream:
                     if taken is None:
                         s.kind, s.text = "view", f"job {s.job}"
                     else:
-                        s.request_id, s.job = taken
-                        s.user = self.c.teams[s.job]["recruiters"][0] if s.job in self.c.teams else s.user
+                        s.request_id, s.job, approver = taken
+                        s.user = approver or (self.c.teams[s.job]["recruiters"][0] if s.job in self.c.teams else s.user)
                 self.sent.append(s)
                 target, args = self.send, (s,)
                 next_cmd += self.rnd.expovariate(rate)
