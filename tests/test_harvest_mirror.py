@@ -330,3 +330,19 @@ def test_a_home_tab_reads_a_job_forgotten_since_the_last_sync_only_for_its_team(
     open_home(bot, RECRUITER)  # on its team: read now, still open, listed
     assert archaeologist_line(bot.slack)
     assert (f"/jobs/{JOB_ID}" if version == "v1" else "/jobs") in paths(fake)
+
+
+def test_the_tabs_a_change_redraws_share_one_read_of_the_job(world):  # type: ignore[no-untyped-def]
+    bot, fake, clock, version = world
+    ready(bot.services.job_views.mirror)
+    bot.services.job_views.forget(JOB_ID)  # a request's write: its requester's and approvers' tabs are redrawn
+    fake.calls.clear()
+    for person in (RECRUITER, HM, RECRUITER):
+        open_home(bot, person)
+        assert archaeologist_line(bot.slack) if person == RECRUITER else True
+    job_reads = [p for p in paths(fake) if p == (f"/jobs/{JOB_ID}" if version == "v1" else "/jobs")]
+    assert len(job_reads) == 1  # once after the forgetting, for every tab of its team
+    clock.now += 1
+    bot.services.job_views.forget(JOB_ID)  # changed again: read again
+    open_home(bot, HM)
+    assert len([p for p in paths(fake) if p == (f"/jobs/{JOB_ID}" if version == "v1" else "/jobs")]) == 2

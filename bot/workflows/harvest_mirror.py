@@ -117,10 +117,11 @@ class HarvestMirror:
         self._count(rows is not None)
         return None if rows is None else tuple(rows.values())
 
-    def open_jobs(self) -> tuple[list[Job], dict[int, set[int] | None]] | None:
+    def open_jobs(self) -> tuple[list[Job], dict[int, tuple[set[int] | None, float]]] | None:
         """Every open job the mirror answers for, and those forgotten since the last read of
-        the jobs, each with the user ids of its hiring team as last read (None: unknown) —
-        the caller reads from Harvest the ones that may concern its viewer; None when not fresh."""
+        the jobs, each with the user ids of its hiring team as last read (None: unknown) and
+        when it was forgotten — the caller reads from Harvest the ones that may concern its
+        viewer, once per forgetting; None when not fresh."""
         if self._fresh_state() is None:
             return None
         ids = (self.store.get(JOBS, "open") or {}).get("ids", [])
@@ -130,8 +131,9 @@ class HarvestMirror:
         forgotten = {}
         for i in ids:
             if i not in known:
-                team = (records.get(f"job:{i}") or {}).get("team")
-                forgotten[i] = set(team) if team is not None else None
+                record = records.get(f"job:{i}") or {}
+                team = record.get("team")
+                forgotten[i] = (set(team) if team is not None else None, float(record.get("forgotten_at", 0)))
         return jobs, forgotten
 
     def counts(self, job_ids: Iterable[int]) -> dict[int, int]:

@@ -92,6 +92,11 @@ class HomeJobs:
         self.counts: BoundedCache[int, int] = BoundedCache(
             ttl_s=ttl_s, max_entries=max_jobs, max_bytes=4 * 1024 * 1024, clock=clock)
         self._reads: SingleFlight[int, list[JobListing]] = SingleFlight()
+        # A job the mirror forgot (a write, a web hook), read once after each forgetting:
+        # (job id, forgotten at) → (the job or None,); gone when the mirror reads the jobs again.
+        self.forgotten_reads: BoundedCache[tuple[int, float], tuple[Job | None]] = BoundedCache(
+            ttl_s=ttl_s, max_entries=max_jobs, max_bytes=8 * 1024 * 1024, clock=clock)
+        self._job_reads: SingleFlight[tuple[int, float], tuple[Job | None]] = SingleFlight()
 
     def for_viewer(self, caller: Caller, offset: int = 0) -> YourJobs | None:
         """The viewer's page of jobs; None for someone who may see no job (unmapped)."""
@@ -154,10 +159,20 @@ class HomeJobs:
         # Changed since the mirror read them (a close, a web hook): read now, one by one,
         # those whose team (as last read) had the viewer on it — a closed one leaves their
         # list at once; nobody pays for the jobs of others.
-        concern = [i for i, team in forgotten.items() if key == EVERY_OPEN_JOB or team is None or key in team]
-        jobs += [job for i in concern if (job := self.harvest.get_job(i)) is not None and job.status == "open"]
+        concern = [(i, at) for i, (team, at) in forgotten.items() if key == EVERY_OPEN_JOB or team is None or key in team]
+        jobs += [job for i, at in concern if (job := self._read_since(i, at)) is not None and job.status == "open"]
         lines = [line for job in jobs if (line := _line(job, key)) is not None]
         return sorted(lines, key=lambda j: (j.name.lower(), j.id))
+
+    def _read_since(self, job_id: int, forgotten_at: float) -> Job | None:
+        """The job read after it was forgotten, once per forgetting in this process: the tabs
+        a request's transition redraws (its requester's and approvers') share one read."""
+        key = (job_id, forgotten_at)
+        found = self.forgotten_reads.get(key)
+        if found is None:
+            found, _shared = self._job_reads.do(key, lambda: (self.harvest.get_job(job_id),))
+            self.forgotten_reads.put(key, found)
+        return found[0]
 
     def _active_counts(self, job_ids: list[int]) -> dict[int, int]:
         if self.mirror is not None:
