@@ -232,3 +232,12 @@ class Bot:
     def replies_text(self) -> str:
         """Everything the bot said back through response_url, as one string."""
         return "\n".join(json.dumps(r) for r in self.slack.responses())
+
+
+def approved_reject(bot: Bot, application_id: int, requester: str = HM, approver: str = RECRUITER) -> Any:
+    """A rejection drafted, submitted and approved through Slack: the request, done."""
+    bot.command(f"reject {application_id} missing resume", user=requester)
+    [draft] = [r for r in bot.services.requests.all() if r.state == "draft"]
+    bot.click("draft_submit", draft.id, requester)
+    bot.click("request_approve", draft.id, approver)
+    return bot.services.requests.get(draft.id)

@@ -18,7 +18,7 @@ from bot.greenhouse.models import ApplicationRow
 from bot.store import Store
 from bot.store.flight import Sealer
 from bot.workflows.harvest_mirror import APPS, LEASE_KEY, HarvestMirror
-from tests.conftest import HM, JOB_ID, OUTSIDER, OUTSIDER_ID, RECRUITER, Bot
+from tests.conftest import HM, JOB_ID, OUTSIDER, OUTSIDER_ID, RECRUITER, Bot, approved_reject
 from tests.test_draft_cost import draft_paths
 from tests.test_home_jobs import job_lines
 from tests.test_home_tab import last_home, open_home
@@ -122,11 +122,7 @@ def test_the_bot_s_own_reject_is_never_shown_from_the_mirror(world):  # type: ig
     bot, fake, clock, _version = world
     mirror = bot.services.job_views.mirror
     ready(mirror)
-    bot.command("reject 11 missing resume", user=HM)
-    [draft] = [r for r in bot.services.requests.all() if r.state == "draft"]
-    bot.click("draft_submit", draft.id, HM)
-    bot.click("request_approve", draft.id, RECRUITER)
-    assert bot.services.requests.get(draft.id).state == "done"
+    assert approved_reject(bot, 11).state == "done"
     fake.calls.clear()
     text = view_text(bot)
     assert "Ada Lovelace" not in text and "Grace Hopper" in text

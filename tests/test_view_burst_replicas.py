@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import HM, JOB_ID, RECRUITER, Bot
+from tests.conftest import HM, JOB_ID, RECRUITER, Bot, approved_reject
 from tests.test_job_view_v3 import V3_SETTINGS
 from tests.test_user_directory import v3_gh  # noqa: F401 - the v3 fixture
 from tests.test_view_burst import crowd, slow_harvest
@@ -94,11 +94,7 @@ def test_a_write_by_another_bot_makes_the_next_view_read_the_job_again(tmp_path,
     gh.calls.clear()
     other.command(f"job {JOB_ID}", user=HM)
     assert gh.calls == []  # the shared read answered
-    other.command("reject 11 missing resume", user=HM)
-    [draft] = [r for r in other.services.requests.all() if r.state == "draft"]
-    other.click("draft_submit", draft.id, HM)
-    other.click("request_approve", draft.id, RECRUITER)
-    assert other.services.requests.get(draft.id).state == "done"
+    assert approved_reject(other, 11).state == "done"
     gh.calls.clear()
     viewer.command(f"job {JOB_ID}", user=HM)
     assert any(c.path == f"/jobs/{JOB_ID}" for c in gh.calls)  # read again, not reused

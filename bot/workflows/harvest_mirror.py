@@ -194,33 +194,33 @@ class HarvestMirror:
         """The open jobs again when due (`jobs_s`) and nobody else is reading them; True if
         this one read them. Its own lease and loop, and first for the budget as a turn is:
         the jobs carry the hiring teams, without which the mirror answers nobody."""
-        started = self.clock()
-        if started - (self.store.get(STATE, STATE_KEY) or {}).get("jobs_at", float("-inf")) < self.jobs_s:
-            return False
-        if not self._take(JOBS_LEASE_KEY, started, WORKING_S):
-            return False
-        try:
+
+        def read(started: float) -> None:
             with waiting.waiting_as(waiting.Waiting(first=True)):
                 self._read_jobs(started)
             self._note({"jobs_at": started})
-            return True
-        finally:
-            self._take(JOBS_LEASE_KEY, started, 0)  # free: jobs_at says when the next is due
+
+        return self._when_due("jobs_at", self.jobs_s, JOBS_LEASE_KEY, read)
 
     def sweep_once(self) -> bool:
         """The full sweep when it is due and nobody else is sweeping; True if this one swept.
         Its own lease and loop: the turns go on meanwhile (a sweep takes tens of seconds,
         its pages spaced out), so the mirror never goes stale while it is swept."""
+        return self._when_due("swept_at", self.full_s, SWEEP_LEASE_KEY, self._sweep)
+
+    def _when_due(self, stamp: str, every_s: float, lease: str, work: Callable[[float], None]) -> bool:
+        """Run `work(started)` when the state's `stamp` is `every_s` old and this process takes
+        `lease`; True if it ran. The lease is freed after: the stamp says when the next is due."""
         started = self.clock()
-        if started - (self.store.get(STATE, STATE_KEY) or {}).get("swept_at", float("-inf")) < self.full_s:
+        if started - (self.store.get(STATE, STATE_KEY) or {}).get(stamp, float("-inf")) < every_s:
             return False
-        if not self._take(SWEEP_LEASE_KEY, started, WORKING_S):
+        if not self._take(lease, started, WORKING_S):
             return False
         try:
-            self._sweep(started)
+            work(started)
             return True
         finally:
-            self._take(SWEEP_LEASE_KEY, started, 0)  # free: swept_at says when the next is due
+            self._take(lease, started, 0)
 
     def _turn(self, started: float) -> None:
         state = self.store.get(STATE, STATE_KEY) or {}

@@ -8,14 +8,7 @@ from bot import waiting
 from bot.greenhouse.ratelimit import LocalBudget, RateLimiter
 from bot.store import Store
 from bot.store.budget import StoreBudget
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes.clock import GatedClock as Clock
 
 
 def test_other_work_leaves_the_reserve_and_first_work_takes_it():
