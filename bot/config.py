@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     # How long reference lists (close/rejection reasons, templates) and a job's
     # hiring team are cached; see docs/decisions/0003-caching.md.
     bot_cache_ttl_s: float = Field(default=300, ge=0)
+    # How long a job's stage order (names only: what the job view sorts by) read by one
+    # process serves every process and replica on the store; 0: each process reads its own
+    # (docs/decisions/0013-shared-stage-order.md). Moves always read stages per BOT_CACHE_TTL_S.
+    bot_stage_order_ttl_s: float = Field(default=1800, ge=0)
     # How long a job view (job, hiring team, active candidates) read for one command may
     # answer another command about the same job (docs/decisions/0003-caching.md).
     bot_view_cache_s: float = Field(default=30, ge=0)

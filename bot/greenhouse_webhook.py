@@ -43,6 +43,9 @@ CHANGES_A_JOB = frozenset({
     "hire_candidate", "unhire_candidate", "reject_candidate", "unreject_candidate", "candidate_stage_change",
     "update_candidate", "merge_candidate", "delete_candidate", "candidate_anonymized",
 })
+# The one event about a job's stage plan (docs/decisions/0013-shared-stage-order.md): its payload is
+# the deleted stage, `job_interview_stage.job_id` naming the job.
+STAGE_DELETED = "job_interview_stage_deleted"
 
 
 def register(web: Flask, services: Services) -> None:
@@ -70,7 +73,7 @@ def handle(services: Services) -> Any:
             return jsonify(ok=True)
         work = _job_ids_to_check(action, payload)
         if action in CHANGES_A_JOB:
-            _forget(services, _jobs_named(payload))
+            _forget(services, _jobs_named(payload), stages=action == STAGE_DELETED)
     except BadDelivery as exc:
         # Signed, so it is from Greenhouse (or has its secret), but not a shape Greenhouse
         # documents: say so with a 4xx rather than fail on it with a 500.
@@ -154,7 +157,8 @@ def _job_ids_to_check(action: str, payload: dict[str, Any]) -> tuple[list[int], 
 
 def _jobs_named(payload: dict[str, Any]) -> set[int]:
     """Every job ID the payload names: `job`, `application.jobs[]` (or the deprecated
-    `application.job`), `candidate.applications[].jobs[]`. Values of other types are skipped."""
+    `application.job`), `candidate.applications[].jobs[]`, `job_interview_stage.job_id`.
+    Values of other types are skipped."""
     ids: set[int] = set()
 
     def of_application(app: Any) -> None:
@@ -168,6 +172,9 @@ def _jobs_named(payload: dict[str, Any]) -> set[int]:
     job = payload.get("job")
     if isinstance(job, dict) and (job_id := _int(job.get("id"))):
         ids.add(job_id)
+    stage = payload.get("job_interview_stage")
+    if isinstance(stage, dict) and (job_id := _int(stage.get("job_id"))):
+        ids.add(job_id)
     of_application(payload.get("application"))
     candidate = payload.get("candidate")
     if isinstance(candidate, dict) and isinstance(candidate.get("applications"), list):
@@ -176,8 +183,10 @@ def _jobs_named(payload: dict[str, Any]) -> set[int]:
     return ids
 
 
-def _forget(services: Services, job_ids: set[int]) -> None:
+def _forget(services: Services, job_ids: set[int], *, stages: bool = False) -> None:
     for job_id in sorted(job_ids)[:100]:  # a merge names a few jobs; a bound all the same
+        if stages:  # the job's stage order, kept for every process, is read again
+            services.reference.forget_stages(job_id)
         services.job_views.forget(job_id)
         if services.home.jobs is not None:
             services.home.jobs.forget_job(job_id)

@@ -3,7 +3,8 @@ executions whose process died (by reading Greenhouse, never by writing), and
 remind the approvers once of a request still waiting (bot/workflows/reminders.py);
 likewise settle undos whose process died, and take the Undo button off rejections
 whose window passed (bot/workflows/requests/undo.py). Shared job reads older than a few
-minutes leave the store (bot/store/flight.py)."""
+minutes leave the store (bot/store/flight.py), and so do stage orders past their TTL
+(bot/workflows/stage_order.py)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,5 @@ def run_once(services: Services) -> None:
         services.request_messages.remind(request)
     if services.job_views.shared is not None:
         services.job_views.shared.sweep()
+    if services.reference.order is not None:
+        services.reference.order.sweep()

@@ -53,6 +53,7 @@ from bot.workflows.job_view import JobViews
 from bot.workflows.reference import ReferenceLists
 from bot.workflows.reminders import Reminders
 from bot.workflows.requests import Requests
+from bot.workflows.stage_order import StageOrder
 from bot.workflows.watches import Watches
 
 log = logging.getLogger("bot")
@@ -133,7 +134,8 @@ def build_services(
         users=users if settings.bot_directory_refresh_s > 0 else None,
     )
     reference = ReferenceLists(harvest, cache=BoundedCache(
-        ttl_s=settings.bot_cache_ttl_s, max_entries=1024, max_bytes=8 * MIB, stats=CacheCounter("reference")))
+        ttl_s=settings.bot_cache_ttl_s, max_entries=1024, max_bytes=8 * MIB, stats=CacheCounter("reference")),
+        order=StageOrder(store, ttl_s=settings.bot_stage_order_ttl_s))  # what views sort by, for every process
     links = AppLinks(settings.greenhouse_app_url)  # names in messages link to Greenhouse's pages
     # Active candidates per job, shared by every process: the Home tabs' counts, fed by views too.
     job_counts = JobCounts(store, ttl_s=settings.bot_cache_ttl_s)

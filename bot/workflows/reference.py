@@ -1,6 +1,7 @@
-"""Reference lists (close reasons, rejection reasons, rejection templates), cached
-for a short TTL in a bounded cache (bot/cache.py): they change rarely, and every
-request would otherwise re-read them; concurrent first reads share one."""
+"""Reference lists (close reasons, rejection reasons, rejection templates) and each job's
+stages, cached for a short TTL in a bounded cache (bot/cache.py): they change rarely, and
+every request would otherwise re-read them; concurrent first reads share one. The stage
+ORDER a view sorts by is also kept in the store for every process (bot/workflows/stage_order.py)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import EmailTemplate, Named, RejectionReason, Stage
 
 from .errors import UserFacingError
+from .stage_order import StageOrder
 
 T = TypeVar("T")
 log = logging.getLogger("bot.reference")
 
 
 class ReferenceLists:
-    def __init__(self, harvest: Harvest, ttl_s: float = 300, *, cache: BoundedCache[str, Any] | None = None) -> None:
+    def __init__(self, harvest: Harvest, ttl_s: float = 300, *, cache: BoundedCache[str, Any] | None = None,
+                 order: StageOrder | None = None) -> None:
         self.harvest = harvest
+        self.order = order  # each job's stage names, shared through the store (None: this process only)
         # Three small lists and each viewed job's stage names: small entries.
         self.cache: BoundedCache[str, Any] = (
             cache if cache is not None else BoundedCache(ttl_s=ttl_s, max_entries=1024, max_bytes=8 * 1024 * 1024))
@@ -46,18 +50,46 @@ class ReferenceLists:
         return self._get("rejection_reasons", self.harvest.list_rejection_reasons)
 
     def stages(self, job_id: int) -> list[Stage]:
-        """The job's stages (ids and names) in pipeline order, cached like the lists above:
-        what a stage move picks from. Raises if Greenhouse cannot say."""
-        return self._get(f"job_stages:{int(job_id)}", lambda: self.harvest.list_stages(job_id))
+        """The job's stages (ids and names) in pipeline order, cached in this process like the
+        lists above: what a stage move picks from (never from the store's shared order). Raises
+        if Greenhouse cannot say. Each read from Greenhouse also refreshes the shared order."""
+        return self._get(self._stages_key(job_id), lambda: self._read_stages(job_id))
 
     def job_stages(self, job_id: int) -> list[str]:
-        """The job's stage names in pipeline order (the same cached read as `stages`). Best-effort:
-        it only orders the view, so a failure reads as [] (order by name) and is not cached."""
+        """The job's stage names in pipeline order: this process's read, else the order any
+        process read within its TTL (the store), else a read (`stages`). Best-effort: it only
+        orders the view, so a failure reads as [] (order by name) and is not kept anywhere."""
         try:
+            cached = self.cache.get(self._stages_key(job_id))
+            if cached is not None:
+                return [s.name for s in cached]
+            shared = self.order.known(job_id) if self.order is not None else None
+            if shared is not None:
+                return shared
             return [s.name for s in self.stages(job_id)]
         except Exception:  # noqa: BLE001 - ordering is a nicety; the view must not fail for it
             log.warning("job_stages_unavailable job_id=%s", job_id)
             return []
+
+    def forget_stages(self, job_id: int) -> None:
+        """Greenhouse says the job's stages changed: read them again, here and (the shared
+        order) in every process."""
+        self.cache.discard(self._stages_key(job_id))
+        if self.order is not None:
+            self.order.forget(job_id)
+
+    def _read_stages(self, job_id: int) -> list[Stage]:
+        stages = self.harvest.list_stages(job_id)
+        if self.order is not None:
+            try:
+                self.order.remember(job_id, [s.name for s in stages])
+            except Exception as exc:  # noqa: BLE001 - sharing is a saving; the move or view has its stages
+                log.warning("stage_order_not_stored job_id=%s error=%s", job_id, type(exc).__name__)
+        return stages
+
+    @staticmethod
+    def _stages_key(job_id: int) -> str:
+        return f"job_stages:{int(job_id)}"
 
     def rejection_templates(self) -> list[EmailTemplate]:
         return self._get("rejection_templates", self.harvest.list_rejection_email_templates)

@@ -1,0 +1,52 @@
+"""Each job's stage names in pipeline order, known to every process and replica on the store
+for `ttl_s` (issue 17; docs/decisions/0013-shared-stage-order.md): the job view sorts by it,
+and without it every worker read every job's stages once per BOT_CACHE_TTL_S.
+
+One record per job in `stage_order`: {"names": [stage names, first first], "at": when read
+(wall clock, shared by hosts)}. Names only — no ids (a move reads its stages fresh, by id:
+bot/workflows/reference.py), no candidate data. Written after each successful read of the
+job's stages from Harvest, whoever read them; a failed read writes nothing. Dropped when
+Greenhouse says a stage of the job was deleted (`forget`); `sweep()` deletes the expired.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from bot.store import Store
+
+TABLE = "stage_order"
+
+
+class StageOrder:
+    def __init__(self, store: Store, *, ttl_s: float, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.ttl_s = ttl_s  # 0: nothing is kept (each process reads for itself, as before)
+        self.clock = clock
+
+    def known(self, job_id: int) -> list[str] | None:
+        """The job's stage names read within the TTL by any process, or None: one store read."""
+        if self.ttl_s <= 0:
+            return None
+        entry = self.store.get(TABLE, str(int(job_id)))
+        if not isinstance(entry, dict) or not isinstance(entry.get("names"), list):
+            return None
+        age = self.clock() - float(entry.get("at", 0))
+        return [str(n) for n in entry["names"]] if 0 <= age < self.ttl_s else None
+
+    def remember(self, job_id: int, names: Sequence[str]) -> None:
+        if self.ttl_s > 0:
+            self.store.put(TABLE, str(int(job_id)), {"names": list(names), "at": self.clock()})
+
+    def forget(self, job_id: int) -> None:
+        self.store.delete(TABLE, str(int(job_id)))
+
+    def sweep(self) -> int:
+        """Delete the entries past the TTL: the table holds the jobs viewed recently, no more."""
+        now = self.clock()
+        old = [k for k, e in self.store.items(TABLE)
+               if not isinstance(e, dict) or not 0 <= now - float(e.get("at", 0)) < self.ttl_s]
+        for key in old:
+            self.store.delete(TABLE, key)
+        return len(old)
