@@ -133,9 +133,10 @@ def build_services(
         store, harvest, SlackDirectory(slack), admins=settings.bot_admins, ttl_s=settings.bot_identity_ttl_s,
         users=users if settings.bot_directory_refresh_s > 0 else None,
     )
+    shared = shared_reads(settings, store)  # one read at a time across processes (None: off)
     reference = ReferenceLists(harvest, cache=BoundedCache(
         ttl_s=settings.bot_cache_ttl_s, max_entries=1024, max_bytes=8 * MIB, stats=CacheCounter("reference")),
-        order=StageOrder(store, ttl_s=settings.bot_stage_order_ttl_s))  # what views sort by, for every process
+        order=StageOrder(store, ttl_s=settings.bot_stage_order_ttl_s, flight=shared))  # what views sort by
     links = AppLinks(settings.greenhouse_app_url)  # names in messages link to Greenhouse's pages
     # Active candidates per job, shared by every process: the Home tabs' counts, fed by views too.
     job_counts = JobCounts(store, ttl_s=settings.bot_cache_ttl_s)
@@ -145,7 +146,7 @@ def build_services(
                          cache=BoundedCache(ttl_s=300, max_entries=settings.bot_view_cache_entries,
                                             max_bytes=int(settings.bot_view_cache_mb * MIB),
                                             stats=CacheCounter("job_view")),
-                         shared=shared_reads(settings, store),
+                         shared=shared,
                          counted=lambda job_id, n: job_counts.remember({job_id: n}), mirror=mirror)
     requests = Requests(
         store, harvest, reference,

@@ -15,7 +15,10 @@ PIPELINE = ("Application Review", "Recruiter Phone Screen", "Face to Face", "Off
 
 
 def stage_headings(bot) -> list[str]:
-    reply = bot.slack.responses()[-1]
+    return headings(bot.slack.responses()[-1])
+
+
+def headings(reply: dict) -> list[str]:
     texts = [b["text"]["text"] for b in reply["blocks"] if b["type"] == "section"]
     return [t.split("*")[1] for t in texts if t.startswith("*") and "\n• " in t and not t.startswith("*Openings")]
 

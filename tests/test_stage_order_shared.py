@@ -14,9 +14,11 @@ import pytest
 from bot import housekeeping
 from bot.workflows.stage_order import TABLE
 from tests.autoclose_support import WEBHOOK_SECRET, deliver, sync_webhooks
-from tests.conftest import HM, JOB_ID, RECRUITER, Bot
+from tests.conftest import COORDINATOR, HM, JOB_ID, RECRUITER, Bot
 from tests.test_requests_move import World, world  # noqa: F401 - the v1/v3 fixture
-from tests.test_stage_order import stage_headings
+from tests.test_stage_order import headings, stage_headings
+from tests.test_view_burst import slow_harvest
+from tests.test_view_burst_replicas import spread_at_once
 
 PIPELINE_ORDER = ["Phone Screen", "Onsite"]  # the seeded job's plan; by name it would be Onsite first
 BY_NAME = sorted(PIPELINE_ORDER)
@@ -157,3 +159,26 @@ def test_housekeeping_deletes_orders_past_their_ttl(tmp_path, slack, gh):
     now[0] = T0 + TTL_S
     housekeeping.run_once(bot.services)
     assert list(bot.services.store.items(TABLE)) == []
+
+
+def test_views_from_the_mirror_on_three_bots_at_once_read_the_stages_once(tmp_path, slack, gh):
+    """A view answered from the Harvest mirror (docs/decisions/0012-harvest-mirror.md) reads no
+    job, so no shared walk holds the stage read back: bots missing the same job's order at the
+    same moment wait for one read (bot/store/flight.py) instead of each reading it."""
+    bots = [Bot.build(tmp_path, slack, gh) for _ in range(3)]  # one SQLite file
+    people = [HM, RECRUITER, COORDINATOR]
+    for person in people:
+        bots[0].command("whoami", user=person)
+    for bot in bots:
+        bot.command("whoami", user=HM)  # each bot's directory and mapping ready
+    mirror = bots[0].services.job_views.mirror
+    assert mirror.sync_once() and mirror.sweep_once()  # every open job and active application in the store
+    for bot in bots:
+        slow_harvest(bot, 0.15)  # so that the first views overlap
+    gh.calls.clear()
+    answers = len(slack.responses())
+    spread_at_once(bots, people * 2, f"job {JOB_ID}")
+    assert len(gh.reads(f"/jobs/{JOB_ID}/stages")) == 1, [c.path for c in gh.calls]
+    assert not {c.path for c in gh.calls} & {f"/jobs/{JOB_ID}", "/applications"}  # the mirror answered
+    views = slack.responses()[answers:]
+    assert len(views) == 6 and all(headings(v) == PIPELINE_ORDER for v in views)

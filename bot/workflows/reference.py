@@ -63,10 +63,12 @@ class ReferenceLists:
             cached = self.cache.get(self._stages_key(job_id))
             if cached is not None:
                 return [s.name for s in cached]
-            shared = self.order.known(job_id) if self.order is not None else None
+            if self.order is None:
+                return [s.name for s in self.stages(job_id)]
+            shared = self.order.known(job_id)
             if shared is not None:
                 return shared
-            return [s.name for s in self.stages(job_id)]
+            return self.order.read_once(job_id, lambda: [s.name for s in self.stages(job_id)])
         except Exception:  # noqa: BLE001 - ordering is a nicety; the view must not fail for it
             log.warning("job_stages_unavailable job_id=%s", job_id)
             return []

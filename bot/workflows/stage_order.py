@@ -7,6 +7,8 @@ One record per job in `stage_order`: {"names": [stage names, first first], "at":
 bot/workflows/reference.py), no candidate data. Written after each successful read of the
 job's stages from Harvest, whoever read them; a failed read writes nothing. Dropped when
 Greenhouse says a stage of the job was deleted (`forget`); `sweep()` deletes the expired.
+Processes that miss the same job's order at the same moment wait for one read (`read_once`,
+bot/store/flight.py): a view answered from the Harvest mirror has no shared walk to do that.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ import time
 from collections.abc import Callable, Sequence
 
 from bot.store import Store
+from bot.store.flight import StoreFlight
 
 TABLE = "stage_order"
 
 
 class StageOrder:
-    def __init__(self, store: Store, *, ttl_s: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: Store, *, ttl_s: float, clock: Callable[[], float] = time.time,
+                 flight: StoreFlight | None = None) -> None:
         self.store = store
+        self.flight = flight  # one read at a time across processes (None: each reads for itself)
         self.ttl_s = ttl_s  # 0: nothing is kept (each process reads for itself, as before)
         self.clock = clock
 
@@ -34,6 +39,20 @@ class StageOrder:
             return None
         age = self.clock() - float(entry.get("at", 0))
         return [str(n) for n in entry["names"]] if 0 <= age < self.ttl_s else None
+
+    def read_once(self, job_id: int, read: Callable[[], list[str]]) -> list[str]:
+        """`read()` (from Harvest), or the result of the same read another process is making
+        right now: it waits for that one (bounded) instead of reading too. Nothing is reused
+        past that moment here (reuse 0): what lasts is the record `read` writes."""
+        if self.flight is None:
+            return read()
+
+        def load() -> list[str]:
+            known = self.known(job_id)  # a read that ended between our miss and our claim
+            return known if known is not None else read()
+
+        names, _shared = self.flight.do(f"stages:{int(job_id)}", load, 0)
+        return [str(n) for n in names]
 
     def remember(self, job_id: int, names: Sequence[str]) -> None:
         if self.ttl_s > 0:
