@@ -77,7 +77,9 @@ def test_18_views_over_three_bots_on_one_store_read_the_job_once(tmp_path, slack
 def test_without_shared_reads_each_bot_reads(tmp_path, slack, gh, version):  # the measure's other side
     people = crowd(gh, slack)
     one_view = one_view_alone(tmp_path, slack, gh, version, people[0])
-    bots = bots_on_one_store(tmp_path, slack, gh, version, bot_shared_reads=False)
+    # Nothing shared: not the job's read, nor its stage order (which the store keeps for every
+    # bot regardless of BOT_SHARED_READS: docs/decisions/0013-shared-stage-order.md).
+    bots = bots_on_one_store(tmp_path, slack, gh, version, bot_shared_reads=False, bot_stage_order_ttl_s=0)
     for bot in bots:
         bot.command("whoami", user=people[0])
     gh.calls.clear()
