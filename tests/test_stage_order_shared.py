@@ -15,6 +15,7 @@ from bot import housekeeping
 from bot.workflows.stage_order import TABLE
 from tests.autoclose_support import WEBHOOK_SECRET, deliver, sync_webhooks
 from tests.conftest import COORDINATOR, HM, JOB_ID, RECRUITER, Bot
+from tests.test_harvest_mirror import ready
 from tests.test_requests_move import World, world  # noqa: F401 - the v1/v3 fixture
 from tests.test_stage_order import headings, stage_headings
 from tests.test_view_burst import slow_harvest
@@ -171,8 +172,7 @@ def test_views_from_the_mirror_on_three_bots_at_once_read_the_stages_once(tmp_pa
         bots[0].command("whoami", user=person)
     for bot in bots:
         bot.command("whoami", user=HM)  # each bot's directory and mapping ready
-    mirror = bots[0].services.job_views.mirror
-    assert mirror.sync_once() and mirror.sweep_once()  # every open job and active application in the store
+    ready(bots[0].services.job_views.mirror)  # every open job and active application in the store
     for bot in bots:
         slow_harvest(bot, 0.15)  # so that the first views overlap
     gh.calls.clear()
