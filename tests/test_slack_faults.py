@@ -14,6 +14,7 @@ from slack_sdk.http_retry import builtin_handlers
 from bot.greenhouse.ratelimit import RateLimiter
 from bot.runtime import build_harvest, build_services, build_slack_client
 from tests.conftest import HM, JOB_ID, OPEN_OPENINGS, RECRUITER, RECRUITER_ID, Bot, SyncExecutor, make_settings
+from tests.fakes.clock import StepClock
 
 APPROVALS = "CAPPROVALS"
 
@@ -173,22 +174,9 @@ def test_harvest_timeout_on_the_job_view(bot, slack, gh):
     assert "Ada Lovelace" not in json.dumps(reply)
 
 
-class FakeClock:
-    """Seconds that move only when the limiter sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def test_harvest_429_storm_under_a_command(bot, slack, gh):
     # The limiter waits each Retry-After on a fake clock: the storm costs no real time.
-    clock = FakeClock()
+    clock = StepClock()  # seconds that move only when the limiter sleeps
     transport = bot.services.harvest.t
     transport.limiter = RateLimiter(50, 10.0, clock=clock, wall=clock, sleep=clock.sleep)
     gh.fail("GET", f"/jobs/{JOB_ID}", 429, {"message": "Rate limit exceeded"}, times=100, headers={"Retry-After": "5"})

@@ -12,21 +12,9 @@ import pytest
 
 from bot.store import Store
 from bot.store.flight import CLAIMS, ENTRIES, Sealer, StoreFlight
+from tests.fakes.clock import StepClock as Clock
 
 SECRET = "harvest-api-key-for-tests"
-
-
-class Clock:
-    """Wall time the test moves; sleeping moves it too."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def flight(store: Store, clock: Clock, **kw) -> StoreFlight:  # type: ignore[no-untyped-def]

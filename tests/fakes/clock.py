@@ -28,3 +28,17 @@ class GatedClock:
         with self._lock:
             self.now += seconds
         time.sleep(0.002)  # a little real time too: the other waiting threads get their turn
+
+
+class StepClock:
+    """Epoch seconds the test moves by hand (`now`), or the code under test by sleeping;
+    no real time passes."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
