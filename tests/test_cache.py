@@ -8,14 +8,7 @@ import time
 import pytest
 
 from bot.cache import BoundedCache, SingleFlight, approx_size
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes.clock import StepClock
 
 
 class Stats:
@@ -57,7 +50,7 @@ def test_bounded_by_bytes():
 
 
 def test_expires_and_max_age():
-    clock = Clock()
+    clock = StepClock(0.0)
     cache = BoundedCache(ttl_s=300, max_entries=10, max_bytes=10**6, clock=clock)
     cache.put(1, "view")
     clock.now = 29

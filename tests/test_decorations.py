@@ -4,18 +4,11 @@ after it, the directory's user names first, and a whole list read once for every
 from __future__ import annotations
 
 from bot.greenhouse.decorations import DecorationNames
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes.clock import StepClock
 
 
 def test_names_are_read_once_per_ttl():
-    clock, reads = Clock(), []
+    clock, reads = StepClock(1000.0), []
     names = DecorationNames(ttl_s=300, clock=clock)
 
     def read(missing: list[int]) -> dict[int, str]:
@@ -34,7 +27,7 @@ def test_names_are_read_once_per_ttl():
 
 def test_a_whole_list_read_once_names_every_id_in_it():
     reads = []
-    names = DecorationNames(clock=Clock())
+    names = DecorationNames(clock=StepClock(1000.0))
 
     def whole_list(_missing: list[int]) -> dict[int, str]:
         reads.append(1)
@@ -47,7 +40,7 @@ def test_a_whole_list_read_once_names_every_id_in_it():
 
 def test_user_names_come_from_the_directory_first():
     reads = []
-    names = DecorationNames(clock=Clock())
+    names = DecorationNames(clock=StepClock(1000.0))
     names.user_names = lambda ids: {i: "Hannah Manager" for i in ids if i == 101}
     got = names.names("users", [101, 102], lambda missing: reads.append(missing) or {102: "Rita Recruiter"})
     assert got == {101: "Hannah Manager", 102: "Rita Recruiter"} and reads == [[102]]

@@ -29,6 +29,7 @@ from bot.greenhouse.errors import (
 from bot.greenhouse.ratelimit import RateLimiter
 from bot.greenhouse.transport import HarvestTransport
 from bot.greenhouse.v1 import HarvestV1, V1Auth
+from tests.fakes.clock import StepClock
 
 BASE = "https://harvest.test/v1"
 KEY = "harvest-client-test-key-0042"
@@ -43,26 +44,13 @@ def cassette(name: str) -> tuple[int, object]:
     return response["status"]["code"], response["body"]
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+@pytest.fixture
+def clock() -> StepClock:
+    return StepClock(1000.0)
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def limiter(clock: FakeClock) -> RateLimiter:
+def limiter(clock: StepClock) -> RateLimiter:
     return RateLimiter(50, 10.0, clock=clock, sleep=clock.sleep)
 
 
@@ -73,7 +61,7 @@ def router():
 
 
 @pytest.fixture
-def transport(limiter: RateLimiter, clock: FakeClock, router) -> HarvestTransport:
+def transport(limiter: RateLimiter, clock: StepClock, router) -> HarvestTransport:
     return HarvestTransport(BASE, V1Auth(KEY), limiter, http=httpx.Client(), sleep=clock.sleep,
                             max_attempts=4, max_rate_limited=8, backoff_s=0.5)
 

@@ -19,6 +19,7 @@ from bot.store import Store
 from bot.store.flight import Sealer
 from bot.workflows.harvest_mirror import APPS, LEASE_KEY, HarvestMirror
 from tests.conftest import HM, JOB_ID, OUTSIDER, OUTSIDER_ID, RECRUITER, Bot, approved_reject
+from tests.fakes.clock import StepClock
 from tests.test_draft_cost import draft_paths
 from tests.test_home_jobs import job_lines
 from tests.test_home_tab import last_home, open_home
@@ -33,19 +34,11 @@ JOB_READS = {"/applications", f"/jobs/{JOB_ID}", "/jobs", "/openings", "/job_own
 START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture(params=["v1", "v3"])
 def world(request, tmp_path, slack, gh, v3_gh):  # type: ignore[no-untyped-def]  # noqa: F811
     """A bot whose mirror and fake Greenhouse share one clock, its people mapped."""
     fake = gh if request.param == "v1" else v3_gh
-    clock = Clock()
+    clock = StepClock(START)
     fake.clock = clock
     bot = Bot.build(tmp_path, slack, fake, **(V3_SETTINGS if request.param == "v3" else {}))
     bot.services.job_views.mirror.clock = clock
@@ -160,7 +153,7 @@ def test_someone_off_the_team_sees_the_summary_for_the_team_s_read_alone(world):
 
 
 def test_one_sync_a_turn_for_every_process_on_the_store(tmp_path, slack, gh):  # type: ignore[no-untyped-def]
-    clock = Clock()
+    clock = StepClock(START)
     gh.clock = clock
     a, b = (Bot.build(tmp_path, slack, gh) for _ in range(2))
     for bot in (a, b):
@@ -195,7 +188,7 @@ class Nothing:
 
 
 def test_a_read_older_than_a_forget_does_not_bring_the_old_rows_back(store: Store):
-    clock = Clock()
+    clock = StepClock(START)
     mirror = HarvestMirror(store, Nothing(), Sealer("k"), clock=clock)  # type: ignore[arg-type]
     ada = ApplicationRow(id=11, candidate_id=1, stage="Phone Screen")
     mirror._write_rows(JOB_ID, {11: ada}, as_of=START - 5)
@@ -207,16 +200,16 @@ def test_a_read_older_than_a_forget_does_not_bring_the_old_rows_back(store: Stor
 
 
 def test_the_store_holds_no_candidate_in_clear(store: Store):
-    mirror = HarvestMirror(store, Nothing(), Sealer("k"), clock=Clock())  # type: ignore[arg-type]
+    mirror = HarvestMirror(store, Nothing(), Sealer("k"), clock=StepClock(START))  # type: ignore[arg-type]
     mirror._write_rows(JOB_ID, {11: ApplicationRow(id=11, candidate_id=987654, stage="Phone Screen")}, as_of=START)
     raw = json.dumps(list(store.dump(APPS)))
     assert "987654" not in raw and "Phone Screen" not in raw
-    assert HarvestMirror(store, Nothing(), Sealer("other"), clock=Clock())._rows(  # type: ignore[arg-type]
+    assert HarvestMirror(store, Nothing(), Sealer("other"), clock=StepClock(START))._rows(  # type: ignore[arg-type]
         store.get(APPS, str(JOB_ID))) is None  # another credential's key opens nothing
 
 
 def test_the_turn_is_one_process_s_at_a_time_on_both_stores(store: Store):
-    clock = Clock()
+    clock = StepClock(START)
     a, b = (HarvestMirror(store, Nothing(), Sealer("k"), clock=clock) for _ in range(2))  # type: ignore[arg-type]
     assert a._take(LEASE_KEY, clock.now, 300) and not b._take(LEASE_KEY, clock.now, 300)
     assert not b._take(LEASE_KEY, clock.now + 299, 8)
@@ -260,7 +253,7 @@ def test_drafts_take_the_job_and_its_candidates_from_the_mirror(world):  # type:
 def test_a_sweep_spaces_its_pages_and_the_turns_and_views_go_on_meanwhile(tmp_path, slack, gh):  # type: ignore[no-untyped-def]
     fill(gh, 1200, 0)  # with the seed's 2 others: 1,202 active applications, three pages of 500
     gh.rate_limit = 1_000_000  # the sweep's spacing is under test, not the limiter
-    clock = Clock()
+    clock = StepClock(START)
     gh.clock = clock
     sweeper, other = (Bot.build(tmp_path, slack, gh) for _ in range(2))
     mirror = sweeper.services.job_views.mirror

@@ -16,6 +16,7 @@ import pytest
 
 from bot import housekeeping
 from tests.conftest import COORDINATOR, COORDINATOR_ID, JOB_ID, RECRUITER, RECRUITER_ID
+from tests.fakes.clock import StepClock
 from tests.test_requests_exactly_once import FIRST, SECOND, ask_close, patches, two_workers
 
 STALL_S = 600.0
@@ -24,14 +25,6 @@ STALL_S = 600.0
 @pytest.fixture(params=["sqlite", "postgres"])
 def store_settings(request):
     return {} if request.param == "sqlite" else {"database_url": request.getfixturevalue("pg_url")}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def stall_answer_to(gh, method, path):
@@ -69,7 +62,7 @@ def lease_thread_alive(request_id: str) -> bool:
 def test_a_stalled_worker_stops_renewing_and_the_request_is_resumed_and_written_once(tmp_path, slack, gh,
                                                                                       store_settings):
     a, b = two_workers(tmp_path, slack, gh, store_settings)
-    clock = Clock()
+    clock = StepClock(time.time())
     for worker in (a, b):
         worker.services.requests._clock = clock
         worker.services.requests.stall_s = STALL_S

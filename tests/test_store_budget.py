@@ -10,17 +10,7 @@ import pytest
 from bot.greenhouse.ratelimit import RateLimiter
 from bot.store import Store
 from bot.store.budget import StoreBudget
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
+from tests.fakes.clock import StepClock
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -31,7 +21,7 @@ def target(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-
 
 
 def test_the_window_fills_frees_and_pauses(target):  # type: ignore[no-untyped-def]
-    store, clock = Store(target), Clock()
+    store, clock = Store(target), StepClock(1_000_000.0)
     budget = StoreBudget(store, "v1:abc", limit=3, window_s=10.0, clock=clock)
     assert [budget.take() for _ in range(3)] == [0.0, 0.0, 0.0]
     clock.now += 4
@@ -48,7 +38,7 @@ def test_the_window_fills_frees_and_pauses(target):  # type: ignore[no-untyped-d
 
 
 def test_greenhouse_headers_steer_the_shared_budget(target):  # type: ignore[no-untyped-def]
-    store, clock = Store(target), Clock()
+    store, clock = Store(target), StepClock(1_000_000.0)
     limiter = RateLimiter(budget=StoreBudget(store, "v1:abc", limit=50, window_s=10.0, clock=clock), sleep=clock.sleep)
     limiter.acquire()
     # Greenhouse says the key's limit is 10 and only 2 are left: others used 7 more than we sent.
@@ -67,7 +57,7 @@ def test_greenhouse_headers_steer_the_shared_budget(target):  # type: ignore[no-
 
 
 def test_two_stores_on_one_target_share_one_budget_and_one_pause(target):  # type: ignore[no-untyped-def]
-    clock = Clock()
+    clock = StepClock(1_000_000.0)
     a, b = Store(target), Store(target)  # as two workers would open it
     first = StoreBudget(a, "v1:abc", limit=4, window_s=10.0, clock=clock)
     second = StoreBudget(b, "v1:abc", limit=4, window_s=10.0, clock=clock)

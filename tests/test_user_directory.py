@@ -11,19 +11,12 @@ import pytest
 import respx
 
 from tests.conftest import COORDINATOR, HM, HM_ID, JOB_ID, OUTSIDER, RECRUITER, RECRUITER_ID, STRANGER, Bot, seed_world
+from tests.fakes.clock import StepClock
 from tests.fakes.greenhouse import FakeGreenhouse
 from tests.test_job_view_v3 import V3_SETTINGS
 from tests.fakes.greenhouse_v3 import FakeGreenhouseV3
 
 PEOPLE = 20
-
-
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def add_people(gh: FakeGreenhouse, slack: Any, count: int = PEOPLE) -> list[str]:
@@ -106,7 +99,7 @@ def test_secondary_address_found_in_the_directory(tmp_path, slack, gh):
 
 
 def test_refresh_is_incremental_and_shared_by_processes(tmp_path, slack, gh):
-    clock = Clock()
+    clock = StepClock()
     # Two bots on one store file: the Procfile's two workers (or two replicas).
     first = Bot.build(tmp_path, slack, gh, bot_directory_refresh_s=300)
     second = Bot.build(tmp_path, slack, gh, bot_directory_refresh_s=300)
@@ -132,7 +125,7 @@ def test_refresh_is_incremental_and_shared_by_processes(tmp_path, slack, gh):
 
 
 def test_user_disabled_in_greenhouse_loses_access_through_the_directory(tmp_path, slack, gh):
-    clock = Clock()
+    clock = StepClock()
     bot = Bot.build(tmp_path, slack, gh, bot_directory_refresh_s=300, bot_identity_ttl_s=600)
     bot.services.identity.users._clock = clock
     bot.services.identity._clock = clock
@@ -151,7 +144,7 @@ def test_user_disabled_in_greenhouse_loses_access_through_the_directory(tmp_path
 
 
 def test_recheck_reads_the_user_when_the_directory_is_not_refreshing(tmp_path, slack, gh):
-    clock = Clock()
+    clock = StepClock()
     bot = Bot.build(tmp_path, slack, gh, bot_directory_refresh_s=300, bot_identity_ttl_s=600)
     bot.services.identity.users._clock = clock
     bot.services.identity._clock = clock

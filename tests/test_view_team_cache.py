@@ -17,16 +17,9 @@ from tests.conftest import HM, JOB_ID, OUTSIDER, OUTSIDER_ID, Bot, seed_world
 from tests.fakes.greenhouse import FakeGreenhouse
 from tests.fakes.greenhouse_v3 import FakeGreenhouseV3
 from tests.test_job_view_v3 import V3_SETTINGS
+from tests.fakes.clock import StepClock
 
 TEAM_PATHS = ("/job_owners", "/job_hiring_managers")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -37,7 +30,7 @@ def world(tmp_path: Any, slack: Any) -> Any:
         gh.mount_v1(router)
         FakeGreenhouseV3(gh).mount(router).add_reader()
         bot = Bot.build(tmp_path, slack, gh, bot_view_cache_s=0, **V3_SETTINGS)  # no whole-view reuse
-        clock = Clock()
+        clock = StepClock(1000.0)
         bot.services.harvest.teams = BoundedCache(ttl_s=3600, max_entries=100, max_bytes=1 << 20, clock=clock)
         bot.command("whoami", user=HM)
         bot.command("whoami", user=OUTSIDER)

@@ -32,13 +32,16 @@ class GatedClock:
 
 class StepClock:
     """Epoch seconds the test moves by hand (`now`), or the code under test by sleeping;
-    no real time passes."""
+    no real time passes. `sleeps` lists every sleep asked for, in order, so a test can
+    check how long the code chose to wait."""
 
     def __init__(self, now: float = 1_800_000_000.0) -> None:
         self.now = now
+        self.sleeps: list[float] = []
 
     def __call__(self) -> float:
         return self.now
 
     def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
         self.now += seconds
