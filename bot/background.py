@@ -82,7 +82,7 @@ def start_poller(services: Services, stop: threading.Event | None = None) -> lis
         return []
     # The lease is shorter than the interval, so whichever process comes next after it
     # ends polls: about one listing per interval however many processes run.
-    poller = Poller(services.store, services.harvest, services.autoclose.announce_if_closed, lease_s=interval * 0.8)
+    poller = Poller(services.store, services.harvest, services.autoclose.announce_listed, lease_s=interval * 0.8)
     # A little jitter so that several workers don't hit Harvest in the same second.
     thread = every("greenhouse-poller", poller.run_once, interval, stop, jitter_s=min(5.0, interval / 10))
     log.info("poller_started interval_s=%s", interval)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from bot.greenhouse.harvest import Harvest
+from bot.greenhouse.models import Job
 from bot.store import Store
 
 log = logging.getLogger("bot.poller")
@@ -35,11 +36,13 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class Poller:
-    def __init__(self, store: Store, harvest: Harvest, on_closed: Callable[[int], object], *,
+    def __init__(self, store: Store, harvest: Harvest, on_closed: Callable[[Job], object], *,
                  clock: Callable[[], float] = time.time, overlap_s: float = OVERLAP_S, lease_s: float = 0) -> None:
         self.store = store
         self.harvest = harvest
-        self.on_closed = on_closed  # re-reads the job and announces it once (see workflows/autoclose)
+        # Given the job as listed (read just now): announces its closing once, reading more only
+        # if the listing left it bare (bot/workflows/autoclose.py).
+        self.on_closed = on_closed
         self._clock = clock
         self.overlap_s = overlap_s
         self.lease_s = lease_s
@@ -65,7 +68,7 @@ class Poller:
                 # open → closed, closed again at a new time, or a job we never saw (created since).
                 closed_now.append(job.id)
                 try:
-                    self.on_closed(job.id)
+                    self.on_closed(job)
                 except Exception:  # noqa: BLE001 - retried next run; the announce key prevents doubles
                     log.exception("poller_announce_failed job_id=%s", job.id)
                     failed = True

@@ -11,6 +11,8 @@ from bot.poller import CURSOR_KEY, Poller
 from tests.autoclose_support import WEBHOOK_SECRET, ago, deliver, job_updated, notices, sync_webhooks
 from tests.conftest import JOB_ID, Bot
 from tests.fakes.greenhouse import close_job, reopen_job
+from tests.test_job_view_v3 import V3_SETTINGS
+from tests.test_user_directory import v3_gh  # noqa: F401 - the v3 fixture
 
 
 @pytest.fixture
@@ -20,7 +22,7 @@ def settings_overrides():
 
 def poller_for(bot) -> Poller:
     services = bot.services
-    return Poller(services.store, services.harvest, services.autoclose.announce_if_closed)
+    return Poller(services.store, services.harvest, services.autoclose.announce_listed)
 
 
 def test_first_run_records_statuses_and_announces_nothing(bot, slack, gh):
@@ -47,7 +49,9 @@ def test_closing_is_noticed_across_a_restart_from_the_stored_cursor(tmp_path, sl
     [listing] = [c for c in gh.reads("/jobs") if c.path == "/jobs"]
     expected = datetime.fromtimestamp(cursor - 60, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert listing.params["updated_after"] == expected  # cursor minus the overlap
-    assert gh.reads(f"/jobs/{JOB_ID}")  # the job was re-read before announcing
+    # The listed job serves the announcement (v1's list embeds its openings and hiring team):
+    # not read again.
+    assert not gh.reads(f"/jobs/{JOB_ID}")
     assert len(notices(slack)) == 2
     # The next run sees the same job in the overlap and stays quiet.
     assert poller_for(restarted).run_once() == []
@@ -96,12 +100,16 @@ def test_reopened_and_closed_again_is_announced_again(bot, slack, gh):
     assert len(notices(slack)) == 4
 
 
-def test_failed_announcement_is_retried_next_run(bot, slack, gh):
+def test_failed_announcement_is_retried_next_run(tmp_path, slack, v3_gh):  # noqa: F811
+    # On v3 the listed job is bare: announcing it reads its openings and team, which fail here
+    # (on v1 the listed job serves whole and the announcement reads no Harvest).
+    gh = v3_gh
+    bot = Bot.build(tmp_path, slack, gh, **V3_SETTINGS)
     poller = poller_for(bot)
     poller.run_once()
     cursor = bot.services.store.get("state", CURSOR_KEY)
     close_job(gh, JOB_ID)
-    gh.fail("GET", rf"/jobs/{JOB_ID}$", 500, {"message": "boom"}, times=10)
+    gh.fail("GET", "/openings", 500, {"message": "boom"}, times=10)
     poller.run_once()
     assert notices(slack) == []
     assert bot.services.store.get("state", CURSOR_KEY) == cursor  # not advanced past the failure
@@ -127,7 +135,7 @@ def test_pollers_in_two_processes_share_one_listing_per_interval(tmp_path, slack
     now = [1_800_000_000.0]
     clock = lambda: now[0]  # noqa: E731
     a, b = Bot.build(tmp_path, slack, gh), Bot.build(tmp_path, slack, gh)  # two Stores on one db file
-    pa, pb = (Poller(bot.services.store, bot.services.harvest, lambda job_id: None, clock=clock, lease_s=240)
+    pa, pb = (Poller(bot.services.store, bot.services.harvest, lambda job: None, clock=clock, lease_s=240)
               for bot in (a, b))
     pa.run_once()
     pb.run_once()

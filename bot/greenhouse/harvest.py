@@ -53,6 +53,20 @@ class Harvest(ABC):
         job = self.get_job(job_id)
         return job.team_user_ids() if job is not None else None
 
+    def approver_ids(self, job_id: int) -> set[int]:
+        """The user ids of the job's recruiters and coordinators (who approve its requests),
+        read now, never from a copy: someone taken off the job since cannot approve. Empty
+        when the job has none or does not exist. v1 reads the job (the team is embedded, 1
+        request); v3 its `job_owners` alone (1 request, not the job's 4)."""
+        job = self.get_job(job_id)
+        return job.approver_user_ids() if job is not None else set()
+
+    def get_job_status(self, job_id: int) -> Job | None:
+        """The job read now for its own fields (status, closed_at, name); None if there is
+        no such job. A backend that pays extra requests for openings and team leaves them out
+        and says so (`Job.bare`: v3, 1 request); v1 gives the whole job (1 request)."""
+        return self.get_job(job_id)
+
     @abstractmethod
     def find_jobs_by_requisition(self, requisition_id: str, *, team_max_age_s: float = 0) -> list[Job]: ...
 
@@ -62,7 +76,8 @@ class Harvest(ABC):
 
     @abstractmethod
     def iter_jobs_updated_since(self, since: datetime) -> Iterator[Job]:
-        """Jobs changed at or after `since` (openings and team not needed)."""
+        """Jobs changed at or after `since`: the job's own fields; a backend that would pay
+        extra for openings and team leaves them out (`Job.bare`, v3)."""
 
     @abstractmethod
     def list_open_jobs(self, member_user_id: int | None = None) -> list[JobListing]:

@@ -52,6 +52,7 @@ TeamRows = tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]  # (job
 # Confirmed: docs/harvest-v3-reference.md §4 row 12 (get_v3-applications' two enums, quoted secondhand)
 ACTIVE_STATUSES = frozenset({"active", "in_process"})
 _OWNER_ROLES = {"recruiter": Role.RECRUITER, "coordinator": Role.COORDINATOR, "sourcer": Role.SOURCER}
+_APPROVER_TYPES = ("recruiter", "coordinator")  # Job.approver_user_ids' roles, as job_owners spells them
 
 
 class HarvestV3(HarvestOverHttp):
@@ -139,6 +140,17 @@ class HarvestV3(HarvestOverHttp):
             return ids
         return set() if self._first("jobs", ids=int(job_id)) is not None else None  # no team, or no job
 
+    def approver_ids(self, job_id: int) -> set[int]:
+        # Recruiters and coordinators are job_owners rows (`type`); hiring managers, in
+        # job_hiring_managers, approve nothing: one request, not the job's four.
+        return {int(m["user_id"]) for m in self._list("job_owners", job_ids=int(job_id))
+                if m.get("job_id") == int(job_id) and m.get("user_id") and m.get("type") in _APPROVER_TYPES}
+
+    def get_job_status(self, job_id: int) -> Job | None:
+        # `jobs?ids=N` alone (1 request): openings and team would be 3 more.
+        job = self._first("jobs", ids=int(job_id))
+        return job_from_v3(job, bare=True) if job else None
+
     def find_jobs_by_requisition(self, requisition_id: str, *, team_max_age_s: float = 0) -> list[Job]:
         return self._hydrate(list(self._list("jobs", requisition_id=requisition_id)), team_max_age_s)
 
@@ -152,7 +164,7 @@ class HarvestV3(HarvestOverHttp):
         # Openings and team are not needed here (see the interface), and department and
         # office names are left out too: resolving them would cost requests per page.
         for job in self._list("jobs", updated_at=f"gte|{iso_utc(since)}"):
-            yield job_from_v3(job)
+            yield job_from_v3(job, bare=True)
 
     def list_open_jobs(self, member_user_id: int | None = None) -> list[JobListing]:
         # No job embeds its team or openings: a member's jobs come from their hiring-team
@@ -532,6 +544,7 @@ def job_from_v3(
     offices: list[str] | None = None,
     left_out: list[str] | None = None,
     team_cached: bool = False,
+    bare: bool = False,
 ) -> Job:
     # `department_id` (one) and `office_ids[]` (confirmed: docs/harvest-v3-reference.md §4 row 3).
     return Job(
@@ -549,4 +562,5 @@ def job_from_v3(
         hiring_team=tuple(team or ()),
         left_out=tuple(left_out or ()),
         team_cached=team_cached,
+        bare=bare,
     )

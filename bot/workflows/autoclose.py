@@ -1,11 +1,13 @@
 """Noticing that a job has closed, and claiming the right to announce it.
 
-Greenhouse closes a job by itself when its last opening closes. Web hooks and
-the poller only say "look at job N"; this module re-reads the job through
-Harvest (web hook payloads lack opening status, and a delivery may be stale),
-works out why it closed, and claims the announcement with an insert-once key
-per closing (`<job id>:<closed_at>`), so however many sources and processes
-see the same closing, exactly one of them notifies. A job reopened and closed
+Greenhouse closes a job by itself when its last opening closes. Web hooks only
+say "look at job N"; this module reads the job through Harvest (web hook
+payloads lack opening status, and a delivery may be stale) — its status first,
+the openings and team only for a closing still to announce; the poller and the
+Approve click hand over the job they have just read — works out why it closed,
+and claims the announcement with an insert-once key per closing
+(`<job id>:<closed_at>`), so however many sources and processes see the same
+closing, exactly one of them notifies. A job reopened and closed
 again has a new closed_at, hence a new key, and is announced again.
 
 One service, built once at wiring (`bot/runtime.py`), used by all three
@@ -21,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import Job, Opening, Role
@@ -78,24 +80,39 @@ class AutoClose:
         self.notices = notices
         self._clock = clock
 
-    def announce_if_closed(self, job_id: int, hint: str | None = None) -> Announcement | None:
-        """Re-read the job; if it closed and this process won the claim, tell everyone."""
-        announcement = self.check(job_id, hint)
+    def announce_if_closed(self, job_id: int, hint: str | None = None, known: Job | None = None) -> Announcement | None:
+        """Read the job (unless `known`); if it closed and this process won the claim, tell everyone."""
+        announcement = self.check(job_id, hint, known)
         if announcement is not None:
             self.notices.deliver(announcement)
         return announcement
 
-    def check(self, job_id: int, hint: str | None = None) -> Announcement | None:
+    def announce_listed(self, job: Job) -> Announcement | None:
+        """The poller's: a job its list of changed jobs gave just now, not read again."""
+        return self.announce_if_closed(job.id, known=job)
+
+    def check(self, job_id: int, hint: str | None = None, known: Job | None = None) -> Announcement | None:
         """The announcement to make if the job is closed and nobody announced this
-        closing yet; None otherwise (still open, unknown job, or already claimed)."""
-        job = self.harvest.get_job(int(job_id))
-        if job is None or job.status != "closed":
+        closing yet; None otherwise (still open, unknown job, or already claimed).
+
+        `known`: the job as its caller read it from Greenhouse just now (the approval's read
+        after its writes, the poller's list of changed jobs), so not read again. Otherwise
+        the job's own fields are read first (v3: 1 request, not the whole job's 4): most
+        checks end there (still open, stale, announced already). Only a closing to announce
+        reads the rest — the openings (the cause) and the team (who is told) — when what it
+        has is bare (v3)."""
+        job = known if known is not None else self.harvest.get_job_status(int(job_id))
+        if not self._closing(job):
             return None
-        if job.closed_at is not None and self._clock() - job.closed_at.timestamp() > STALE_AFTER_S:
-            log.info("autoclose_stale job_id=%s", job.id)
+        if self.store.get("announced", _key(job)) is not None:  # look before reading more
+            log.info("autoclose_already_announced job_id=%s", job.id)
             return None
+        if job.bare:
+            job = self.harvest.get_job(job.id)
+            if not self._closing(job):
+                return None
         announcement = self._build(job, hint)
-        key = f"{job.id}:{_iso(job.closed_at)}"
+        key = _key(job)
         claimed = self.store.add("announced", key, {
             "job_id": job.id, "closed_at": _iso(job.closed_at), "cause": announcement.cause.kind, "at": self._clock(),
         })
@@ -103,6 +120,15 @@ class AutoClose:
             log.info("autoclose_already_announced job_id=%s", job.id)
             return None
         return announcement
+
+    def _closing(self, job: Job | None) -> TypeGuard[Job]:
+        """Closed, and recently enough to be news."""
+        if job is None or job.status != "closed":
+            return False
+        if job.closed_at is not None and self._clock() - job.closed_at.timestamp() > STALE_AFTER_S:
+            log.info("autoclose_stale job_id=%s", job.id)
+            return False
+        return True
 
     # --- what the announcement says and to whom ------------------------------------------
 
@@ -152,6 +178,11 @@ def _last_closed(openings: tuple[Opening, ...]) -> Opening | None:
     if not closed:
         return None
     return max(closed, key=lambda o: o.closed_at.timestamp() if o.closed_at else 0.0)
+
+
+def _key(job: Job) -> str:
+    """The announcement's insert-once key: one per closing (a reopened job closes anew)."""
+    return f"{job.id}:{_iso(job.closed_at)}"
 
 
 def _iso(moment: datetime | None) -> str:

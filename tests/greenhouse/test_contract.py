@@ -175,6 +175,33 @@ def test_get_application(backend):
     assert app.candidate_name == gh.candidates[raw["candidate_id"]]["first_name"] + " " + gh.candidates[raw["candidate_id"]]["last_name"]
 
 
+def test_approvers_are_the_recruiters_and_coordinators_read_in_one_request(backend):
+    gh, h = backend.gh, backend.harvest
+    gh.jobs[JOB_ID]["hiring_team"]["sourcers"] = [{"id": OUTSIDER_ID}]  # on the team, approves nothing
+    gh.calls.clear()
+    assert h.approver_ids(JOB_ID) == {RECRUITER_ID, COORDINATOR_ID}  # not the hiring manager, not the sourcer
+    assert [(c.path, c.params) for c in gh.calls] == (
+        [("/job_owners", {"job_ids": str(JOB_ID), "per_page": "500"})] if backend.v3 else [(f"/jobs/{JOB_ID}", {})])
+    gh.jobs[JOB_ID]["hiring_team"]["recruiters"] = []
+    assert h.approver_ids(JOB_ID) == {COORDINATOR_ID}  # read now: no copy kept
+    assert h.approver_ids(99999) == set()
+
+
+def test_a_job_s_status_alone_is_one_request(backend):
+    gh, h = backend.gh, backend.harvest
+    gh.calls.clear()
+    job = h.get_job_status(JOB_ID)
+    assert (job.id, job.name, job.status) == (JOB_ID, gh.jobs[JOB_ID]["name"], "open")
+    assert len(gh.calls) == 1
+    # v3 reads the job alone and says so; v1's job comes whole, openings and team embedded.
+    assert job.bare == bool(backend.v3)
+    if backend.v3:
+        assert (job.openings, job.hiring_team) == ((), ())
+    else:
+        assert len(job.openings) == 3 and job.approver_user_ids() == {RECRUITER_ID, COORDINATOR_ID}
+    assert h.get_job_status(99999) is None
+
+
 def test_reference_lists(backend):
     gh, h = backend.gh, backend.harvest
     assert [(r.id, r.name) for r in h.list_close_reasons()] == [(r["id"], r["name"]) for r in gh.close_reasons]
@@ -192,6 +219,8 @@ def test_jobs_updated_since(backend):
     ids = {j.id for j in h.iter_jobs_updated_since(datetime(2025, 1, 1, tzinfo=timezone.utc))}
     assert ids == {j["id"] for j in gh.jobs.values() if j["updated_at"] >= "2025-01-01T00:00:00Z"}
     assert 7001 not in ids
+    # v3's list gives no openings or team, and says so (whoever needs them reads the job whole).
+    assert {j.bare for j in h.iter_jobs_updated_since(datetime(2025, 1, 1, tzinfo=timezone.utc))} == {bool(backend.v3)}
 
 
 def stage_id(gh, name: str) -> int:

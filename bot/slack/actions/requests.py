@@ -99,7 +99,8 @@ def decide(event: Event[str], *, retry: bool) -> None:
     if finished.kind == "close_job" and finished.job_status_after == "closed":
         # Tell everyone now rather than at the next web hook or poll; the
         # announcement is claimed once, so those will not repeat it.
-        services.autoclose.announce_if_closed(finished.job_id, hint="bot_request")
+        # It starts from the job the execution read after its writes (not read again).
+        services.autoclose.announce_if_closed(finished.job_id, hint="bot_request", known=finished.job_after)
 
 
 @on_click("action:approve", button_request_id)

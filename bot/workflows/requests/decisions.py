@@ -26,9 +26,9 @@ class Decisions(RequestRecords):
             return
         clicker_gh = caller.team_member_id()
         # Authority is the job's team in Greenhouse now, not when the request was made:
-        # someone taken off the job since cannot approve.
-        job = self.harvest.get_job(request.job_id)
-        approvers = job.approver_user_ids() if job is not None else set()
+        # someone taken off the job since cannot approve. Its approvers only, read fresh
+        # (v3: one request, not the whole job's four).
+        approvers = self.harvest.approver_ids(request.job_id)
         if not (clicker_gh is not None and clicker_gh in approvers):
             raise Refused("Only the recruiters and coordinators of {job} or a bot admin can approve or deny this request.",
                           job=request.job_name)

@@ -18,6 +18,7 @@ from bot.greenhouse.errors import (
     Unconfirmed,
     Unreachable,
 )
+from bot.greenhouse.models import Job
 
 from ..errors import Refused
 from .lease import Heartbeat, holds, progressed
@@ -51,7 +52,10 @@ class Execution(RequestRecords):
                 log.exception("request_execution_crashed request=%s", request.id)
                 return self._finish(request.id, generation, "failed", error=(
                     "The bot hit an internal error while carrying this out. Retry reads Greenhouse first."))
-            return self._finish(request.id, generation, "done", job_status_after=self._job_status(request.job_id))
+            job = self._job_after(request.job_id)
+            finished = self._finish(request.id, generation, "done", job_status_after=job.status if job else None)
+            finished.job_after = job  # handed on, not stored: the closing's announcement starts from it
+            return finished
 
     def _carry_out(self, request: Request, progress: Callable[[Request], None] | None) -> None:
         """The writes of one kind of request. Kinds kept in their own modules override this
@@ -65,13 +69,14 @@ class Execution(RequestRecords):
     def _after_close(self, request: Request, progress: Callable[[Request], None] | None) -> None:
         """After the openings: rejecting the rest, when asked (reject_rest.RejectRest)."""
 
-    def _job_status(self, job_id: int) -> str | None:
-        """The job's status after the writes, for the message; unknown if Greenhouse cannot say now."""
+    def _job_after(self, job_id: int) -> Job | None:
+        """The job read after the writes, for its status (the message) and closed_at (the
+        announcement): its own fields only (v3: one request; v1 gives it whole). None if
+        Greenhouse cannot say now."""
         try:
-            job = self.harvest.get_job(job_id)
+            return self.harvest.get_job_status(job_id)
         except GreenhouseError:
             return None
-        return job.status if job else None
 
     def _close_openings(self, request: Request) -> None:
         still_open = {o.id for o in self.harvest.list_openings(request.job_id) if o.is_open}

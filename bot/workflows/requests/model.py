@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
+
+from bot.greenhouse.models import Job
 
 from ..errors import Refused
 
@@ -82,6 +84,18 @@ class Request(BaseModel):
     undone_at: float | None = None
     undo_error: str | None = None
     undo_offer_closed: bool = False  # the Undo button was taken off the messages once its window passed
+    # The job as the execution that finished this request read it after its writes (status,
+    # closed_at; on v1 whole): what the closing's announcement starts from instead of reading
+    # it again (bot/workflows/autoclose.py). Never stored: a request read back has None.
+    _job_after: Job | None = PrivateAttr(default=None)
+
+    @property
+    def job_after(self) -> Job | None:
+        return self._job_after
+
+    @job_after.setter
+    def job_after(self, job: Job | None) -> None:
+        self._job_after = job
 
     @property
     def target(self) -> str:

@@ -63,7 +63,7 @@ class Recovery(RejectRest):
         generation = request.claim_generation
         try:
             done = self._done_in_greenhouse(request)
-            job = self.harvest.get_job(request.job_id) if done else None
+            job = self.harvest.get_job_status(request.job_id) if done else None  # for its status only
         except GreenhouseError:
             # Cannot read Greenhouse now: give the lease up so the next round tries again.
             self._release(request.id, generation)
