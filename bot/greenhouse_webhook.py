@@ -12,6 +12,9 @@ Any signed delivery about a job or its applications (CHANGES_A_JOB) also makes t
 bot forget what it keeps of that job — the job view shared by every process and the
 Home tabs' counts and lists — so the next look reads Greenhouse again instead of
 reusing a read from before the change (docs/decisions/0010-view-reuse-and-web-hooks.md).
+The Harvest mirror forgets only what the event changed (an application's event: the job's
+applications, not the job), and takes a `job_updated` payload in place when it matches the
+job's team and openings (docs/decisions/0015-web-hooks-edit-the-mirror.md).
 No Harvest request for that: forgetting is a few store writes, done before the answer.
 """
 
@@ -26,9 +29,11 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from bot.greenhouse.models import Role
 from bot.http_body import bounded_body
 from bot.services import Services
 from bot.workflows.autoclose import HINT_HIRE
+from bot.workflows.harvest_mirror import JobEdit
 
 log = logging.getLogger("bot.webhook")
 
@@ -46,6 +51,18 @@ CHANGES_A_JOB = frozenset({
 # The one event about a job's stage plan (docs/decisions/0013-shared-stage-order.md): its payload is
 # the deleted stage, `job_interview_stage.job_id` naming the job.
 STAGE_DELETED = "job_interview_stage_deleted"
+# Events that change a job's applications and not the job itself (its fields, openings,
+# team): the Harvest mirror forgets only the applications, so the next view reads those (one
+# request) and not the job (v3: four). A hire fills an opening and a job may be deleted: those
+# forget both, as does anything not named here.
+APPLICATIONS_ONLY = frozenset({
+    "new_candidate_application", "application_updated", "delete_application",
+    "reject_candidate", "unreject_candidate", "candidate_stage_change",
+    "update_candidate", "merge_candidate", "delete_candidate", "candidate_anonymized",
+})
+# The job's hiring-team roles as `job_updated` names them (docs/decisions/0015-web-hooks-edit-the-mirror.md).
+TEAM_ROLES = {"hiring_managers": Role.HIRING_MANAGER, "recruiters": Role.RECRUITER,
+              "coordinators": Role.COORDINATOR, "sourcers": Role.SOURCER}
 
 
 def register(web: Flask, services: Services) -> None:
@@ -72,8 +89,11 @@ def handle(services: Services) -> Any:
             log.info("greenhouse_webhook_ping web_hook_id=%s", _int(payload.get("web_hook_id")))
             return jsonify(ok=True)
         work = _job_ids_to_check(action, payload)
-        if action in CHANGES_A_JOB:
-            _forget(services, _jobs_named(payload), stages=action == STAGE_DELETED)
+        if action == "job_updated" and (edit := _job_edit(payload)) is not None:
+            _edited(services, edit)
+        elif action in CHANGES_A_JOB:
+            _forget(services, _jobs_named(payload), stages=action == STAGE_DELETED,
+                    job=action not in APPLICATIONS_ONLY)
     except BadDelivery as exc:
         # Signed, so it is from Greenhouse (or has its secret), but not a shape Greenhouse
         # documents: say so with a 4xx rather than fail on it with a 500.
@@ -183,13 +203,52 @@ def _jobs_named(payload: dict[str, Any]) -> set[int]:
     return ids
 
 
-def _forget(services: Services, job_ids: set[int], *, stages: bool = False) -> None:
+def _forget(services: Services, job_ids: set[int], *, stages: bool = False, job: bool = True) -> None:
     for job_id in sorted(job_ids)[:100]:  # a merge names a few jobs; a bound all the same
         if stages:  # the job's stage order, kept for every process, is read again
             services.reference.forget_stages(job_id)
-        services.job_views.forget(job_id)
+        services.job_views.forget(job_id, job=job)
         if services.home.jobs is not None:
             services.home.jobs.forget_job(job_id)
+
+
+def _edited(services: Services, edit: JobEdit) -> None:
+    """`job_updated`: the job's own fields changed, not its applications."""
+    services.job_views.edited(edit)
+    if services.home.jobs is not None:
+        services.home.jobs.forget_job(edit.job_id)
+
+
+def _job_edit(payload: dict[str, Any]) -> JobEdit | None:
+    """What `job_updated`'s payload says of the job: its fields, its hiring team as (user id,
+    role) — `{user_id, employee_id}` members, no names — and its openings' ids (no status);
+    None when it names no job. Members or openings of other types are refused."""
+    job = _object(payload.get("job"), "payload.job")
+    job_id = _int(job.get("id"))
+    if job_id is None:
+        return None
+    team = _object(job.get("hiring_team"), "payload.job.hiring_team")
+    members: set[tuple[int, Role]] = set()
+    for key, role in TEAM_ROLES.items():
+        for member in _list(team.get(key), f"payload.job.hiring_team.{key}"):
+            if isinstance(member, dict) and (user_id := _int(member.get("user_id"))):
+                members.add((user_id, role))
+    openings = {i for o in _list(job.get("openings"), "payload.job.openings")
+                if isinstance(o, dict) and (i := _int(o.get("id")))}
+    name, requisition = job.get("name"), job.get("requisition_id")
+    return JobEdit(job_id=job_id, status=job.get("status") if isinstance(job.get("status"), str) else None,
+                   name=name if isinstance(name, str) else None,
+                   requisition_id=requisition if isinstance(requisition, str) else None,
+                   confidential=job.get("confidential") is True, team=frozenset(members),
+                   opening_ids=frozenset(openings))
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadDelivery(f"{what} is not a list")
+    return value
 
 
 def _check(services: Services, action: str, job_ids: list[int], application_id: int | None, hint: str | None) -> None:

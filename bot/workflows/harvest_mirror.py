@@ -17,9 +17,11 @@ Readers trust the mirror only while the last turn is younger than `fresh_s` and 
 (their hiring teams: who may see candidates) younger than `jobs_s + jobs_grace_s` — v1 30 s,
 the view reuse window of decision 0010; v3 310 s, its team window of decision 0006 — and the
 mirror's team only ever grants; else the view reads Harvest as before. The bot's own
-writes and Greenhouse's web hooks `forget` a job: a tombstone, newer than any sync that
-read before it, so a sync already under way cannot bring the old rows back; the next view
-reads the job from Harvest and `fill`s the mirror again. Application rows (candidate ids,
+writes and Greenhouse's web hooks `forget` what changed — the job, its applications, or
+both: a tombstone, newer than any sync that read before it, so a sync already under way
+cannot bring the old rows back; the next view reads from Harvest what was forgotten and
+`fill`s the mirror again. A `job_updated` web hook whose payload matches the job's team and
+openings is taken in place (`edited`): no read at all. Application rows (candidate ids,
 stages) are sealed as shared reads are (bot/store/flight.py); jobs are kept in clear.
 """
 
@@ -30,12 +32,13 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot import waiting
 from bot.greenhouse.harvest import Harvest
-from bot.greenhouse.models import ApplicationChange, ApplicationRow, Job
+from bot.greenhouse.models import ApplicationChange, ApplicationRow, Job, Role
 from bot.store import Store
 from bot.store.flight import Sealer
 
@@ -55,6 +58,20 @@ PAGE = 500  # applications a page (per_page, both versions)
 # A sync holds the turn this long at most: one that dies mid-sweep is taken over after it.
 WORKING_S = 300
 SEALED_FOR_S = 7 * 24 * 3600  # validity is decided by the sync's stamps, not by the token's age
+
+
+@dataclass(frozen=True)
+class JobEdit:
+    """What a `job_updated` web hook says of a job (bot/greenhouse_webhook.py reads it):
+    its own fields, its hiring team as (user id, role) and the ids of its openings."""
+
+    job_id: int
+    status: str | None
+    name: str | None
+    requisition_id: str | None
+    confidential: bool
+    team: frozenset[tuple[int, Role]]
+    opening_ids: frozenset[int]
 
 
 class Counter(Protocol):
@@ -151,23 +168,66 @@ class HarvestMirror:
 
     # --- told by the bot ------------------------------------------------------------------
 
-    def forget(self, job_id: int) -> None:
+    def forget(self, job_id: int, *, job: bool = True, applications: bool = True) -> None:
         """The job changed (a write by the bot, a web hook): until a read newer than now
-        fills it again, the mirror does not answer for it."""
+        fills it again, the mirror does not answer for what changed — the job itself (its
+        fields, openings, team), its active applications, or both. Forgetting only what
+        changed keeps the rest answering: on v3 a job read is four requests, its
+        applications one."""
         now = self.clock()
-        self.store.put(APPS, str(int(job_id)), {"forgotten_at": now})
-        # The job's hiring team as last read stays on the tombstone (ids only): a Home tab
-        # then reads the forgotten job only for someone who was on its team.
-        key = f"job:{int(job_id)}"
-        if not self.store.add(JOBS, key, {"forgotten_at": now}):
-            self.store.update(JOBS, key, lambda old: {"forgotten_at": now, "team": _team_ids(old)})
+        if applications:
+            self.store.put(APPS, str(int(job_id)), {"forgotten_at": now})
+        if job:
+            # The job's hiring team as last read stays on the tombstone (ids only): a Home tab
+            # then reads the forgotten job only for someone who was on its team.
+            key = f"job:{int(job_id)}"
+            if not self.store.add(JOBS, key, {"forgotten_at": now}):
+                self.store.update(JOBS, key, lambda old: {"forgotten_at": now, "team": _team_ids(old)})
+
+    def edited(self, edit: JobEdit) -> bool:
+        """Greenhouse said the job's own fields changed (`job_updated`, whose signed payload
+        carries them): take its name, requisition ID and confidentiality in place, with no
+        Harvest request, when the payload's status is open and its hiring team and openings
+        are those the mirror holds (the payload's openings carry no status, so the mirror's
+        stay, as old as its last read of the jobs at most). Anything else — closed, a team
+        or opening changed, a job the mirror does not hold — forgets the job (not its
+        applications: a job edit leaves them as they are). True if taken in place."""
+        now = self.clock()
+        key = f"job:{int(edit.job_id)}"
+
+        def take(old: Any) -> dict[str, Any] | None:
+            if not isinstance(old, dict) or "job" not in old or edit.status != "open":
+                return None
+            job = Job.model_validate(old["job"])
+            if (edit.team != frozenset((m.user_id, m.role) for m in job.hiring_team)
+                    or edit.opening_ids != frozenset(o.id for o in job.openings)):
+                return None
+            # Greenhouse retries a failed delivery for hours: a late one must not show outsiders
+            # a job made confidential since. Only a read of the job lifts confidentiality.
+            if job.confidential and not edit.confidential:
+                return None
+            fields = {"name": edit.name or job.name, "requisition_id": edit.requisition_id,
+                      "confidential": edit.confidential}
+            return {**old, "job": job.model_copy(update=fields).model_dump(mode="json"),
+                    "at": max(float(old.get("at", 0)), now)}
+
+        if self.store.update(JOBS, key, take) is not None:
+            return True
+        self.forget(edit.job_id, applications=False)
+        return False
+
+    def fill_job(self, job: Job, as_of: float) -> None:
+        """A read of the job from Harvest that began at `as_of` (a view, a Home tab): the
+        mirror answers for the job again unless it was forgotten after `as_of`."""
+        if job.status == "open":
+            self._write(JOBS, f"job:{job.id}", {"job": job.model_dump(mode="json"), "at": as_of}, as_of, "at")
 
     def fill(self, job: Job, rows: Iterable[ApplicationRow], as_of: float) -> None:
         """A view read the job and its active applications from Harvest, starting at
         `as_of`: the mirror answers for it again (unless forgotten after `as_of`)."""
         if job.status != "open":
             return
-        self._write(JOBS, f"job:{job.id}", {"job": job.model_dump(mode="json"), "at": as_of}, as_of, "at")
+        self.fill_job(job, as_of)
         self._write_rows(job.id, {r.id: r for r in rows}, as_of)
 
     # --- the sync (one process at a time) -------------------------------------------------

@@ -170,9 +170,19 @@ class HomeJobs:
         key = (job_id, forgotten_at)
         found = self.forgotten_reads.get(key)
         if found is None:
-            found, _shared = self._job_reads.do(key, lambda: (self.harvest.get_job(job_id),))
+            found, _shared = self._job_reads.do(key, lambda: (self._read_job(job_id),))
             self.forgotten_reads.put(key, found)
         return found[0]
+
+    def _read_job(self, job_id: int) -> Job | None:
+        """Read whole now: the mirror answers for the job again (decision 0012), so the next
+        tab or view in any process does not read it too."""
+        assert self.mirror is not None
+        started = self.mirror.now()
+        job = self.harvest.get_job(job_id)
+        if job is not None:
+            self.mirror.fill_job(job, as_of=started)
+        return job
 
     def _active_counts(self, job_ids: list[int]) -> dict[int, int]:
         if self.mirror is not None:

@@ -26,7 +26,7 @@ from bot.store.flight import StoreFlight
 
 from .candidate_names import CandidateNames
 from .errors import NotVisible, UserFacingError
-from .harvest_mirror import HarvestMirror
+from .harvest_mirror import HarvestMirror, JobEdit
 from .jobs import check_job_ref, find_jobs, may_see_candidates
 
 
@@ -250,25 +250,43 @@ class JobViews:
         found, _shared = self.shared.do(key, lambda: {str(c): n for c, n in look_up(ids).items()}, self.reuse_s)
         return {int(c): n for c, n in found.items()}
 
-    def forget(self, job_id: int) -> None:
+    def forget(self, job_id: int, *, job: bool = True, applications: bool = True) -> None:
         """The job changed (the bot wrote to it, or Greenhouse said so by web hook): the
-        next view reads it again, here and in every process sharing the store."""
-        self.cache.discard(job_id)
+        next view reads it again, here and in every process sharing the store — from
+        Harvest, what changed (the mirror forgets only that: the job, its applications)."""
+        self._forget_reads(job_id)
         if self.mirror is not None:
-            self.mirror.forget(job_id)
+            self.mirror.forget(job_id, job=job, applications=applications)
+
+    def edited(self, edit: JobEdit) -> None:
+        """Greenhouse's `job_updated`: the mirror takes the payload's fields in place when
+        it can (HarvestMirror.edited), else forgets the job; kept views are read again."""
+        self._forget_reads(edit.job_id)
+        if self.mirror is not None:
+            self.mirror.edited(edit)
+
+    def _forget_reads(self, job_id: int) -> None:
+        self.cache.discard(job_id)
         if self.shared is not None:
             self.shared.forget(f"walk:{job_id}")
             self.shared.forget(f"jobs:{job_id}")
 
     def _find(self, ref: str) -> list[Job]:
         if self.shared is None:
-            return find_jobs(self.harvest, ref, team_max_age_s=self.ttl_s)
+            return self._read_jobs(ref)
         check_job_ref(ref)  # a bad reference is refused before any claim
         found, _shared = self.shared.do(
-            f"jobs:{ref}",
-            lambda: [j.model_dump(mode="json") for j in find_jobs(self.harvest, ref, team_max_age_s=self.ttl_s)],
-            self.reuse_s)
+            f"jobs:{ref}", lambda: [j.model_dump(mode="json") for j in self._read_jobs(ref)], self.reuse_s)
         return [Job.model_validate(j) for j in found]
+
+    def _read_jobs(self, ref: str) -> list[Job]:
+        started = self.mirror.now() if self.mirror is not None else 0.0
+        jobs = find_jobs(self.harvest, ref, team_max_age_s=self.ttl_s)
+        if self.mirror is not None:
+            for job in jobs:
+                if not job.team_cached:  # read whole now: the mirror answers for the job again
+                    self.mirror.fill_job(job, as_of=started)
+        return jobs
 
     def _walk(self, job: Job) -> JobView:
         mirrored = self.mirror.active_rows(job.id) if self.mirror is not None else None

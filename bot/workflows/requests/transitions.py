@@ -185,7 +185,9 @@ class RequestRecords:
             raise self.not_open(request_id)
         request = Request(**won)
         if self.views is not None and request.wrote_something and to_state not in ("executing", "undoing"):
-            self.views.forget(request.job_id)  # the next view of the job shows what was written
+            # The next view of the job shows what was written: a reject or a move changed its
+            # applications only; a close its openings (and, rejecting the rest, applications).
+            self.views.forget(request.job_id, job=request.kind == "close_job")
         if before["state"] != to_state or detail != "choose":
             self._audit(request, before["state"], to_state, who, detail)
         return request
