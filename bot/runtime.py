@@ -140,7 +140,7 @@ def build_services(
     links = AppLinks(settings.greenhouse_app_url)  # names in messages link to Greenhouse's pages
     # Active candidates per job, shared by every process: the Home tabs' counts, fed by views too.
     job_counts = JobCounts(store, ttl_s=settings.bot_cache_ttl_s)
-    mirror = harvest_mirror(settings, store, harvest)
+    mirror = harvest_mirror(settings, store, harvest, reference.order)
     job_views = JobViews(harvest, reuse_s=settings.bot_view_cache_s, stage_order=reference.job_stages,
                          names=CandidateNames(store, harvest), stale_days=settings.bot_stale_days,
                          cache=BoundedCache(ttl_s=300, max_entries=settings.bot_view_cache_entries,
@@ -184,9 +184,11 @@ def build_services(
     )
 
 
-def harvest_mirror(settings: Settings, store: Store, harvest: Harvest) -> HarvestMirror | None:
+def harvest_mirror(settings: Settings, store: Store, harvest: Harvest,
+                   stage_order: StageOrder | None = None) -> HarvestMirror | None:
     """The store's copy of every open job and active application (decision 0012), sealed
-    with the shared reads' key; None when either is turned off."""
+    with the shared reads' key, reading the open jobs' stage orders ahead into `stage_order`
+    where Harvest lists them in batches (v3); None when either is turned off."""
     secret = settings.greenhouse_api_key or settings.greenhouse_client_secret
     if settings.bot_mirror_s <= 0 or not settings.bot_shared_reads or secret is None:
         return None
@@ -207,7 +209,7 @@ def harvest_mirror(settings: Settings, store: Store, harvest: Harvest) -> Harves
                          fresh_s=3 * settings.bot_mirror_s + (0 if v1 else 30),
                          stats=CacheCounter("mirror"),
                          # A sweep's pages at a fifth of the budget: v1 50 per 10 s, v3 75 per 30 s.
-                         page_gap_s=1.0 if v1 else 2.0)
+                         page_gap_s=1.0 if v1 else 2.0, stage_order=stage_order)
 
 
 def shared_reads(settings: Settings, store: Store) -> StoreFlight | None:

@@ -114,6 +114,13 @@ class Harvest(ABC):
         move's `to_stage_id` names); [] when the backend cannot tell."""
         return []
 
+    def stage_orders(self, job_ids: Sequence[int]) -> dict[int, list[str]] | None:
+        """The stage names in pipeline order of many jobs in one list read, for reading them
+        ahead (bot/workflows/harvest_mirror.py); None when the backend can only read one job's
+        at a time (v1's `jobs/{id}/stages`): then each is read when first shown. Jobs with no
+        current stage are left out."""
+        return None
+
     # candidates and applications
     @abstractmethod
     def iter_active_applications(self, job_id: int) -> Iterator[ActiveApplication]:

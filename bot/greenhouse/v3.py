@@ -353,6 +353,17 @@ class HarvestV3(HarvestOverHttp):
         ordered = sorted(stages, key=lambda s: (s.get("sort_order") is None, s.get("sort_order") or 0))
         return [Stage(id=s["id"], name=s["name"]) for s in ordered]
 
+    def stage_orders(self, job_ids: Sequence[int]) -> dict[int, list[str]]:
+        # The same read as list_stages, `job_ids` holding up to 50 jobs (a parent-id array:
+        # docs/harvest-v3-reference.md §2): 200 open jobs' orders in 4 requests.
+        stages: dict[int, list[dict[str, Any]]] = {}
+        for s in self._batched("job_interview_stages", "job_ids", job_ids, active="true"):
+            if s.get("name") and s.get("id") and s.get("job_id"):
+                stages.setdefault(int(s["job_id"]), []).append(s)
+        return {job_id: [s["name"] for s in sorted(rows, key=lambda s: (s.get("sort_order") is None,
+                                                                        s.get("sort_order") or 0))]
+                for job_id, rows in stages.items()}
+
     def get_application(self, application_id: int, *, names: bool = True) -> Application | None:
         app = self._first("applications", ids=int(application_id))
         if not app:

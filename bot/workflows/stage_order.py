@@ -40,6 +40,16 @@ class StageOrder:
         age = self.clock() - float(entry.get("at", 0))
         return [str(n) for n in entry["names"]] if 0 <= age < self.ttl_s else None
 
+    def due(self, job_ids: Sequence[int]) -> list[int]:
+        """The jobs whose order no process holds, or holds for less than half the TTL more:
+        those a read-ahead reads (the others it would read for nothing). One store read."""
+        if self.ttl_s <= 0:
+            return []
+        now = self.clock()
+        found = self.store.get_many(TABLE, [str(int(j)) for j in job_ids])
+        return [int(j) for j in job_ids
+                if not 0 <= now - float((found.get(str(int(j))) or {}).get("at", float("-inf"))) < self.ttl_s / 2]
+
     def read_once(self, job_id: int, read: Callable[[], list[str]]) -> list[str]:
         """`read()` (from Harvest), or the result of the same read another process is making
         right now: it waits for that one (bounded) instead of reading too. Nothing is reused
