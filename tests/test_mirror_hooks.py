@@ -15,7 +15,8 @@ import pytest
 from bot.demo.webhooks import job_updated_payload
 from tests.autoclose_support import WEBHOOK_SECRET, deliver, sync_webhooks
 from tests.conftest import HM, JOB_ID, OUTSIDER_ID, RECRUITER, Bot, approved_reject
-from tests.test_harvest_mirror import JOB_READS, Clock, paths, ready, view_text
+from tests.fakes.clock import StepClock
+from tests.test_harvest_mirror import JOB_READS, START, paths, ready, view_text
 from tests.test_home_tab import open_home
 from tests.test_known_counts import archaeologist_line
 from tests.test_job_view_v3 import V3_SETTINGS
@@ -30,7 +31,7 @@ JOB_ONLY = JOB_READS - {"/applications"}
 def hooked(request, tmp_path, slack, gh, v3_gh):  # type: ignore[no-untyped-def]  # noqa: F811
     """A bot with a web hook secret, its mirror ready, its people mapped; one clock."""
     fake = gh if request.param == "v1" else v3_gh
-    clock = Clock()
+    clock = StepClock(START)
     fake.clock = clock
     settings = {**(V3_SETTINGS if request.param == "v3" else {}), "greenhouse_webhook_secret": WEBHOOK_SECRET}
     bot = sync_webhooks(Bot.build(tmp_path, slack, fake, **settings))
