@@ -157,6 +157,7 @@ class Seen:
         self.responses: dict[str, list[tuple[float, dict[str, Any]]]] = {}
         self.homes: dict[str, list[float]] = {}
         self.approved: dict[str, float] = {}  # request id -> when its thread said "Approved by"
+        self.threads: dict[str, set[str]] = {}  # a request message's ts -> the request ids its buttons carried
         self.pending: list[tuple[str, int, str | None]] = []  # (request id, job id, an approver) waiting
         self._slack = slack
         slack.handlers["respond"] = self._respond
@@ -166,7 +167,7 @@ class Seen:
         def default(method: str, params: dict[str, Any]) -> dict[str, Any]:
             answer = original(method, params)
             if method in ("chat.postMessage", "chat.update"):
-                self._request_message(params)
+                self._request_message(params, answer.get("ts") if method == "chat.postMessage" else params.get("ts"))
             return answer
 
         slack._default = default  # type: ignore[method-assign]
@@ -182,11 +183,13 @@ class Seen:
             self.homes.setdefault(str(params.get("user_id")), []).append(time.monotonic())
         return {"ok": True, "view": {"id": "VHOME"}}
 
-    def _request_message(self, params: dict[str, Any]) -> None:
+    def _request_message(self, params: dict[str, Any], ts: Any) -> None:
         blocks = params.get("blocks")
         text = blocks if isinstance(blocks, str) else json.dumps(blocks or [])
         with self.lock:
             for m in re.finditer(r'"action_id": ?"request_approve"[^}]*?"value": ?"([^"]+)"', text):
+                if ts:
+                    self.threads.setdefault(str(ts), set()).add(m[1])  # the message's later updates name no id
                 # The thread names the job as "Close <name> (<id>)" and mentions its approvers
                 # (the job's recruiters and coordinators): the click is the first one's. Before,
                 # the job was looked for as "job <id>", not found, and the click came from
@@ -197,10 +200,10 @@ class Seen:
                     self.pending.append((m[1], int(next(g for g in job.groups() if g)) if job else 0,
                                          who[1] if who else None))
             if "Approved by" in text:
-                for rid, *_ in list(self.pending):
-                    if rid in text:
-                        self.pending = [p for p in self.pending if p[0] != rid]
-                for rid in re.findall(r'"value": ?"([^"]+)"', text):
+                # The first update after the click says "Approved by …; writing to Greenhouse…": the
+                # clicker's answer. It replaces the buttons, so the request is known by its message.
+                for rid in self.threads.get(str(ts), set()) | set(re.findall(r'"value": ?"([^"]+)"', text)):
+                    self.pending = [p for p in self.pending if p[0] != rid]
                     self.approved.setdefault(rid, time.monotonic())
 
     def answer(self, bench_id: str) -> tuple[float | None, float | None]:
