@@ -16,8 +16,11 @@ import threading
 from collections.abc import Callable
 
 from bot import housekeeping
+from bot.greenhouse.harvest import HarvestOverHttp
 from bot.poller import Poller
 from bot.services import Services
+from bot.slack.blocks.job import candidates_on_page
+from bot.workflows.name_read_ahead import SHARE, NameReadAhead
 
 log = logging.getLogger("bot.background")
 
@@ -72,6 +75,33 @@ def start_mirror_sync(services: Services, stop: threading.Event) -> list[threadi
     return [every("harvest-mirror", mirror.sync_once, mirror.interval_s, stop, jitter_s=min(1.0, mirror.interval_s)),
             every("harvest-mirror-jobs", mirror.jobs_once, mirror.interval_s, stop, jitter_s=0),
             every("harvest-mirror-sweep", mirror.sweep_once, mirror.interval_s, stop, jitter_s=0)]
+
+
+def start_name_read_ahead(services: Services, stop: threading.Event) -> list[threading.Thread]:
+    """Read the names of the mirror's active candidates before anyone views them, on spare
+    budget only (bot/workflows/name_read_ahead.py): every process runs the loop, a lease in
+    the store lets one at a time read."""
+    ahead = name_read_ahead(services)
+    if ahead is None:
+        log.info("names_ahead_off")
+        return []
+    return [every("names-ahead", lambda: ahead.run_once(stop), ahead.interval_s, stop,
+                  jitter_s=min(1.0, ahead.interval_s))]
+
+
+def name_read_ahead(services: Services) -> NameReadAhead | None:
+    """The read-ahead over this bot's mirror, name cache and rate limiter; None when turned
+    off (BOT_NAMES_AHEAD=0), without a mirror, or without a limiter to ask."""
+    views = services.job_views
+    harvest = services.harvest
+    if (not services.settings.bot_names_ahead or views.mirror is None or views.names is None
+            or not isinstance(harvest, HarvestOverHttp)):
+        return None
+    limiter = harvest.t.limiter
+    order = services.reference.order
+    return NameReadAhead(services.store, views.mirror, views.names, idle=lambda: limiter.idle(SHARE),
+                         first_page=candidates_on_page,
+                         stage_order=order.known if order is not None else (lambda job_id: None))
 
 
 def start_poller(services: Services, stop: threading.Event | None = None) -> list[threading.Thread]:

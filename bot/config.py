@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     bot_mirror_s: float = Field(default=10, ge=0)
     bot_mirror_full_s: float = Field(default=300, gt=0)
     bot_mirror_jobs_s: float | None = Field(default=None, gt=0)
+    # Candidate names read ahead from the mirror's active applications, on Harvest's spare
+    # budget only (bot/workflows/name_read_ahead.py, docs/decisions/0016-names-read-ahead.md),
+    # so that a view from the mirror reads no names either. Needs the mirror.
+    bot_names_ahead: bool = True
     # Bounds of the job view cache, per process (docs/decisions/0003-caching.md): a 5,000-candidate
     # view holds about 8 MiB; the least recently used views go first.
     bot_view_cache_entries: int = Field(default=200, ge=1)

@@ -69,6 +69,12 @@ def wait_for_slot(state: State, now: float, window_s: float, reserve: int = 0) -
     return max(slots[over - 1] + window_s - now, 0.0)
 
 
+def quiet(state: State, now: float, window_s: float, below: int) -> bool:
+    """No pause, and fewer than `below` requests hold a slot: a request that only reads
+    ahead may go without taking what anyone else would want (bot/workflows/name_read_ahead.py)."""
+    return state.get("paused_until", 0.0) <= now and len(held(state, now, window_s)) < below
+
+
 def take(state: State, now: float, window_s: float, reserve: int = 0) -> tuple[float, State | None]:
     """(0, the state with a stamp at `now`) or (seconds to wait, None)."""
     wait = wait_for_slot(state, now, window_s, reserve)

@@ -21,7 +21,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot import logs
 from bot.app_links import AppLinks
 from bot.background import (
-    start_decoration_read_ahead, start_directory_refresh, start_housekeeping, start_mirror_sync, start_poller,
+    start_decoration_read_ahead, start_directory_refresh, start_housekeeping, start_mirror_sync, start_name_read_ahead,
+    start_poller,
 )
 from bot.cache import BoundedCache
 from bot.config import ConfigError, Settings, load_settings
@@ -252,6 +253,7 @@ def start(mode: str, settings: Settings | None = None) -> Running:
     start_directory_refresh(services, stop)
     start_decoration_read_ahead(services)
     start_mirror_sync(services, stop)
+    start_name_read_ahead(services, stop)
     web = create_web_app(services, app) if mode == "http" else None
     log.info("bot_started mode=%s harvest=%s", mode, services.harvest.version)
     return Running(services=services, app=app, web=web, stop=stop)

@@ -95,6 +95,9 @@ class Budget(Protocol):
 
     def sent_in_window(self) -> int: ...
 
+    def quiet(self, below: int) -> bool:
+        """No pause, and fewer than `below` requests of every process hold a slot now."""
+
 
 class LocalBudget:
     """The budget of one process: bot/rate_budget.py's state in memory, under a lock."""
@@ -142,6 +145,10 @@ class LocalBudget:
         with self._lock:
             return len(rate_budget.held(self._state, self._clock(), self.window_s))
 
+    def quiet(self, below: int) -> bool:
+        with self._lock:
+            return rate_budget.quiet(self._state, self._clock(), self.window_s, below)
+
 
 class RateLimiter:
     def __init__(
@@ -185,6 +192,16 @@ class RateLimiter:
     @property
     def limit(self) -> int:
         return self.budget.limit
+
+    def idle(self, share: float) -> bool:
+        """Whether work nobody waits for (names read ahead: bot/workflows/name_read_ahead.py)
+        may send one request now: nobody in this process's line, no pause, and fewer requests
+        in the window (every process's, with the store's budget) than `share` of what the
+        reserve leaves. It asks, it takes nothing: the request then goes through `acquire`."""
+        with self._turn:
+            if self._line:
+                return False
+        return self.budget.quiet(int(share * (self.limit - self.reserve)))
 
     def acquire(self) -> float | None:
         """Block until one more request fits in the window, then count it. Returns its stamp,

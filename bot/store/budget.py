@@ -93,6 +93,9 @@ class StoreBudget:
     def sent_in_window(self) -> int:
         return len(rate_budget.held(self._state(), self._clock(), self.window_s))
 
+    def quiet(self, below: int) -> bool:
+        return rate_budget.quiet(self._state(), self._clock(), self.window_s, below)
+
 
 def budget_factory(store: Store) -> Callable[[str, int, float], StoreBudget]:
     """What bot/greenhouse/build.py asks for: a budget per credential, in this store."""

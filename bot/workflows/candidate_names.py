@@ -76,6 +76,28 @@ class CandidateNames:
         with self._lock:
             return {c: self._names[c] for c in ids if c in self._names}
 
+    def unread(self, candidate_ids: Iterable[int]) -> list[int]:
+        """The candidates whose names no process has read yet, in the order given: memory
+        first, then one look in the store for the rest (what another process read is kept
+        here too). No Harvest request."""
+        ids = list(dict.fromkeys(int(c) for c in candidate_ids))
+        with self._lock:
+            missing = [c for c in ids if c not in self._names]
+        if missing:
+            found = self.store.get_many(TABLE, [str(c) for c in missing])
+            with self._lock:
+                self._names.update({int(k): v for k, v in found.items()})
+                missing = [c for c in missing if c not in self._names]
+        return missing
+
+    def read_ahead(self, candidate_ids: Iterable[int]) -> int:
+        """Read these candidates' names by id (one request per 50) before anyone asks for
+        them, and keep them as `names` does; no refresh first (it is no one's view). Returns
+        how many Greenhouse gave."""
+        found = self.harvest.candidate_names(candidate_ids)
+        self._remember(found)
+        return len(found)
+
     # --- the cache --------------------------------------------------------------------------
 
     def _unknown(self, candidate_ids: set[int]) -> list[int]:

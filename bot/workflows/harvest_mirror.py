@@ -172,6 +172,19 @@ class HarvestMirror:
                 counts[int(key)] = len(rows)
         return counts
 
+    def fresh(self) -> bool:
+        """Whether the mirror answers now (its last turn and read of the jobs recent enough)."""
+        return self._fresh_state() is not None
+
+    def rows_of(self, job_ids: Iterable[int]) -> dict[int, tuple[ApplicationRow, ...]]:
+        """The asked jobs' active applications the mirror knows now (others left out), in one
+        read of the store; not counted as a view's hit or miss (bot/workflows/name_read_ahead.py)."""
+        if self._fresh_state() is None:
+            return {}
+        found = self.store.get_many(APPS, [str(int(j)) for j in job_ids])
+        rows = {int(key): self._rows(record) for key, record in found.items()}
+        return {job_id: tuple(r.values()) for job_id, r in rows.items() if r is not None}
+
     # --- told by the bot ------------------------------------------------------------------
 
     def forget(self, job_id: int, *, job: bool = True, applications: bool = True) -> None:
