@@ -18,7 +18,8 @@ from bot import waiting
 from bot.background import name_read_ahead, start_name_read_ahead
 from bot.workflows.name_read_ahead import SHARE
 from tests.conftest import HM, HM_ID, JOB_ID, RECRUITER, Bot
-from tests.test_harvest_mirror import Clock, ready, world  # noqa: F401 - the fixture
+from tests.fakes.clock import StepClock
+from tests.test_harvest_mirror import START, ready, world  # noqa: F401 - the fixture
 from tests.test_user_directory import v3_gh  # noqa: F401 - the v3 fixture
 
 JOBS = {JOB_ID: 3, 7002: 90, 7003: 75}  # open jobs and their active candidates (the seed's job has 3)
@@ -162,7 +163,7 @@ def test_a_stale_mirror_reads_nothing_ahead(world):  # noqa: F811
 
 
 def test_a_second_process_on_the_store_does_not_read_the_same_names(tmp_path, slack, gh):
-    clock = Clock()
+    clock = StepClock(START)
     gh.clock = clock
     add_jobs(gh)
     a, b = (Bot.build(tmp_path, slack, gh) for _ in range(2))
