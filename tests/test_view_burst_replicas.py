@@ -77,6 +77,7 @@ def test_18_views_over_three_bots_on_one_store_read_the_job_once(tmp_path, slack
 def test_without_shared_reads_each_bot_reads(tmp_path, slack, gh, version):  # the measure's other side
     people = crowd(gh, slack)
     one_view = one_view_alone(tmp_path, slack, gh, version, people[0])
+    alone_names = sum(1 for c in gh.calls if c.path == "/candidates")  # of that one view
     # Nothing shared: not the job's read, nor its stage order (which the store keeps for every
     # bot regardless of BOT_SHARED_READS: docs/decisions/0013-shared-stage-order.md).
     bots = bots_on_one_store(tmp_path, slack, gh, version, bot_shared_reads=False, bot_stage_order_ttl_s=0)
@@ -84,7 +85,11 @@ def test_without_shared_reads_each_bot_reads(tmp_path, slack, gh, version):  # t
         bot.command("whoami", user=people[0])
     gh.calls.clear()
     spread_at_once(bots, people, f"job {JOB_ID}")
-    assert len(gh.calls) >= BOTS * one_view  # every bot (process) read the job for itself
+    # Every bot (process) read the job for itself. Not counted: the page's names, which the
+    # store's name cache shares whatever BOT_SHARED_READS says (bot/workflows/candidate_names.py):
+    # a bot whose view comes after another's names read rightly skips its own.
+    names = sum(1 for c in gh.calls if c.path == "/candidates")
+    assert names >= 1 and len(gh.calls) - names >= BOTS * (one_view - alone_names)
 
 
 def test_a_write_by_another_bot_makes_the_next_view_read_the_job_again(tmp_path, slack, gh):
