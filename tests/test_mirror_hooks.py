@@ -17,7 +17,8 @@ from tests.autoclose_support import WEBHOOK_SECRET, deliver, sync_webhooks
 from tests.conftest import HM, JOB_ID, OUTSIDER_ID, RECRUITER, Bot, approved_reject
 from tests.fakes.clock import StepClock
 from tests.test_harvest_mirror import JOB_READS, START, paths, ready, view_text
-from tests.test_home_tab import open_home
+from tests.test_home_jobs import job_lines
+from tests.test_home_tab import last_home, open_home
 from tests.test_known_counts import archaeologist_line
 from tests.test_job_view_v3 import V3_SETTINGS
 from tests.test_user_directory import v3_gh  # noqa: F401 - the v3 fixture
@@ -157,3 +158,37 @@ def test_a_late_delivery_of_an_old_edit_lasts_until_the_next_read_of_the_jobs(ho
     clock.now += mirror.jobs_s
     assert mirror.jobs_once() and mirror.sync_once()
     assert mirror.open_job(JOB_ID).name == "Archaeologist"
+
+
+def test_a_job_the_bot_closed_leaves_the_home_tabs_without_a_read(hooked):  # type: ignore[no-untyped-def]
+    bot, fake, clock = hooked
+    bot.services.autoclose._clock = clock  # the closing is announced (recent by the fake's stamps)
+    bot.command(f"close {JOB_ID} on hold", user=HM)
+    [request] = [r for r in bot.services.requests.all() if r.state == "requested"]
+    fake.calls.clear()
+    bot.click("request_approve", request.id, RECRUITER)  # its requester's and approver's tabs redrawn
+    assert fake.jobs[JOB_ID]["status"] == "closed"
+    clock.now += 1
+    for person in (RECRUITER, HM):
+        open_home(bot, person)
+    assert [t for t, _ in job_lines(last_home(bot.slack, RECRUITER)) if "Archaeologist" in t] == []
+    # The approval's own reads and writes, the announcement's read (v3: the job whole), and
+    # nothing for the tabs: the status read back after the writes said closed.
+    openings = [4542441002, 4542441003]
+    if bot.services.harvest.version == "v1":  # the job is one request; the status read's serves the announcement
+        assert paths(fake) == [f"/jobs/{JOB_ID}", f"/jobs/{JOB_ID}/openings",
+                               *[f"/jobs/{JOB_ID}/openings/{o}" for o in openings], f"/jobs/{JOB_ID}"]
+    else:
+        assert paths(fake) == ["/job_owners", "/openings", *[f"/openings/{o}" for o in openings], "/jobs",
+                               "/jobs", "/openings", "/job_owners", "/job_hiring_managers"]
+
+
+def test_a_job_updated_saying_closed_leaves_the_home_tabs_without_a_read(hooked):  # type: ignore[no-untyped-def]
+    bot, fake, clock = hooked
+    body = job_update(fake, status="closed")
+    clock.now += 1
+    hook(bot, body, "evt-closed")
+    fake.calls.clear()
+    open_home(bot, RECRUITER)
+    assert [t for t, _ in job_lines(last_home(bot.slack, RECRUITER)) if "Archaeologist" in t] == []
+    assert not set(paths(fake)) & JOB_ONLY, paths(fake)

@@ -155,6 +155,8 @@ class HarvestMirror:
         for i in ids:
             if i not in known:
                 record = records.get(f"job:{i}") or {}
+                if record.get("closed"):
+                    continue  # known closed since the last read of the jobs: listed nowhere
                 team = record.get("team")
                 forgotten[i] = (set(team) if team is not None else None, float(record.get("forgotten_at", 0)))
         return jobs, forgotten
@@ -203,6 +205,16 @@ class HarvestMirror:
             if not self.store.add(JOBS, key, {"forgotten_at": now}):
                 self.store.update(JOBS, key, lambda old: {"forgotten_at": now, "team": _team_ids(old)})
 
+    def closed(self, job_id: int) -> None:
+        """The job is known closed now (the bot's own close read it back; a signed `job_updated`
+        says so): it leaves the open jobs at once, so no Home tab reads it to find that out. A
+        tombstone as `forget`'s, marked closed: a read of the jobs that began before now cannot
+        bring it back, and a later read that finds it open again (reopened) fills it."""
+        now = self.clock()
+        key = f"job:{int(job_id)}"
+        if not self.store.add(JOBS, key, {"forgotten_at": now, "closed": True}):
+            self.store.update(JOBS, key, lambda old: {"forgotten_at": now, "closed": True, "team": _team_ids(old)})
+
     def edited(self, edit: JobEdit) -> bool:
         """Greenhouse said the job's own fields changed (`job_updated`, whose signed payload
         carries them): take its name, requisition ID and confidentiality in place, with no
@@ -232,7 +244,10 @@ class HarvestMirror:
 
         if self.store.update(JOBS, key, take) is not None:
             return True
-        self.forget(edit.job_id, applications=False)
+        if edit.status == "closed":
+            self.closed(edit.job_id)
+        else:
+            self.forget(edit.job_id, applications=False)
         return False
 
     def fill_job(self, job: Job, as_of: float) -> None:

@@ -250,13 +250,16 @@ class JobViews:
         found, _shared = self.shared.do(key, lambda: {str(c): n for c, n in look_up(ids).items()}, self.reuse_s)
         return {int(c): n for c, n in found.items()}
 
-    def forget(self, job_id: int, *, job: bool = True, applications: bool = True) -> None:
+    def forget(self, job_id: int, *, job: bool = True, applications: bool = True, closed: bool = False) -> None:
         """The job changed (the bot wrote to it, or Greenhouse said so by web hook): the
         next view reads it again, here and in every process sharing the store — from
-        Harvest, what changed (the mirror forgets only that: the job, its applications)."""
+        Harvest, what changed (the mirror forgets only that: the job, its applications).
+        `closed`: the job is known closed now; it leaves the mirror's open jobs at once."""
         self._forget_reads(job_id)
         if self.mirror is not None:
-            self.mirror.forget(job_id, job=job, applications=applications)
+            if closed:
+                self.mirror.closed(job_id)
+            self.mirror.forget(job_id, job=job and not closed, applications=applications)
 
     def edited(self, edit: JobEdit) -> None:
         """Greenhouse's `job_updated`: the mirror takes the payload's fields in place when

@@ -187,7 +187,11 @@ class RequestRecords:
         if self.views is not None and request.wrote_something and to_state not in ("executing", "undoing"):
             # The next view of the job shows what was written: a reject or a move changed its
             # applications only; a close its openings (and, rejecting the rest, applications).
-            self.views.forget(request.job_id, job=request.kind == "close_job")
+            # A close that left the job closed (read back after the writes) takes it off the open
+            # jobs at once: the Home tabs this transition redraws need not read it to learn that.
+            self.views.forget(request.job_id, job=request.kind == "close_job",
+                              closed=request.kind == "close_job" and to_state == "done"
+                              and request.job_status_after == "closed")
         if before["state"] != to_state or detail != "choose":
             self._audit(request, before["state"], to_state, who, detail)
         return request
