@@ -16,7 +16,7 @@ from typing import Any
 
 from bot import waiting
 from bot.background import name_read_ahead, start_name_read_ahead
-from bot.workflows.name_read_ahead import SHARE
+from bot.workflows.name_read_ahead import PLAN_S, SHARE
 from tests.conftest import HM, HM_ID, JOB_ID, RECRUITER, Bot
 from tests.fakes.clock import StepClock
 from tests.test_harvest_mirror import START, ready, world  # noqa: F401 - the fixture
@@ -216,3 +216,35 @@ def test_a_failure_is_logged_by_its_type_only(world, caplog):  # noqa: F811
     fake.faults.clear()
     fake.calls.clear()
     assert ahead.run_once() == 4  # the next pass reads them (the lease was handed back)
+
+
+def test_a_plan_is_kept_a_while_and_names_read_meanwhile_are_not_read_again(world):  # noqa: F811
+    bot, fake, ahead = running(world)
+    _bot, _fake, clock, _version = world
+    mirror = bot.services.job_views.mirror
+    ahead.max_requests = 1
+    assert ahead.run_once() == 1
+    fake.calls.clear()
+    viewed = shown(bot, 7003)  # a view names its page itself meanwhile (one request)
+    [by_view] = name_requests(fake)
+    fake.calls.clear()
+    ahead.max_requests = 100
+    left = sum(JOBS.values()) - 50 - len(by_view)
+    assert ahead.run_once() == math.ceil(left / 50)  # the rest of the plan made before the view …
+    read = [c for r in name_requests(fake) for c in r]
+    assert len(read) == left and not set(read) & set(by_view)  # … without the view's names
+    assert viewed
+    # A candidate who applies now: not planned before the plan's time is up (nothing was
+    # left to read at the last one), then named alone.
+    fake.add_candidate(9_999_001, "Late Applicant", [fake.application(9_999_101, 7002, stage="Offer")])
+    fake.find_application(9_999_101).update(last_activity_at=fake.stamp())
+    clock.now += 10
+    assert mirror.sync_once()  # the turn brings the new application
+    fake.calls.clear()
+    assert ahead.run_once() == 0 and fake.calls == []
+    clock.now += PLAN_S
+    mirror.jobs_once()  # (the mirror kept fresh meanwhile: v1 reads the jobs again, v3 not yet due)
+    assert mirror.sync_once() and mirror.fresh()
+    fake.calls.clear()
+    assert ahead.run_once() == 1
+    assert name_requests(fake) == [[9_999_001]]
