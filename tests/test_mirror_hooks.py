@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.demo.webhooks import job_updated_payload
+from bot.workflows.harvest_mirror import JOBS
 from tests.autoclose_support import WEBHOOK_SECRET, deliver, sync_webhooks
 from tests.conftest import HM, JOB_ID, OUTSIDER_ID, RECRUITER, Bot, approved_reject
 from tests.fakes.clock import StepClock
@@ -192,3 +193,26 @@ def test_a_job_updated_saying_closed_leaves_the_home_tabs_without_a_read(hooked)
     open_home(bot, RECRUITER)
     assert [t for t, _ in job_lines(last_home(bot.slack, RECRUITER)) if "Archaeologist" in t] == []
     assert not set(paths(fake)) & JOB_ONLY, paths(fake)
+
+
+def test_a_job_just_closed_is_read_once_for_its_views_within_the_jobs_window(hooked):  # type: ignore[no-untyped-def]
+    bot, fake, clock = hooked
+    mirror = bot.services.job_views.mirror
+    bot.command(f"close {JOB_ID} on hold", user=HM)
+    [request] = [r for r in bot.services.requests.all() if r.state == "requested"]
+    bot.click("request_approve", request.id, RECRUITER)
+    assert fake.jobs[JOB_ID]["status"] == "closed"
+    fake.calls.clear()
+    clock.now += 1
+    assert "Ada Lovelace" in view_text(bot)  # still looked at: its active candidates stay
+    assert set(paths(fake)) & JOB_ONLY and "/applications" in paths(fake)  # read: the close forgot it
+    fake.calls.clear()
+    clock.now += 1
+    text = view_text(bot, RECRUITER)
+    assert "Ada Lovelace" in text and "closed" in text.lower()
+    assert not JOB_READS & set(paths(fake)), paths(fake)  # the first view's read serves the next
+    assert mirror.open_job(JOB_ID).status == "closed"
+    clock.now += mirror.jobs_s + mirror.jobs_grace_s + 1  # no read of the open jobs refreshes a closed one
+    assert mirror.jobs_once() and mirror.sync_once()
+    assert mirror.open_job(JOB_ID) is None  # too old to trust: the next view reads it again
+    assert f"job:{JOB_ID}" not in dict(bot.services.store.items(JOBS))  # and the table let it go

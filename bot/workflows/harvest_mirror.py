@@ -120,15 +120,20 @@ class HarvestMirror:
     # --- reading (any process) ------------------------------------------------------------
 
     def open_job(self, job_id: int) -> Job | None:
-        """The open job as the last sync read it, or None (not open, forgotten, or the
-        mirror is not fresh): the caller then reads Harvest."""
+        """The open job as the last sync read it — or a closed one as a view read it lately,
+        within the jobs' window (a job just closed is still looked at: read once, not at every
+        view) — or None (unknown, forgotten, or the mirror is not fresh): the caller then
+        reads Harvest."""
         state = self._fresh_state()
         if state is None:
             return None
         record = self.store.get(JOBS, f"job:{int(job_id)}")
         if not record or "job" not in record:
             return None
-        return Job.model_validate(record["job"])
+        job = Job.model_validate(record["job"])
+        if job.status != "open" and self.clock() - float(record.get("at", 0)) > self.jobs_s + self.jobs_grace_s:
+            return None  # the read of the open jobs does not refresh a closed job: its own read ages
+        return job
 
     def active_rows(self, job_id: int) -> tuple[ApplicationRow, ...] | None:
         """The job's active applications as of the last sync, or None."""
@@ -149,8 +154,9 @@ class HarvestMirror:
             return None
         ids = (self.store.get(JOBS, "open") or {}).get("ids", [])
         records = self.store.get_many(JOBS, [f"job:{i}" for i in ids])
-        jobs = [Job.model_validate(r["job"]) for r in records.values() if r and "job" in r]
-        known = {j.id for j in jobs}
+        held = [Job.model_validate(r["job"]) for r in records.values() if r and "job" in r]
+        known = {j.id for j in held}
+        jobs = [j for j in held if j.status == "open"]  # one read closed since is listed nowhere
         forgotten = {}
         for i in ids:
             if i not in known:
@@ -253,13 +259,13 @@ class HarvestMirror:
     def fill_job(self, job: Job, as_of: float) -> None:
         """A read of the job from Harvest that began at `as_of` (a view, a Home tab): the
         mirror answers for the job again unless it was forgotten after `as_of`."""
-        if job.status == "open":
+        if job.status in ("open", "closed"):  # a closed one is kept for its views (`open_job`)
             self._write(JOBS, f"job:{job.id}", {"job": job.model_dump(mode="json"), "at": as_of}, as_of, "at")
 
     def fill(self, job: Job, rows: Iterable[ApplicationRow], as_of: float) -> None:
         """A view read the job and its active applications from Harvest, starting at
         `as_of`: the mirror answers for it again (unless forgotten after `as_of`)."""
-        if job.status != "open":
+        if job.status not in ("open", "closed"):
             return
         self.fill_job(job, as_of)
         self._write_rows(job.id, {r.id: r for r in rows}, as_of)
@@ -359,6 +365,13 @@ class HarvestMirror:
             self._write(JOBS, f"job:{job.id}", {"job": job.model_dump(mode="json"), "at": started}, started, "at")
         for gone in before - set(ids):  # closed since: a view reads it from Harvest
             self.store.delete(JOBS, f"job:{gone}")
+        # Closed jobs views kept (`fill_job`) leave when no longer trusted: the table holds the
+        # open jobs and a few closed lately, not every job ever looked at.
+        for key, record in list(self.store.items(JOBS)):
+            if (key.startswith("job:") and isinstance(record, dict) and "job" in record
+                    and record["job"].get("status") != "open"
+                    and started - float(record.get("at", 0)) > self.jobs_s + self.jobs_grace_s):
+                self.store.delete(JOBS, key)
         self.store.put(JOBS, "open", {"ids": ids, "at": started})
         return ids
 
