@@ -248,3 +248,24 @@ def test_a_plan_is_kept_a_while_and_names_read_meanwhile_are_not_read_again(worl
     fake.calls.clear()
     assert ahead.run_once() == 1
     assert name_requests(fake) == [[9_999_001]]
+
+
+def test_the_loop_refreshes_names_changed_in_greenhouse_once_views_no_longer_read_any(world):  # noqa: F811
+    bot, fake, ahead = running(world)
+    _bot, _fake, clock, version = world
+    mirror, names = bot.services.job_views.mirror, bot.services.job_views.names
+    names._wall = clock  # the name cache's clock too: the test's (never today's date)
+    ahead.max_requests = 100
+    assert ahead.run_once() == 4
+    fake.candidates[1].update(last_name="King", updated_at=fake.stamp())  # renamed in Greenhouse
+    clock.now += names.refresh_s
+    mirror.jobs_once()
+    assert mirror.sync_once()
+    fake.calls.clear()
+    assert ahead.run_once() == 1  # the refresh, nothing else: every name is known
+    [refresh] = fake.calls
+    assert refresh.path == "/candidates" and ("updated_after" in refresh.params if version == "v1"
+                                              else refresh.params["updated_at"].startswith("gte|"))
+    fake.calls.clear()
+    bot.command(f"job {JOB_ID}", user=HM)
+    assert "Ada King" in json.dumps(bot.slack.responses()[-1]) and "/candidates" not in [c.path for c in fake.calls]

@@ -69,7 +69,7 @@ class CandidateNames:
         ids = {int(c) for c in candidate_ids}
         if not ids:
             return {}
-        self._refresh_if_due()
+        self.refresh_if_due()
         unknown = self._unknown(ids)
         if unknown:
             self._remember(self.harvest.candidate_names(unknown))
@@ -127,15 +127,20 @@ class CandidateNames:
         if self.store.get(STATE, SYNCED_KEY) is None:
             self.store.add(STATE, SYNCED_KEY, self._wall())
 
-    def _refresh_if_due(self) -> None:
+    def refresh_if_due(self) -> bool:
+        """Re-read the names changed since the last refresh when `refresh_s` has passed (one
+        process of the deployment does: a compare-and-set claim); True if this call did. A view
+        asks first whenever it reads names; the names read ahead (bot/workflows/name_read_ahead.py)
+        leave views little to read, so that loop asks too."""
         synced = self.store.get(STATE, SYNCED_KEY)
         now = self._wall()
         if synced is None or now - synced < self.refresh_s:
-            return
+            return False
         # Claim this refresh (compare-and-set) so concurrent views and replicas run it once.
         if self.store.update(STATE, SYNCED_KEY, lambda at: now if at == synced else None) is None:
-            return
+            return False
         since = datetime.fromtimestamp(synced, timezone.utc) - SYNC_OVERLAP
         known = {cid: name for cid, name in self.harvest.iter_candidate_names_changed_since(since)
                  if cid in self._names or self.store.get(TABLE, str(cid)) is not None}
         self._remember(known)
+        return True

@@ -28,6 +28,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 
 from bot import waiting
 from bot.greenhouse.models import ApplicationRow
@@ -81,6 +82,10 @@ class NameReadAhead:
             return 0
         sent = 0
         try:
+            # Names changed in Greenhouse since the last refresh: views asked for it whenever they
+            # read a name, and with every name read ahead they seldom do (once a minute at most).
+            with _last_in_line():
+                sent += self.names.refresh_if_due()
             if not self._plan or self.mirror.now() - self._planned_at >= PLAN_S:
                 self._plan, self._planned_at = self._unread_in_order(), self.mirror.now()
             while self._plan and sent < self.max_requests and not (stop is not None and stop.is_set()):
@@ -90,8 +95,7 @@ class NameReadAhead:
                 if not batch:
                     break
                 self._take(HOLD_S)  # still at it
-                # Last in this process's line: anyone who comes meanwhile goes before it.
-                with waiting.waiting_as(waiting.Waiting(clock=lambda: float("inf"))):
+                with _last_in_line():
                     self.names.read_ahead(batch)
                 sent += 1
                 self._not_given.update(self.names.unread(batch))
@@ -144,3 +148,8 @@ class NameReadAhead:
             return None
 
         return self.store.update(STATE, LEASE_KEY, claim) is not None
+
+
+def _last_in_line() -> AbstractContextManager[waiting.Waiting]:
+    """Work that "started" at +inf: in this process's line, anyone who comes meanwhile goes first."""
+    return waiting.waiting_as(waiting.Waiting(clock=lambda: float("inf")))
