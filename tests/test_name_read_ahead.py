@@ -269,3 +269,16 @@ def test_the_loop_refreshes_names_changed_in_greenhouse_once_views_no_longer_rea
     fake.calls.clear()
     bot.command(f"job {JOB_ID}", user=HM)
     assert "Ada King" in json.dumps(bot.slack.responses()[-1]) and "/candidates" not in [c.path for c in fake.calls]
+
+
+def test_a_confidential_job_s_candidates_are_not_read_ahead(world):  # noqa: F811
+    bot, fake, clock, _version = world
+    fake.jobs[JOB_ID]["confidential"] = True  # its 3 candidates: Ada, Grace, Alan
+    bot, fake, ahead = running(world)
+    ahead.max_requests = 100
+    assert ahead.run_once() == math.ceil((sum(JOBS.values()) - JOBS[JOB_ID]) / 50)
+    read = {c for r in name_requests(fake) for c in r}
+    assert read and not read & {1, 2, 3}
+    fake.calls.clear()
+    bot.command(f"job {JOB_ID}", user=HM)  # its hiring team looks: names read then, as before
+    assert "Ada Lovelace" in json.dumps(bot.slack.responses()[-1]) and len(name_requests(fake)) == 1

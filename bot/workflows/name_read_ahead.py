@@ -8,6 +8,8 @@ This loop reads those names before anyone asks, through the same name cache (so 
 in the store's `candidate_names` table that every process reads), 50 ids a request: first
 the first page of every open job as its view would show it (stage order as the store knows
 it, bot/workflows/stage_order.py, else by name; most recent activity first), then the rest.
+Not a confidential job's candidates: their names enter the store when its hiring team looks,
+as before.
 
 Spare budget only: before each request it asks the rate limiter whether the window is idle
 (`RateLimiter.idle(SHARE)`: nobody waiting in this process's line, no pause, and fewer
@@ -124,7 +126,9 @@ class NameReadAhead:
         listed = self.mirror.open_jobs()
         if listed is None:
             return []
-        jobs = listed[0]
+        # Not a confidential job's: who is considered for one (a replacement, say) is for its
+        # hiring team to know, and its name enters the store only when one of them looks.
+        jobs = [j for j in listed[0] if not j.confidential]
         rows = self.mirror.rows_of(j.id for j in jobs)
         unread = set(self.names.unread(a.candidate_id for r in rows.values() for a in r)) - self._not_given
         if not unread:
