@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import Job
-from bot.store import Store
+from bot.store import Store, leases
 
 log = logging.getLogger("bot.poller")
 
@@ -82,11 +82,4 @@ class Poller:
 
     def _take_turn(self, now: float) -> bool:
         """True if this process holds the lease for the next `lease_s` seconds."""
-        self.store.add("state", LEASE_KEY, {"owner": None, "until": 0})
-
-        def claim(lease: dict) -> dict | None:
-            if lease.get("owner") == self.owner or lease.get("until", 0) <= now:
-                return {"owner": self.owner, "until": now + self.lease_s}
-            return None
-
-        return self.store.update("state", LEASE_KEY, claim) is not None
+        return leases.hold(self.store, LEASE_KEY, self.owner, now, self.lease_s)

@@ -8,7 +8,9 @@ import hmac
 import json
 import os
 import time
+from collections.abc import Iterator
 from concurrent.futures import Executor, Future
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +25,7 @@ from bot.slack.app import create_app
 from bot.store import Store
 from bot.web import create_web_app
 from tests.fakes.greenhouse import V1_BASE, FakeGreenhouse
+from tests.fakes.greenhouse_v3 import FakeGreenhouseV3
 from tests.fakes.slack_api import FakeSlack
 from tests.pg_cluster import Cluster, drop_schema, fresh_schema
 
@@ -142,6 +145,19 @@ def seed_world(gh: FakeGreenhouse) -> None:
     gh.add_candidate(2, "Grace Hopper", [gh.application(21, JOB_ID, stage="Onsite")])
     gh.add_candidate(3, "Alan Turing", [gh.application(31, JOB_ID, stage="Onsite"), gh.application(32, 999, stage="Offer")])
     gh.add_candidate(4, "Rejected Person", [gh.application(41, JOB_ID, status="rejected")])
+
+
+@contextmanager
+def served_both_ways() -> Iterator[tuple[FakeGreenhouse, Any]]:
+    """One seeded Greenhouse served as Harvest v1 and as v3 (with its reader user), for tests
+    that run the same clicks on both versions: (the data, the v3 fake — `sub_of` tells who acted)."""
+    gh = FakeGreenhouse()
+    seed_world(gh)
+    with respx.mock(assert_all_called=False) as router:
+        gh.mount_v1(router)
+        v3 = FakeGreenhouseV3(gh).mount(router)
+        v3.add_reader()
+        yield gh, v3
 
 
 @pytest.fixture

@@ -11,13 +11,11 @@ import json
 from typing import Any
 
 import pytest
-import respx
 
 from bot.poller import Poller
 from tests.autoclose_support import WEBHOOK_SECRET, deliver, job_updated, notices, sync_webhooks
-from tests.conftest import COORDINATOR, HM, JOB_ID, OPEN_OPENINGS, OUTSIDER, OUTSIDER_ID, RECRUITER, Bot, seed_world
+from tests.conftest import COORDINATOR, HM, JOB_ID, OPEN_OPENINGS, OUTSIDER, OUTSIDER_ID, RECRUITER, Bot, served_both_ways
 from tests.fakes.greenhouse import FakeGreenhouse, close_job
-from tests.fakes.greenhouse_v3 import FakeGreenhouseV3
 from tests.test_job_view_v3 import V3_SETTINGS
 
 PAGE = {"per_page": "500"}
@@ -33,11 +31,7 @@ V3_WHOLE = [V3_STATUS, V3_OPENINGS, V3_OWNERS, ("/job_hiring_managers", {"job_id
 @pytest.fixture(params=["v1", "v3"])
 def world(request: Any, tmp_path: Any, slack: Any) -> Any:
     """(bot, Greenhouse, version): one Greenhouse served both ways, its people mapped."""
-    gh = FakeGreenhouse()
-    seed_world(gh)
-    with respx.mock(assert_all_called=False) as router:
-        gh.mount_v1(router)
-        FakeGreenhouseV3(gh).mount(router).add_reader()
+    with served_both_ways() as (gh, _v3):
         settings = {"greenhouse_webhook_secret": WEBHOOK_SECRET, **(V3_SETTINGS if request.param == "v3" else {})}
         bot = Bot.build(tmp_path, slack, gh, **settings)
         assert bot.services.harvest.version == request.param

@@ -8,12 +8,10 @@ import math
 from typing import Any
 
 import pytest
-import respx
 
 from bot.identity import Caller, Mapping
-from tests.conftest import HM, JOB_ID, Bot, seed_world
-from tests.fakes.greenhouse import FakeGreenhouse
-from tests.fakes.greenhouse_v3 import AUTH_URL, CLIENT_ID, CLIENT_SECRET, READER_ID, V3_BASE, FakeGreenhouseV3
+from tests.conftest import HM, JOB_ID, Bot, served_both_ways
+from tests.fakes.greenhouse_v3 import AUTH_URL, CLIENT_ID, CLIENT_SECRET, READER_ID, V3_BASE
 
 V3_SETTINGS = dict(
     greenhouse_api_key=None,
@@ -28,12 +26,7 @@ V3_SETTINGS = dict(
 @pytest.fixture
 def both() -> Any:
     """One Greenhouse, served as v1 and as v3 at once."""
-    gh = FakeGreenhouse()
-    seed_world(gh)
-    with respx.mock(assert_all_called=False) as router:
-        gh.mount_v1(router)
-        v3 = FakeGreenhouseV3(gh).mount(router)
-        v3.add_reader()
+    with served_both_ways() as (gh, v3):
         yield gh, v3
 
 

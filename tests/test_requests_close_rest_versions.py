@@ -7,11 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import respx
 
-from tests.conftest import HM, JOB_ID, OPEN_OPENINGS, RECRUITER, RECRUITER_ID, Bot, seed_world
-from tests.fakes.greenhouse import FakeGreenhouse
-from tests.fakes.greenhouse_v3 import FakeGreenhouseV3
+from tests.conftest import HM, JOB_ID, OPEN_OPENINGS, RECRUITER, RECRUITER_ID, Bot, served_both_ways
 from tests.test_job_view_v3 import V3_SETTINGS
 
 MISSING_RESUME, STANDARD_EMAIL = 262, 42
@@ -22,12 +19,7 @@ NOTES = "Rejected via Slack when the job was closed: requested by Hannah Manager
 @pytest.fixture(params=["v1", "v3"])
 def world(request: Any, tmp_path: Any, slack: Any) -> Any:
     """(bot, Greenhouse data, who acted on a call, the path a version gives an opening's close)."""
-    gh = FakeGreenhouse()
-    seed_world(gh)
-    with respx.mock(assert_all_called=False) as router:
-        gh.mount_v1(router)
-        v3 = FakeGreenhouseV3(gh).mount(router)
-        v3.add_reader()
+    with served_both_ways() as (gh, v3):
         if request.param == "v1":
             bot = Bot.build(tmp_path, slack, gh, bot_approvals_channel="CAPPROVALS")
             yield bot, gh, (lambda call: int(call.headers["on-behalf-of"])), (lambda o: f"/jobs/{JOB_ID}/openings/{o}")

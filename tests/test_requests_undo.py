@@ -9,12 +9,9 @@ import threading
 import time
 
 import pytest
-import respx
 
 from bot import housekeeping
-from tests.conftest import ADMIN, COORDINATOR, HM, OUTSIDER, RECRUITER, RECRUITER_ID, Bot, seed_world
-from tests.fakes.greenhouse import FakeGreenhouse
-from tests.fakes.greenhouse_v3 import FakeGreenhouseV3
+from tests.conftest import ADMIN, COORDINATOR, HM, OUTSIDER, RECRUITER, RECRUITER_ID, Bot, served_both_ways
 from tests.test_job_view_v3 import V3_SETTINGS
 
 ADMIN_ID = 105
@@ -209,12 +206,7 @@ def test_a_dead_undo_before_its_post_goes_back_to_done_and_a_new_undo_reads_firs
 
 
 def test_undo_on_harvest_v3_acts_as_the_clicker(tmp_path, slack):
-    gh = FakeGreenhouse()
-    seed_world(gh)
-    with respx.mock(assert_all_called=False) as router:
-        gh.mount_v1(router)
-        v3 = FakeGreenhouseV3(gh).mount(router)
-        v3.add_reader()
+    with served_both_ways() as (gh, v3):
         bot = Bot.build(tmp_path, slack, gh, bot_approvals_channel="CAPPROVALS", **V3_SETTINGS)
         r = rejected(bot)
         bot.click("request_undo", r.id, RECRUITER)

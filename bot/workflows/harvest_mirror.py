@@ -39,7 +39,7 @@ from typing import Any, Protocol
 from bot import waiting
 from bot.greenhouse.harvest import Harvest
 from bot.greenhouse.models import ApplicationChange, ApplicationRow, Job, Role
-from bot.store import Store
+from bot.store import Store, leases
 from bot.store.flight import Sealer
 
 from .stage_order import StageOrder
@@ -440,14 +440,7 @@ class HarvestMirror:
 
     def _take(self, key: str, now: float, hold_s: float) -> bool:
         """True if this process holds `key` for `hold_s` from `now` (as the poller's lease)."""
-        self.store.add(STATE, key, {"owner": None, "until": 0})
-
-        def claim(lease: dict) -> dict | None:
-            if lease.get("owner") == self.owner or lease.get("until", 0) <= now:
-                return {"owner": self.owner, "until": now + hold_s}
-            return None
-
-        return self.store.update(STATE, key, claim) is not None
+        return leases.hold(self.store, key, self.owner, now, hold_s)
 
 
 def _team_ids(record: Any) -> list[int] | None:

@@ -34,7 +34,7 @@ from contextlib import AbstractContextManager
 
 from bot import waiting
 from bot.greenhouse.models import ApplicationRow
-from bot.store import Store
+from bot.store import Store, leases
 
 from .candidate_names import CandidateNames
 from .harvest_mirror import HarvestMirror
@@ -44,7 +44,6 @@ log = logging.getLogger("bot.names_ahead")
 
 SHARE = 0.5  # of the window (less the reserve) that must be free before a request goes
 BATCH = 50  # ids a `candidates` request (v1 `candidate_ids=`, v3 `ids=`)
-STATE = "state"
 LEASE_KEY = "names:ahead"  # who reads ahead now
 HOLD_S = 120.0  # a pass that died is taken over after this
 # A plan (who, in which order) opens every open job's rows: about 0.1–0.25 s for 15,000
@@ -143,15 +142,7 @@ class NameReadAhead:
 
     def _take(self, hold_s: float) -> bool:
         """True if this process holds the lease for `hold_s` from now (0: hands it back)."""
-        now = self.mirror.now()
-        self.store.add(STATE, LEASE_KEY, {"owner": None, "until": 0})
-
-        def claim(lease: dict) -> dict | None:
-            if lease.get("owner") == self.owner or lease.get("until", 0) <= now:
-                return {"owner": self.owner, "until": now + hold_s}
-            return None
-
-        return self.store.update(STATE, LEASE_KEY, claim) is not None
+        return leases.hold(self.store, LEASE_KEY, self.owner, self.mirror.now(), hold_s)
 
 
 def _last_in_line() -> AbstractContextManager[waiting.Waiting]:
