@@ -216,3 +216,14 @@ def test_a_job_just_closed_is_read_once_for_its_views_within_the_jobs_window(hoo
     assert mirror.jobs_once() and mirror.sync_once()
     assert mirror.open_job(JOB_ID) is None  # too old to trust: the next view reads it again
     assert f"job:{JOB_ID}" not in dict(bot.services.store.items(JOBS))  # and the table let it go
+
+
+def test_a_closed_job_kept_for_its_views_and_reopened_is_read_again(hooked):  # type: ignore[no-untyped-def]
+    bot, fake, clock = hooked
+    mirror = bot.services.job_views.mirror
+    fake.jobs[JOB_ID]["status"] = "closed"
+    mirror.fill_job(bot.services.harvest.get_job(JOB_ID), as_of=clock.now)  # a view read it closed
+    assert mirror.open_job(JOB_ID).status == "closed"
+    clock.now += 1
+    hook(bot, job_update(fake, status="open"), "evt-reopened")  # team and openings as the mirror has them
+    assert mirror.open_job(JOB_ID) is None  # not taken in place: the next view reads it, open

@@ -236,6 +236,8 @@ class HarvestMirror:
             if not isinstance(old, dict) or "job" not in old or edit.status != "open":
                 return None
             job = Job.model_validate(old["job"])
+            if job.status != "open":  # a closed job kept for its views, reopened: read it again
+                return None
             if (edit.team != frozenset((m.user_id, m.role) for m in job.hiring_team)
                     or edit.opening_ids != frozenset(o.id for o in job.openings)):
                 return None
