@@ -158,9 +158,7 @@ def _job_ids_to_check(action: str, payload: dict[str, Any]) -> tuple[list[int], 
     if action == "hire_candidate":
         app = _object(payload.get("application"), "payload.application")
         # `jobs[]` is current; `job` is the deprecated single form some accounts still send.
-        listed = app.get("jobs")
-        if listed is not None and not isinstance(listed, list):
-            raise BadDelivery("payload.application.jobs is not a list")
+        listed = _list(app.get("jobs"), "payload.application.jobs")
         jobs = [j for j in (listed or [_object(app.get("job"), "payload.application.job")]) if isinstance(j, dict)]
         ids = [i for i in (_int(j.get("id")) for j in jobs) if i]
         app_id = None if ids else _int(app.get("id"))
@@ -244,6 +242,7 @@ def _job_edit(payload: dict[str, Any]) -> JobEdit | None:
 
 
 def _list(value: Any, what: str) -> list[Any]:
+    """A field that must be a list: absent/null reads as empty, any other type is refused."""
     if value is None:
         return []
     if not isinstance(value, list):

@@ -205,21 +205,21 @@ class HarvestMirror:
         if applications:
             self.store.put(APPS, str(int(job_id)), {"forgotten_at": now})
         if job:
-            # The job's hiring team as last read stays on the tombstone (ids only): a Home tab
-            # then reads the forgotten job only for someone who was on its team.
-            key = f"job:{int(job_id)}"
-            if not self.store.add(JOBS, key, {"forgotten_at": now}):
-                self.store.update(JOBS, key, lambda old: {"forgotten_at": now, "team": _team_ids(old)})
+            self._tombstone(job_id, {"forgotten_at": now})
 
     def closed(self, job_id: int) -> None:
         """The job is known closed now (the bot's own close read it back; a signed `job_updated`
         says so): it leaves the open jobs at once, so no Home tab reads it to find that out. A
         tombstone as `forget`'s, marked closed: a read of the jobs that began before now cannot
         bring it back, and a later read that finds it open again (reopened) fills it."""
-        now = self.clock()
+        self._tombstone(job_id, {"forgotten_at": self.clock(), "closed": True})
+
+    def _tombstone(self, job_id: int, marks: dict[str, Any]) -> None:
+        """The job's record replaced by `marks`. The hiring team as last read stays on it (ids
+        only): a Home tab then reads the forgotten job only for someone who was on its team."""
         key = f"job:{int(job_id)}"
-        if not self.store.add(JOBS, key, {"forgotten_at": now, "closed": True}):
-            self.store.update(JOBS, key, lambda old: {"forgotten_at": now, "closed": True, "team": _team_ids(old)})
+        if not self.store.add(JOBS, key, marks):
+            self.store.update(JOBS, key, lambda old: {**marks, "team": _team_ids(old)})
 
     def edited(self, edit: JobEdit) -> bool:
         """Greenhouse said the job's own fields changed (`job_updated`, whose signed payload
