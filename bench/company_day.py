@@ -727,7 +727,8 @@ def main() -> int:
                        "sent": len(stream.sent), "sent_for_s": round(sent_for, 1), "drained_s": round(drained, 1)},
             "harvest": {"requests": h["requests"], "per_minute": round(h["requests"] / (drained / 60), 1),
                         "budget_per_minute": round(args.limit * 60 / args.window), "status_429": h["status_429"],
-                        "by_route": dict(sorted(h["by_route"].items(), key=lambda kv: -kv[1]))},
+                        "by_route": dict(sorted(h["by_route"].items(), key=lambda kv: -kv[1])),
+                        "by_query": dict(sorted(h["by_query"].items(), key=lambda kv: -kv[1]))},
             # Since the bot started (warm-up included), as earlier runs reported it; `measured`: the stream only.
             "view_cache": {**cache, "share_from_cache": round(cache["hits"] / looked, 3) if looked else None,
                            "measured": {**cache_measured, "share": share(cache_measured)}},

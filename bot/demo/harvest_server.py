@@ -102,6 +102,7 @@ class HarvestServer:
         self._lock = threading.Lock()
         self.requests = 0
         self.by_route: Counter[str] = Counter()
+        self.by_query: Counter[str] = Counter()  # route and the names of its query: who asked, roughly
         self.status_429 = 0
         self.over_limit = 0
         self.unauthorized = 0
@@ -135,14 +136,16 @@ class HarvestServer:
         with self._lock:
             return {"requests": self.requests, "status_429": self.status_429, "over_limit": self.over_limit,
                     "unauthorized": self.unauthorized, "max_in_flight": self.max_in_flight,
-                    "by_route": dict(self.by_route)}
+                    "by_route": dict(self.by_route), "by_query": dict(self.by_query)}
 
     @staticmethod
     def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        routes = Counter(after["by_route"])
+        routes, queries = Counter(after["by_route"]), Counter(after.get("by_query", {}))
         routes.subtract(before["by_route"])
+        queries.subtract(before.get("by_query", {}))
         keys = ("requests", "status_429", "over_limit", "unauthorized")
-        return {**{k: after[k] - before[k] for k in keys}, "by_route": {k: v for k, v in routes.items() if v}}
+        return {**{k: after[k] - before[k] for k in keys}, "by_route": {k: v for k, v in routes.items() if v},
+                "by_query": {k: v for k, v in queries.items() if v}}
 
     # --- serving -------------------------------------------------------------------------
 
@@ -158,6 +161,7 @@ class HarvestServer:
         with self._lock:
             self.requests += 1
             self.by_route[route_name(h.command, path)] += 1
+            self.by_query[query_name(h.command, path, parts.query)] += 1
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
@@ -256,6 +260,13 @@ _ROUTES = [(re.compile(p), name) for p, name in (
     (r"/applications/\d+", "/applications/{id}"),
     (r"/applications/\d+/(\w+)", "/applications/{id}/{action}"),
 )]
+
+
+def query_name(method: str, path: str, query: str) -> str:
+    """`GET /applications?ids,per_page`: the route and its query's names (not values), which
+    tells the benchmark which of the bot's reads asked; paging's cursor counts as `cursor`."""
+    names = sorted({k for k, _ in parse_qsl(query, keep_blank_values=True)})
+    return route_name(method, path) + ("?" + ",".join(names) if names else "")
 
 
 def route_name(method: str, path: str) -> str:
