@@ -526,6 +526,19 @@ class MirrorWatch:
         self._thread = threading.Thread(target=loop, daemon=True)
         self._thread.start()
 
+    def wait_named(self, timeout_s: float, still_s: float = 20.0) -> dict[str, Any]:
+        """Wait while the names read-ahead (bot/workflows/name_read_ahead.py) names the active
+        candidates on the spare budget, as a bot running since the morning has: until the
+        store's `candidate_names` table stops growing for `still_s`, or `timeout_s`."""
+        t0 = time.monotonic()
+        count, changed = self.store.count("candidate_names"), t0
+        while time.monotonic() - t0 < timeout_s and time.monotonic() - changed < still_s:
+            time.sleep(2.0)
+            now_count = self.store.count("candidate_names")
+            if now_count != count:
+                count, changed = now_count, time.monotonic()
+        return {"waited_s": round(time.monotonic() - t0, 1), "named": count}
+
     def stop(self) -> dict[str, Any]:
         self._stop.set()
         if self._thread:
@@ -623,6 +636,9 @@ def main() -> int:
     parser.add_argument("--window", type=float, help="seconds (default: v1 10, sliding; v3 30, fixed)")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--warmup", type=float, default=60.0, help="seconds of unmeasured stream first (0: cold)")
+    parser.add_argument("--names-wait", type=float, default=0.0,
+                        help="after the warm-up, up to this many seconds for the names read-ahead to name the "
+                             "active candidates on the spare budget, as a bot running since the morning has (0: none)")
     parser.add_argument("--label", default="")
     parser.add_argument("--out", type=Path, help="write the JSON here (default: bench/out/company-day-*.json)")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the bot (e.g. BOT_VIEW_CACHE_S=0)")
@@ -690,6 +706,8 @@ def main() -> int:
             # name and stage caches hold what a bot running since the morning would.
             Stream(company, replicas, slack, seen, args.seed + 1).run(args.warmup, args.rate, args.hooks)
             wait_drained(harvest)
+        named = watch.wait_named(args.names_wait) if watch else None
+        print(f"names known: {named}", file=sys.stderr)
         time.sleep(args.window + 0.5)  # an empty rate-limit window to start from
         stream = Stream(company, replicas, slack, seen, args.seed)
         before = harvest.snapshot()
@@ -733,6 +751,8 @@ def main() -> int:
             "view_cache": {**cache, "share_from_cache": round(cache["hits"] / looked, 3) if looked else None,
                            "measured": {**cache_measured, "share": share(cache_measured)}},
             "mirror_ready_s": mirror_ready_s,
+            # Names known when the busy hour began (--names-wait: the read-ahead given time first).
+            "names_before": {**(named or {}), "active_applications": sum(len(a) for a in company.active_apps.values())},
             "mirror": {"on": mirror_on, **mirror, "share_from_mirror": share(mirror),
                        "measured": {**mirror_measured, "share": share(mirror_measured)}, "sync": mirror_sync},
             "peak_rss_mib": {f"replica {i}": r.peak_rss_mib() for i, r in enumerate(replicas)},
