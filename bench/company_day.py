@@ -526,10 +526,11 @@ class MirrorWatch:
         self._thread = threading.Thread(target=loop, daemon=True)
         self._thread.start()
 
-    def wait_named(self, timeout_s: float, still_s: float = 20.0) -> dict[str, Any]:
+    def wait_named(self, timeout_s: float, still_s: float = 45.0) -> dict[str, Any]:
         """Wait while the names read-ahead (bot/workflows/name_read_ahead.py) names the active
         candidates on the spare budget, as a bot running since the morning has: until the
-        store's `candidate_names` table stops growing for `still_s`, or `timeout_s`."""
+        store's `candidate_names` table stops growing for `still_s` (longer than v3's 30 s window:
+        the read-ahead waits out a window it has used half of), or `timeout_s`."""
         t0 = time.monotonic()
         count, changed = self.store.count("candidate_names"), t0
         while time.monotonic() - t0 < timeout_s and time.monotonic() - changed < still_s:
