@@ -1,9 +1,10 @@
 """What an approval and the closing's announcement read from Harvest, on v1 and v3, counted
 through the running bot (Slack clicks, Greenhouse's own closing, the poller): the approvers
 alone, fresh (v3 `job_owners`, not the job's four lists); the job's status after the writes
-(v3 `jobs?ids=` alone), handed to the announcement rather than read again; the whole job only
-for a closing still to announce. And still: someone taken off the team cannot approve, one
-announcement per closing, naming the same people."""
+(v3 `jobs?ids=` alone), handed to the announcement rather than read again; for a closing still
+to announce, the team alone when the bot's own request is the cause, else the whole job (the
+openings say whether a hire closed it). And still: someone taken off the team cannot approve,
+one announcement per closing, naming the same people."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ V1_JOB = ("/jobs/6404", {})
 V3_STATUS = ("/jobs", {"ids": "6404", **PAGE})
 V3_OWNERS = ("/job_owners", {"job_ids": "6404", **PAGE})
 V3_OPENINGS = ("/openings", {"job_ids": "6404", **PAGE})
-V3_WHOLE = [V3_STATUS, V3_OPENINGS, V3_OWNERS, ("/job_hiring_managers", {"job_ids": "6404", **PAGE})]
+V3_MANAGERS = ("/job_hiring_managers", {"job_ids": "6404", **PAGE})
+V3_WHOLE = [V3_STATUS, V3_OPENINGS, V3_OWNERS, V3_MANAGERS]
+V3_TEAM = [V3_OWNERS, V3_MANAGERS]  # the hiring team alone (Harvest.with_team)
 
 
 @pytest.fixture(params=["v1", "v3"])
@@ -63,7 +66,7 @@ def closing_posts(slack: Any) -> list[tuple[str, str]]:
             if "is now closed — its last opening was closed" in m["text"]]
 
 
-def test_an_approved_close_reads_the_approvers_openings_and_status_then_the_job_once(world, slack):
+def test_an_approved_close_reads_the_approvers_openings_and_status_then_the_team_alone(world, slack):
     bot, gh, version = world
     request_id = ask_close(bot)
     gh.calls.clear()
@@ -76,9 +79,11 @@ def test_an_approved_close_reads_the_approvers_openings_and_status_then_the_job_
         # Now the status read's whole job (v1 embeds openings and team) serves the announcement.
         assert reads(gh) == [V1_JOB, (f"/jobs/{JOB_ID}/openings", PAGE), V1_JOB]
     else:
-        # Before: 4 (the whole job for its approvers) + 1 + 4 (for its status) + 4 (announcement) = 13.
-        # Now: approvers 1 + openings 1 + status 1 + the announcement's whole job 4 = 7.
-        assert reads(gh) == [V3_OWNERS, V3_OPENINGS, V3_STATUS, *V3_WHOLE]
+        # Before: 4 (the whole job for its approvers) + 1 + 4 (for its status) + 4 (announcement) = 13,
+        # then 7 (the announcement's whole job: 4). Now the request is the cause, known from the
+        # store: the announcement reads the team alone (who is told), not the job's fields again
+        # nor its openings: approvers 1 + openings 1 + status 1 + team 2 = 5.
+        assert reads(gh) == [V3_OWNERS, V3_OPENINGS, V3_STATUS, *V3_TEAM]
     finished = bot.services.requests.get(request_id)
     assert finished.state == "done" and finished.job_status_after == "closed"
     assert finished.job_after is None  # handed on in the process, never stored
@@ -88,6 +93,8 @@ def test_an_approved_close_reads_the_approvers_openings_and_status_then_the_job_
     posts = closing_posts(slack)
     assert sorted(where for where, _ in posts) == sorted(["CASK/thread", HM, RECRUITER])
     assert all("approved request, approved by <@URC>" in text for _, text in posts)
+    [claimed] = [v for _, v in bot.services.store.items("announced")]
+    assert claimed["cause"] == "request"
 
     # A web hook or a poll after it: the status alone (already announced), nothing more said.
     gh.calls.clear()
@@ -130,6 +137,37 @@ def test_a_web_hook_for_a_closing_reads_the_status_then_the_job_once(world, slac
     # The first: the status, then the whole job to announce; the second: the status alone.
     assert reads(gh) == ([V1_JOB, V1_JOB] if version == "v1" else [V3_STATUS, *V3_WHOLE, V3_STATUS])
     assert sorted(where for where, _ in closing_posts(slack)) == sorted([HM, RECRUITER])
+
+
+def test_a_web_hook_after_a_hire_still_reads_the_openings_that_say_so(world, slack):
+    bot, gh, version = world
+    sync_webhooks(bot)
+    close_job(gh, JOB_ID, application_id=11)  # the last opening filled by a hire: Greenhouse closed the job
+    gh.calls.clear()
+    assert deliver(bot, job_updated(JOB_ID)).status_code == 200
+    # No request of the bot's is the cause: the whole job, openings and all (v3: not the team alone).
+    assert reads(gh) == ([V1_JOB] if version == "v1" else [V3_STATUS, *V3_WHOLE])
+    posts = closing_posts(slack)
+    assert sorted(where for where, _ in posts) == sorted([HM, RECRUITER])
+    assert all("(after a hire)" in text for _, text in posts)
+
+
+def test_a_web_hook_for_the_bot_s_own_close_not_yet_announced_reads_the_status_and_team(world, slack):
+    # The approval's own announcement did not happen (say its process died after the writes):
+    # the web hook finds the closing unannounced, and the request done as its cause.
+    bot, gh, version = world
+    sync_webhooks(bot)
+    request_id = ask_close(bot)
+    bot.click("request_approve", request_id, RECRUITER)
+    [key] = [k for k, _ in bot.services.store.items("announced")]
+    bot.services.store.delete("announced", key)
+    slack.calls.clear()
+    gh.calls.clear()
+    assert deliver(bot, job_updated(JOB_ID)).status_code == 200
+    assert reads(gh) == ([V1_JOB] if version == "v1" else [V3_STATUS, *V3_TEAM])
+    posts = closing_posts(slack)
+    assert sorted(where for where, _ in posts) == sorted(["CASK/thread", HM, RECRUITER])
+    assert all("approved request, approved by <@URC>" in text for _, text in posts)
 
 
 def test_the_poller_hands_over_the_job_it_listed(world, slack):

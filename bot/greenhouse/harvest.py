@@ -61,6 +61,16 @@ class Harvest(ABC):
         job = self.get_job(job_id)
         return job.approver_user_ids() if job is not None else set()
 
+    def with_team(self, job: Job) -> Job:
+        """The job as read (its own fields, not read again), with its hiring team read now,
+        roles and all. For a bare job whose openings are not needed: the announcement of the
+        bot's own approved close, whose cause is its request and which only needs who to tell
+        (bot/workflows/autoclose.py). Its openings stay as they were (a bare job's: not read;
+        it stays `bare`). v1 reads the job (the team is embedded, 1 request; but v1's status
+        read is whole, never bare, so v1 does not come here); v3 the team alone (2 requests)."""
+        whole = self.get_job(job.id)
+        return job.model_copy(update={"hiring_team": whole.hiring_team if whole is not None else ()})
+
     def get_job_status(self, job_id: int) -> Job | None:
         """The job read now for its own fields (status, closed_at, name); None if there is
         no such job. A backend that pays extra requests for openings and team leaves them out

@@ -146,6 +146,14 @@ class HarvestV3(HarvestOverHttp):
         return {int(m["user_id"]) for m in self._list("job_owners", job_ids=int(job_id))
                 if m.get("job_id") == int(job_id) and m.get("user_id") and m.get("type") in _APPROVER_TYPES}
 
+    def with_team(self, job: Job) -> Job:
+        # job_owners and job_hiring_managers for this job (2 requests): not the job's fields
+        # again, not its openings. Names only decorate (who is told goes by user id): not
+        # read, and the job says so.
+        owners, managers, _cached = self._team_rows([job.id], 0)
+        return job.model_copy(update={"hiring_team": tuple(_team_of(job.id, owners, managers, {})),
+                                      "left_out": tuple(dict.fromkeys((*job.left_out, "team names")))})
+
     def get_job_status(self, job_id: int) -> Job | None:
         # `jobs?ids=N` alone (1 request): openings and team would be 3 more.
         job = self._first("jobs", ids=int(job_id))
@@ -236,20 +244,10 @@ class HarvestV3(HarvestOverHttp):
 
         hydrated = []
         for job in jobs:
-            team = [
-                TeamMember(user_id=m["user_id"], name=users.get(m["user_id"], f"#{m['user_id']}"),
-                           role=Role.HIRING_MANAGER)
-                for m in managers if m.get("job_id") == job["id"] and m.get("user_id")
-            ] + [
-                TeamMember(user_id=m["user_id"], name=users.get(m["user_id"], f"#{m['user_id']}"),
-                           role=_OWNER_ROLES[m["type"]], responsible=bool(m.get("responsible")))
-                for m in owners
-                if m.get("job_id") == job["id"] and m.get("user_id") and m.get("type") in _OWNER_ROLES
-            ]
             hydrated.append(job_from_v3(
                 job,
                 openings=[opening_from_v3(o, reasons) for o in openings if o.get("job_id") == job["id"]],
-                team=team,
+                team=_team_of(job["id"], owners, managers, users),
                 departments=[departments[job["department_id"]]] if departments.get(job.get("department_id")) else [],
                 offices=[offices[o] for o in job.get("office_ids") or [] if offices.get(o)],
                 left_out=left_out,
@@ -544,6 +542,20 @@ def opening_from_v3(d: dict[str, Any], reasons: dict[int, Named]) -> Opening:
         close_reason=reasons.get(reason_id) if reason_id else None,
         application_id=d.get("application_id"),
     )
+
+
+def _team_of(job_id: int, owners: list[dict[str, Any]], managers: list[dict[str, Any]],
+             names: dict[int, str]) -> list[TeamMember]:
+    """The job's hiring team from its job_hiring_managers and job_owners rows (whose `type`
+    is the role); a user whose name is not in `names` is called by id."""
+    return [
+        TeamMember(user_id=m["user_id"], name=names.get(m["user_id"], f"#{m['user_id']}"), role=Role.HIRING_MANAGER)
+        for m in managers if m.get("job_id") == job_id and m.get("user_id")
+    ] + [
+        TeamMember(user_id=m["user_id"], name=names.get(m["user_id"], f"#{m['user_id']}"),
+                   role=_OWNER_ROLES[m["type"]], responsible=bool(m.get("responsible")))
+        for m in owners if m.get("job_id") == job_id and m.get("user_id") and m.get("type") in _OWNER_ROLES
+    ]
 
 
 def job_from_v3(

@@ -3,7 +3,8 @@
 Greenhouse closes a job by itself when its last opening closes. Web hooks only
 say "look at job N"; this module reads the job through Harvest (web hook
 payloads lack opening status, and a delivery may be stale) — its status first,
-the openings and team only for a closing still to announce; the poller and the
+the team and (unless the bot's own close request is the cause) the openings only
+for a closing still to announce; the poller and the
 Approve click hand over the job they have just read — works out why it closed,
 and claims the announcement with an insert-once key per closing
 (`<job id>:<closed_at>`), so however many sources and processes see the same
@@ -99,19 +100,27 @@ class AutoClose:
         after its writes, the poller's list of changed jobs), so not read again. Otherwise
         the job's own fields are read first (v3: 1 request, not the whole job's 4): most
         checks end there (still open, stale, announced already). Only a closing to announce
-        reads the rest — the openings (the cause) and the team (who is told) — when what it
-        has is bare (v3)."""
+        reads the rest when what it has is bare (v3): the team (who is told), and the openings
+        (the cause) unless the cause is the bot's own close request, known from the store."""
         job = known if known is not None else self.harvest.get_job_status(int(job_id))
         if not self._closing(job):
             return None
         if self.store.get("announced", _key(job)) is not None:  # look before reading more
             log.info("autoclose_already_announced job_id=%s", job.id)
             return None
-        if job.bare:
+        requests = self.requests.for_job(job.id)
+        cause = self._request_cause(requests)
+        if job.bare and cause is not None:
+            # The bot's approved close (the Approve click's own announcement, or a web hook
+            # while it runs): the openings would only say why, which the request says.
+            # Who is told needs the team alone (v3: 2 requests, not the whole job's 4).
+            job = self.harvest.with_team(job)
+        elif job.bare:
+            # After a hire, or closed in Greenhouse: the last closed opening says which.
             job = self.harvest.get_job(job.id)
             if not self._closing(job):
                 return None
-        announcement = self._build(job, hint)
+        announcement = self._build(job, requests, cause or self._openings_cause(job, hint))
         key = _key(job)
         claimed = self.store.add("announced", key, {
             "job_id": job.id, "closed_at": _iso(job.closed_at), "cause": announcement.cause.kind, "at": self._clock(),
@@ -132,19 +141,19 @@ class AutoClose:
 
     # --- what the announcement says and to whom ------------------------------------------
 
-    def _build(self, job: Job, hint: str | None) -> Announcement:
-        requests = self.requests.for_job(job.id)
+    def _build(self, job: Job, requests: list[Request], cause: Cause) -> Announcement:
         return Announcement(
             job_id=job.id,
             job_name=job.name,
             closed_at=job.closed_at,
-            cause=self._cause(job, requests, hint),
+            cause=cause,
             threads=self._threads(requests),
             watch_channels=tuple(self.watches.channels_watching(job.id)),
             notify_user_ids=tuple(sorted(job.team_user_ids(Role.HIRING_MANAGER, Role.RECRUITER))),
         )
 
-    def _cause(self, job: Job, requests: list[Request], hint: str | None) -> Cause:
+    def _request_cause(self, requests: list[Request]) -> Cause | None:
+        """The bot's own close request, when it closed the job: known from the store alone."""
         now = self._clock()
         # "executing" counts too: Greenhouse's job_updated can arrive while the approved
         # request is still closing the job's other openings or reading it back.
@@ -157,6 +166,11 @@ class AutoClose:
         if done:
             latest = max(done, key=lambda r: r.finished_at or now)
             return Cause("request", approved_by=latest.decided_by)
+        return None
+
+    def _openings_cause(self, job: Job, hint: str | None) -> Cause:
+        """No request of the bot's closed it: a hire (the hint, or the last closed opening
+        filled by an application), else Greenhouse (with that opening's close reason)."""
         last = _last_closed(job.openings)
         if hint == HINT_HIRE or (last is not None and last.application_id):
             return Cause("hire")

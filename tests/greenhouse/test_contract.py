@@ -202,6 +202,30 @@ def test_a_job_s_status_alone_is_one_request(backend):
     assert h.get_job_status(99999) is None
 
 
+def test_a_job_with_its_team_read_now_keeps_what_was_read_and_reads_no_openings(backend):
+    gh, h = backend.gh, backend.harvest
+    status = h.get_job_status(JOB_ID)
+    gh.jobs[JOB_ID]["hiring_team"]["coordinators"] = []  # the team as it is now, not as it was
+    gh.jobs[JOB_ID]["hiring_team"]["sourcers"] = [{"id": OUTSIDER_ID}]
+    gh.calls.clear()
+    job = h.with_team(status)
+    assert {(m.user_id, m.role) for m in job.hiring_team} == {
+        (HM_ID, Role.HIRING_MANAGER), (RECRUITER_ID, Role.RECRUITER), (OUTSIDER_ID, Role.SOURCER)}
+    assert job.team_user_ids(Role.HIRING_MANAGER, Role.RECRUITER) == {HM_ID, RECRUITER_ID}
+    assert (job.id, job.name, job.status, job.closed_at) == (status.id, status.name, status.status, status.closed_at)
+    if backend.v3:
+        # The team's two lists for this job: not the job's fields again, not its openings (the
+        # job stays bare for them); names only decorate and are not read.
+        assert [(c.path, c.params) for c in gh.calls] == [
+            ("/job_owners", {"job_ids": str(JOB_ID), "per_page": "500"}),
+            ("/job_hiring_managers", {"job_ids": str(JOB_ID), "per_page": "500"})]
+        assert (job.bare, job.openings) == (True, ()) and "team names" in job.left_out
+    else:
+        # v1 embeds the team in the job: one read (its status read is whole already).
+        assert [(c.path, c.params) for c in gh.calls] == [(f"/jobs/{JOB_ID}", {})]
+        assert job.openings == status.openings
+
+
 def test_reference_lists(backend):
     gh, h = backend.gh, backend.harvest
     assert [(r.id, r.name) for r in h.list_close_reasons()] == [(r["id"], r["name"]) for r in gh.close_reasons]

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot import waiting
 from bot.services import Services
 from bot.slack.blocks.requests import (
     ACTION_APPROVE,
@@ -100,7 +101,13 @@ def decide(event: Event[str], *, retry: bool) -> None:
         # Tell everyone now rather than at the next web hook or poll; the
         # announcement is claimed once, so those will not repeat it.
         # It starts from the job the execution read after its writes (not read again).
-        services.autoclose.announce_if_closed(finished.job_id, hint="bot_request", known=finished.job_after)
+        # The approver has their answer: what is left is new work, in the rate limiter's
+        # line from now (a fresh Waiting), not at the click's start, which would put its
+        # reads ahead of every command begun since. Nobody waits to hear of its wait: no
+        # tell. Not last in line either (+inf, as the names read ahead): under load
+        # that would starve it. Fair, first come first served.
+        with waiting.waiting_as(waiting.Waiting()):
+            services.autoclose.announce_if_closed(finished.job_id, hint="bot_request", known=finished.job_after)
 
 
 @on_click("action:approve", button_request_id)
