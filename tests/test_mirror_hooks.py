@@ -173,15 +173,16 @@ def test_a_job_the_bot_closed_leaves_the_home_tabs_without_a_read(hooked):  # ty
     for person in (RECRUITER, HM):
         open_home(bot, person)
     assert [t for t, _ in job_lines(last_home(bot.slack, RECRUITER)) if "Archaeologist" in t] == []
-    # The approval's own reads and writes, the announcement's read (v3: the job whole), and
-    # nothing for the tabs: the status read back after the writes said closed.
+    # The approval's own reads and writes, the announcement's read (v3: the team alone, the
+    # request being the cause), and nothing for the tabs: the status read back after the
+    # writes said closed.
     openings = [4542441002, 4542441003]
     if bot.services.harvest.version == "v1":  # the job is one request; the status read's serves the announcement
         assert paths(fake) == [f"/jobs/{JOB_ID}", f"/jobs/{JOB_ID}/openings",
                                *[f"/jobs/{JOB_ID}/openings/{o}" for o in openings], f"/jobs/{JOB_ID}"]
     else:
         assert paths(fake) == ["/job_owners", "/openings", *[f"/openings/{o}" for o in openings], "/jobs",
-                               "/jobs", "/openings", "/job_owners", "/job_hiring_managers"]
+                               "/job_owners", "/job_hiring_managers"]
 
 
 def test_a_job_updated_saying_closed_leaves_the_home_tabs_without_a_read(hooked):  # type: ignore[no-untyped-def]
