@@ -4,7 +4,8 @@ remind the approvers once of a request still waiting (bot/workflows/reminders.py
 likewise settle undos whose process died, and take the Undo button off rejections
 whose window passed (bot/workflows/requests/undo.py). Shared job reads older than a few
 minutes leave the store (bot/store/flight.py), and so do stage orders past their TTL
-(bot/workflows/stage_order.py)."""
+(bot/workflows/stage_order.py) and the marks of outsiders refused by the Harvest mirror's
+team past their window (bot/workflows/outsider_asks.py)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,5 @@ def run_once(services: Services) -> None:
         services.job_views.shared.sweep()
     if services.reference.order is not None:
         services.reference.order.sweep()
+    if services.job_views.outsider_asks is not None:
+        services.job_views.outsider_asks.sweep()

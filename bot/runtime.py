@@ -51,6 +51,7 @@ from bot.workflows.harvest_mirror import HarvestMirror
 from bot.workflows.home_jobs import HomeJobs
 from bot.workflows.job_counts import JobCounts
 from bot.workflows.job_view import JobViews
+from bot.workflows.outsider_asks import OutsiderAsks
 from bot.workflows.reference import ReferenceLists
 from bot.workflows.reminders import Reminders
 from bot.workflows.requests import Requests
@@ -148,7 +149,9 @@ def build_services(
                                             max_bytes=int(settings.bot_view_cache_mb * MIB),
                                             stats=CacheCounter("job_view")),
                          shared=shared,
-                         counted=lambda job_id, n: job_counts.remember({job_id: n}), mirror=mirror)
+                         counted=lambda job_id, n: job_counts.remember({job_id: n}), mirror=mirror,
+                         # whom the mirror's team refused lately (decision 0017), on the mirror's clock
+                         outsider_asks=OutsiderAsks(store, clock=mirror.now) if mirror is not None else None)
     requests = Requests(
         store, harvest, reference,
         ttl_hours=settings.bot_request_ttl_hours, allow_self_approval=settings.bot_allow_self_approval,

@@ -444,6 +444,13 @@ class HarvestMirror:
         """True if this process holds `key` for `hold_s` from `now` (as the poller's lease)."""
         return leases.hold(self.store, key, self.owner, now, hold_s)
 
+    def job_read_at(self, job_id: int) -> float | None:
+        """When the mirror's record of the job — its hiring team with it — was read from
+        Greenhouse (or confirmed by a `job_updated` payload), epoch seconds; None if it holds
+        none. Read-only: the job view tells someone its team refused how old that team is."""
+        record = self.store.get(JOBS, f"job:{int(job_id)}")
+        return float(record["at"]) if isinstance(record, dict) and "job" in record and "at" in record else None
+
 
 def _team_ids(record: Any) -> list[int] | None:
     if not isinstance(record, dict):

@@ -28,6 +28,7 @@ from .candidate_names import CandidateNames
 from .errors import NotVisible, UserFacingError
 from .harvest_mirror import HarvestMirror, JobEdit
 from .jobs import check_job_ref, find_jobs, may_see_candidates
+from .outsider_asks import OutsiderAsks
 
 
 # Defaults when the wiring passes no cache: a 5,000-candidate view is about 6 MiB in memory.
@@ -54,6 +55,10 @@ class JobView:
     stale_days: int = 14
     # Applications whose last activity was at least `stale_days` old when the view was read.
     stale_ids: frozenset[int] = frozenset()
+    # Seconds since the hiring team that refused the caller was read from Greenhouse, when it
+    # was the Harvest mirror's and no read was made now (decision 0017: asking again within
+    # outsider_asks.ASK_AGAIN_S reads it now); None when the caller was checked otherwise.
+    team_read_ago_s: float | None = None
 
     def name_of(self, a: ApplicationRow) -> str:
         return self.names.get(a.candidate_id) or f"candidate {a.candidate_id}"
@@ -108,11 +113,15 @@ class JobViews:
         shared: StoreFlight | None = None,
         counted: Callable[[int, int], None] | None = None,
         mirror: HarvestMirror | None = None,
+        outsider_asks: OutsiderAsks | None = None,
     ) -> None:
         self.harvest = harvest
         # Every open job and active application kept in the store by one sync
         # (docs/decisions/0012-harvest-mirror.md): while fresh, a view reads no Harvest.
         self.mirror = mirror
+        # Who was refused a job by the mirror's team lately, in the store for every process
+        # (decision 0017). None: every such refusal reads the team now.
+        self.outsider_asks = outsider_asks
         self.shared = shared  # one read per job across processes (None: per process only)
         # Told (job id, active applications) after each read from Harvest: the Home tab's
         # counts (bot/workflows/job_counts.py) need not read them again.
@@ -146,15 +155,20 @@ class JobViews:
                     return cached
                 return _outsider_view(cached.job, ref)
         if self.mirror is not None and ref.isdigit() and len(ref) <= 18:
-            # The mirror's hiring team only ever grants, as a reused one does (decision 0006,
-            # "Revisited"): anyone it does not list is checked against a team read now.
             job = self.mirror.open_job(int(ref))
             if job is not None:
                 if may_see_candidates(job, caller):
                     return self._view(job, caller, ref)
-                # Refused by the mirror's team (at most 30 s old; v3 310 s): the team alone
-                # is read now (v1 the job, one request; v3 two instead of four), so that
-                # someone just added is let in and anyone else sees the summary.
+                # Refused by the mirror's team (at most 30 s old; v3 ~310 s). That team only
+                # ever grants, so refusing on it shows nothing it should not: a first refusal
+                # is answered from the mirror, no request, saying how old the team is (a
+                # confidential job: as no job at all, as always). The same person asking for
+                # the job again within ASK_AGAIN_S has the team read now, below (decision 0017).
+                refused = self._refused_by_mirror(job, caller, ref)
+                if refused is not None:
+                    return refused
+                # The team alone is read now (v1 the job, one request; v3 two instead of four),
+                # so that someone just added is let in and anyone else sees the summary.
                 team = self.harvest.hiring_team_ids(job.id)
                 if team is not None:
                     if caller.team_member_id() in team:
@@ -179,6 +193,19 @@ class JobViews:
         if not seen:
             raise NotVisible("a job with ID or requisition ID", ref, "see")
         return self._view(seen[0], caller, ref)
+
+    def _refused_by_mirror(self, job: Job, caller: Caller, ref: str) -> JobView | None:
+        """The answer to a first refusal by the mirror's team (the outsider's summary, with
+        the team's age; for a confidential job NotVisible), or None: read the team now —
+        this person was refused this job lately, or there is no mark to keep."""
+        mirror, asks = self.mirror, self.outsider_asks
+        if mirror is None or asks is None:
+            return None
+        read_at = mirror.job_read_at(job.id)
+        if read_at is None or not asks.first(caller.slack_user_id, job.id):
+            return None
+        view = _outsider_view(job, ref)  # marked first: a confidential job re-reads at the next ask too
+        return replace(view, team_read_ago_s=max(0.0, mirror.now() - read_at))
 
     def page(self, job_id: int, caller: Caller) -> JobView:
         """For the "More" button: the cached view if fresh, else a new read."""

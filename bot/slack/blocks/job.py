@@ -33,6 +33,14 @@ _ROLE_LABELS = {
 }
 
 
+def ago(seconds: float) -> str:
+    """How long ago, in words: "less than a minute ago", "about 5 minutes ago"."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "less than a minute ago"
+    return "about 1 minute ago" if minutes == 1 else f"about {minutes} minutes ago"
+
+
 def job_title(job: Job) -> str:
     return f"{job.name} ({job.id})"
 
@@ -151,6 +159,10 @@ def job_view_blocks(view: JobView, offset: int = 0, links: AppLinks | None = Non
         # (A confidential job never gets here for an outsider: JobViews answers as if it did not exist.)
         blocks = job_summary_blocks(job, links)
         blocks.append(context("Candidates are shown only to this job's hiring team and to bot admins."))
+        if view.team_read_ago_s is not None:  # refused on the mirror's team, not read now (decision 0017)
+            blocks.append(context(
+                f"You are not on this job's hiring team as Greenhouse listed it {ago(view.team_read_ago_s)}. "
+                f"If you were added since, run `/greenhouse job {job.id}` again and I will check with Greenhouse."))
         return Message(esc(job_title(job)), blocks)
 
     blocks = _head_blocks(view, offset, links)
