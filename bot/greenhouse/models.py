@@ -95,9 +95,10 @@ class Job(_Model):
     # The hiring team was not read now but reused from a read at most `team_max_age_s` old
     # (v3, the job view only: Harvest.get_job).
     team_cached: bool = False
-    # Only the job's own fields (status, closed_at, name…) were read: no openings, no hiring
-    # team — not "none". v3 pays a request for each of those (Harvest.get_job_status, and the
-    # poller's list of changed jobs); whoever needs them reads the job whole (get_job).
+    # Only the job's own fields (status, closed_at, name…) were read: no openings — not "none" —
+    # and no hiring team unless Harvest.with_team added it since. v3 pays a request for each of
+    # those (Harvest.get_job_status, and the poller's list of changed jobs); whoever needs the
+    # openings reads the job whole (get_job).
     bare: bool = False
 
     @property
