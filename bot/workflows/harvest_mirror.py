@@ -451,6 +451,25 @@ class HarvestMirror:
         record = self.store.get(JOBS, f"job:{int(job_id)}")
         return float(record["at"]) if isinstance(record, dict) and "job" in record and "at" in record else None
 
+    # --- a rejection's draft (bot/workflows/requests/drafts.py) ---------------------------------
+
+    def application_for_member(self, application_id: int, member_id: int) -> tuple[Job, ApplicationRow] | None:
+        """The active application `application_id` with its open job, looked for only among
+        the jobs whose hiring team, as the mirror last read it, lists `member_id` (a hiring
+        manager is on a few jobs, not 200: one store read of their rows); None when it is not
+        there or the mirror is not fresh. The mirror's team only ever grants: None says
+        nothing about the application, and the caller reads Greenhouse as it would have
+        (docs/decisions/0018-drafts-from-the-mirror.md)."""
+        listed = self.open_jobs()
+        if listed is None:
+            return None
+        jobs = {j.id: j for j in listed[0] if member_id in j.team_user_ids()}
+        for job_id, rows in self.rows_of(jobs).items():
+            for row in rows:
+                if row.id == application_id:
+                    return jobs[job_id], row
+        return None
+
 
 def _team_ids(record: Any) -> list[int] | None:
     if not isinstance(record, dict):

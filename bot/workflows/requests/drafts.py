@@ -1,13 +1,14 @@
-"""The requester's side: draft a close or a reject from what Greenhouse shows now,
-pick its reason and email, and hand it over for posting — once, however often
-*Request approval* is clicked (draft → posting is a compare-and-set)."""
+"""The requester's side: draft a close or a reject from what Greenhouse shows now (a
+rejection: or from the fresh Harvest mirror, decision 0018), pick its reason and email,
+and hand it over for posting — once, however often *Request approval* is clicked
+(draft → posting is a compare-and-set)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from bot.greenhouse.models import Opening
+from bot.greenhouse.models import ApplicationRow, Job, Opening
 from bot.greenhouse.wire import optional
 from bot.identity import Caller, Mapping
 
@@ -25,8 +26,10 @@ class Drafts(RestChoices):
     """Drafts pay only for what must be fresh when they are made (issue 17 item 5): right
     after a view of the job (within the view cache's TTL, the "More" window) the job, its
     hiring team and its active applications come from that view; only the openings (close)
-    or the application (reject) are read again. Approval re-reads the team and the
-    openings anyway (decisions.may_decide, execute)."""
+    or the application (reject) are read again. A rejection of an application the fresh
+    Harvest mirror holds on one of the caller's jobs reads neither (decision 0018): the
+    write at approval is Greenhouse's own check that it is still active. Approval re-reads
+    the team and the openings anyway (decisions.may_decide, execute)."""
 
     def draft_close(self, caller: Caller, ref: str, reason_words: str, channel: str, *, reject_rest: bool = False) -> Request:
         actor = caller.mapped()  # a request is made in the requester's name: even admins need a mapping
@@ -35,15 +38,20 @@ class Drafts(RestChoices):
         if view is not None:
             # What the approval will close: read now, not from the view.
             openings = [o for o in self.harvest.list_openings(view.job.id) if o.is_open]
+            if not openings:
+                # None open any more, and the view already let the caller in: the job's own
+                # fields, read now, say what became of it (v3 one request, not the whole job's four).
+                status = self.harvest.get_job_status(view.job.id)
+                if status is not None:
+                    raise _nothing_to_close(status)
         if view is not None and openings:
             job, active, names = view.job, list(view.applications), view.names
         else:
-            # No recent view, or none open any more (then the job's status must be fresh too).
+            # No recent view (or its job is no longer in Greenhouse: answered as any job is).
             job = find_job_for(self.harvest, ref, caller, "ask to close")
             openings = [o for o in job.openings if o.is_open] or [o for o in self.harvest.list_openings(job.id) if o.is_open]
             if not openings:
-                raise UserFacingError("{job} has no open openings; it is {status} already.",
-                                      job=f"{job.name} ({job.id})", status=job.status)
+                raise _nothing_to_close(job)
             # The view's own read (what a view costs: active applications, names the store
             # does not know yet), cached: a view or draft right after pays nothing for it.
             if self.views is not None:
@@ -68,7 +76,18 @@ class Drafts(RestChoices):
         actor = caller.mapped()
         if not APPLICATION_ID_RE.fullmatch(application_ref):
             raise UserFacingError("Give the application ID (a number; `/greenhouse job <job>` lists them).")
-        # The application itself is always read now (is it still active?); its names and
+        mirrored = self._from_mirror(int(application_ref), caller)
+        if mirrored is not None:
+            # Active in the fresh mirror, on a job the caller's hiring team holds: no
+            # application read, no job read (docs/decisions/0018-drafts-from-the-mirror.md).
+            # Greenhouse refuses the write at approval if it is no longer active.
+            job, row = mirrored
+            names = self.views.names if self.views is not None else None
+            known = names.known([row.candidate_id]) if names is not None else {}
+            return self._save_reject(
+                job, actor, channel, reason_words, application_id=row.id, candidate_id=row.candidate_id,
+                candidate_name=known.get(row.candidate_id) or self._candidate_name(row.candidate_id), stage=row.stage)
+        # Otherwise the application itself is read now (is it still active?); its names and
         # its job come from a recent view of the job when there is one that lists it.
         app = self.harvest.get_application(int(application_ref), names=False)
         view = self._recent_view(str(app.job_id), caller) if app is not None and app.job_id else None
@@ -85,16 +104,28 @@ class Drafts(RestChoices):
         candidate_name = known or self._candidate_name(app.candidate_id)
         if app.status != "active":
             raise UserFacingError(f"Application {app.id} is {app.status}, not active: only active applications can be rejected.")
-        request = self._new(
-            "reject_application", job.id, job.name, actor, channel,
-            approver_gh_ids=sorted(job.approver_user_ids()),
-            application_id=app.id, candidate_name=candidate_name, candidate_id=app.candidate_id, stage=app.stage,
-        )
+        return self._save_reject(job, actor, channel, reason_words, application_id=app.id,
+                                 candidate_name=candidate_name, candidate_id=app.candidate_id, stage=app.stage)
+
+    def _save_reject(self, job: Job, actor: Mapping, channel: str, reason_words: str, **fields: Any) -> Request:
+        request = self._new("reject_application", job.id, job.name, actor, channel,
+                            approver_gh_ids=sorted(job.approver_user_ids()), **fields)
         matches = match_by_words(reason_words, self.reference.rejection_reasons(), lambda r: r.name)
         if len(matches) == 1:
             request.rejection_reason_id, request.rejection_reason_name = matches[0].id, matches[0].name
         self._save_new(request)
         return request
+
+    def _from_mirror(self, application_id: int, caller: Caller) -> tuple[Job, ApplicationRow] | None:
+        """The application and its job from the Harvest mirror while it is fresh, if it is
+        active on a job whose hiring team — as the mirror has it — lists the caller; else None
+        (then the draft reads Greenhouse exactly as without the mirror, so whoever the mirror
+        does not let in, outsiders first, gets the answer and the reads they always got)."""
+        mirror = self.views.mirror if self.views is not None else None
+        member = caller.team_member_id()
+        if mirror is None or member is None:
+            return None
+        return mirror.application_for_member(application_id, member)
 
     def _candidate_name(self, candidate_id: int | None) -> str:
         """Only decorates the request: a refused or failing look-up leaves a placeholder. Through
@@ -196,3 +227,12 @@ class Drafts(RestChoices):
         if request.requester != user:
             raise Refused("Only the person who asked can change this draft.")
         return request
+
+
+def _nothing_to_close(job: Job) -> UserFacingError:
+    """A close asked for a job with no open opening: say what the job is now (an open job
+    with none open has nothing to close either; "open already" would read as nonsense)."""
+    if job.status == "open":
+        return UserFacingError("{job} has no open openings to close.", job=f"{job.name} ({job.id})")
+    return UserFacingError("{job} has no open openings; it is {status} already.",
+                           job=f"{job.name} ({job.id})", status=job.status)
