@@ -208,6 +208,28 @@ def test_approving_a_draft_whose_application_was_rejected_meanwhile_says_so_and_
     assert len(gh.writes()) == 1
 
 
+def test_retry_after_that_refusal_does_not_claim_someone_else_s_rejection(world):
+    """Greenhouse refused the write (422: nothing written). Retry then finds the application
+    rejected — by someone in Greenhouse, not by this request: it must not say "was rejected"
+    for the approver nor offer to undo it, and it writes nothing."""
+    bot, gh, version, clock = world
+    ready(bot.services.job_views.mirror)
+    draft_reads(bot, gh, "reject 11 missing resume")
+    [draft] = drafts(bot)
+    bot.click("draft_submit", draft.id, HM)
+    gh.find_application(11).update(status="rejected", last_activity_at=gh.stamp())
+    bot.click("request_approve", draft.id, RECRUITER)
+    assert bot.services.requests.get(draft.id).results["11"].startswith("error: ")  # a definite no
+    gh.calls.clear()
+    bot.click("request_retry", draft.id, RECRUITER)
+    assert gh.writes() == []
+    retried = bot.services.requests.get(draft.id)
+    assert retried.state == "failed" and retried.results.get("11") != "rejected"
+    assert "already rejected in Greenhouse, not by this request" in (retried.error or "")
+    updated = json.dumps(bot.slack.calls_to("chat.update")[-1]["blocks"])
+    assert "not by this request" in updated and "request_undo" not in updated
+
+
 @pytest.mark.parametrize("seen", ["view", "mirror"])
 def test_a_close_draft_on_a_job_closed_since_its_view_reads_the_status_alone(world, seen):
     bot, gh, version, clock = world

@@ -192,7 +192,7 @@ def test_partial_failure_says_what_was_done_and_retry_rejects_only_the_rest(bot,
     bot.click("request_approve", r.id, RECRUITER)
     failed = bot.services.requests.get(r.id)
     assert failed.state == "failed"
-    assert failed.results["app:11"] == "rejected" and failed.results["app:21"].startswith("error: ")
+    assert failed.results["app:11"] == "rejected" and failed.results["app:21"].startswith("unconfirmed: ")  # a 500 may have landed
     assert "app:31" not in failed.results  # stopped at the failure: nothing sent after it
     thread = json.dumps([u for u in slack.calls_to("chat.update") if u["ts"] == r.thread_ts][-1]["blocks"])
     assert "request_retry" in thread

@@ -69,7 +69,7 @@ def test_each_version_skips_what_changed_and_retries_only_the_rest(world):
     assert failed.state == "failed"
     assert {k: v for k, v in failed.results.items() if k.startswith("app:")} == {
         "app:11": "skipped: hired", "app:21": "rejected", "app:31": "skipped: moved to another job",
-        "app:51": "error: Greenhouse refused: a server error (500). Retry in a few minutes."}
+        "app:51": "unconfirmed: Greenhouse refused: a server error (500). Retry in a few minutes."}
     before = len(gh.writes())
     bot.click("request_retry", request_id, RECRUITER)
     assert [(w.method, w.path, acting(w)) for w in gh.writes()[before:]] == [

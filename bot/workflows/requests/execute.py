@@ -91,7 +91,7 @@ class Execution(RequestRecords):
                     before_send=self._fence(request.id, request.claim_generation, key),
                 )
             except GreenhouseError as exc:
-                self._record(request.id, key, f"error: {greenhouse_words(exc)}")
+                self._record(request.id, key, failed_outcome(exc))
                 raise
             self._record(request.id, key, "closed")
 
@@ -99,12 +99,18 @@ class Execution(RequestRecords):
         key = str(request.application_id)
         if request.results.get(key) == "rejected":
             return
-        # A resumed request (Retry, or after a crash) may find Greenhouse already did it.
-        if request.results.get(key) is not None or request.attempts > 1:
+        # A resumed request (Retry, or after a crash) may find Greenhouse already did it: ours
+        # only if an earlier write of ours may have landed; else someone else rejected it, and
+        # saying "rejected" (with Undo) would claim their rejection for this request.
+        prior = request.results.get(key)
+        if prior is not None or request.attempts > 1:
             app = self.harvest.get_application(request.application_id)  # type: ignore[arg-type]
             if app is not None and app.status == "rejected":
-                self._record(request.id, key, "rejected")
-                return
+                if may_have_landed(prior):
+                    self._record(request.id, key, "rejected")
+                    return
+                raise NotDoable(f"Application {app.id} was already rejected in Greenhouse, not by this request. "
+                                "Nothing was written.")
         notes = (
             f"Rejected via Slack: requested by {request.requester_name}, approved by {request.decided_by_name}."
         )
@@ -118,7 +124,7 @@ class Execution(RequestRecords):
                 before_send=self._fence(request.id, request.claim_generation, key),
             )
         except GreenhouseError as exc:
-            self._record(request.id, key, f"error: {greenhouse_words(exc)}")
+            self._record(request.id, key, failed_outcome(exc))
             raise
         self._record(request.id, key, "rejected")
 
@@ -175,6 +181,24 @@ class Execution(RequestRecords):
                                     finished_at=self._clock(), lease_until=None, **fields)
         except Refused:
             raise LostClaim("Another worker took this request over; its message shows the outcome.") from None
+
+
+def failed_outcome(exc: GreenhouseError) -> str:
+    """What a write that raised leaves in `results`. "unconfirmed: …" when it may have landed
+    (sent and not answered, or a server error after it arrived): the next attempt reads
+    Greenhouse before writing and counts a change it finds as this request's. "error: …" when
+    Greenhouse answered no or the write never went out: nothing was written, so a change found
+    later is someone else's, not ours to report as done (nor to offer to undo)."""
+    if isinstance(exc, Unconfirmed) or isinstance(exc, ServerError) or (exc.status or 0) >= 500:
+        return f"unconfirmed: {greenhouse_words(exc)}"
+    return f"error: {greenhouse_words(exc)}"
+
+
+def may_have_landed(outcome: str | None) -> bool:
+    """Whether an earlier attempt's write of this key may be in Greenhouse: marked `sending`
+    by its fence (the process died or lost its claim on the wire) or unconfirmed. Nothing
+    recorded means nothing went on the wire (the fence marks before every send)."""
+    return outcome == "sending" or (outcome or "").startswith("unconfirmed")
 
 
 def greenhouse_words(exc: GreenhouseError) -> str:

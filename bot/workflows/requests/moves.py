@@ -22,7 +22,7 @@ from bot.identity import Caller
 from ..errors import NotVisible, Refused, UserFacingError
 from ..jobs import may_see_candidates
 from ..reference import match_by_words
-from .execute import greenhouse_words
+from .execute import failed_outcome, may_have_landed
 from .lease import executor_id
 from .model import APPLICATION_ID_RE, NotDoable, Request
 from .recovery import Recovery
@@ -171,7 +171,7 @@ class Moves(Recovery):
         if app is None:
             raise NotDoable(f"Greenhouse no longer shows application {request.application_id}. Nothing was moved.")
         here = self._stage_now(request, app)
-        if here is not None and here.id == request.to_stage_id and request.results.get(key) is not None:
+        if here is not None and here.id == request.to_stage_id and may_have_landed(request.results.get(key)):
             self._record(request.id, key, MOVED)  # an earlier attempt's write went through
             return
         if app.status != "active":
@@ -187,7 +187,7 @@ class Moves(Recovery):
                 before_send=self._fence(request.id, request.claim_generation, key),
             )
         except GreenhouseError as exc:
-            self._record(request.id, key, f"error: {greenhouse_words(exc)}")
+            self._record(request.id, key, failed_outcome(exc))
             raise
         self._record(request.id, key, MOVED)
 

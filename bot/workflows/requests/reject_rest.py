@@ -30,7 +30,7 @@ from bot.greenhouse.models import ApplicationRow
 from bot.identity import Caller
 
 from ..errors import Refused, UserFacingError
-from .execute import Execution, greenhouse_words
+from .execute import Execution, failed_outcome, greenhouse_words, may_have_landed
 from .model import Request
 from .transitions import RequestRecords
 
@@ -128,11 +128,11 @@ class RejectRest(Execution):
                 # skipped. Still active here: the refusal is about the request (reason, email).
                 changed = self._changed(request, app_id, ours=False)
                 if changed is None:
-                    self._record(request.id, key, f"error: {greenhouse_words(exc)}")
+                    self._record(request.id, key, failed_outcome(exc))
                     raise
                 self._record(request.id, key, changed)
             except GreenhouseError as exc:
-                self._record(request.id, key, f"error: {greenhouse_words(exc)}")
+                self._record(request.id, key, failed_outcome(exc))
                 raise
             else:
                 self._record(request.id, key, "rejected")
@@ -153,7 +153,7 @@ class RejectRest(Execution):
                 to_write.append(app_id)
                 continue
             # Only the ones that changed cost a read each (usually none or a few).
-            sent_before = request.results.get(rest_key(app_id)) is not None
+            sent_before = may_have_landed(request.results.get(rest_key(app_id)))
             outcome = self._changed(request, app_id, ours=sent_before)
             if outcome is None:
                 to_write.append(app_id)  # active on the job after all (the list raced a change)

@@ -20,7 +20,7 @@ from bot.greenhouse.errors import GreenhouseError
 from bot.identity import Caller
 
 from ..errors import Refused
-from .execute import greenhouse_words
+from .execute import failed_outcome, greenhouse_words, may_have_landed
 from .lease import Heartbeat, executor_id
 from .model import LostClaim, Request
 from .recovery import Recovery
@@ -98,14 +98,14 @@ class Undos(Recovery):
         with Heartbeat(lambda: self.renew(request.id, generation), self.lease_s, request.id,
                        stall_s=self.stall_s, clock=self._clock):
             try:
-                if request.results.get(UNDO_KEY) is not None and self._already_active(application_id):
+                if may_have_landed(request.results.get(UNDO_KEY)) and self._already_active(application_id):
                     return self._undo_finished(request.id, generation)  # a resumed undo Greenhouse already shows done
                 self.harvest.unreject_application(
                     application_id, acting_user_id=request.undone_by_gh,
                     before_send=self._fence(request.id, generation, UNDO_KEY),
                 )
             except GreenhouseError as exc:
-                self._record(request.id, UNDO_KEY, f"error: {greenhouse_words(exc)}")
+                self._record(request.id, UNDO_KEY, failed_outcome(exc))
                 return self._undo_refused(request.id, generation, greenhouse_words(exc))
             except LostClaim:
                 raise
