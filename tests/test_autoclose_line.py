@@ -63,21 +63,16 @@ def test_the_announcement_queues_from_when_it_starts_behind_a_command_begun_afte
             lim.acquire()
         served.append("command")
 
-    threads = [threading.Thread(target=run_command)]
-    threads[0].start()
-    in_line(lim, 1)
+    threads: list[threading.Thread] = []
+    start_in_line(lim, threads, run_command)
     time.sleep(0.002)  # …and the approval's writes end after it: the announcement starts now
 
     def run_click() -> None:
         with waiting_as(click):  # as bot/slack/listeners.py runs every handler
             decide(approval(announce), retry=False)
 
-    threads.append(threading.Thread(target=run_click))
-    threads[1].start()
-    in_line(lim, 2)
-    clock.gate.set()
-    for t in threads:
-        t.join(10)
+    start_in_line(lim, threads, run_click)
+    open_and_join(clock, threads)
 
     assert served == ["command", f"announcement of {JOB_ID} (bot_request)"]
     click.settle()
@@ -102,9 +97,8 @@ def test_the_announcement_is_not_last_in_line_behind_commands_that_start_after_i
         with waiting_as(Waiting()):
             decide(approval(announce), retry=False)
 
-    threads = [threading.Thread(target=run_click)]
-    threads[0].start()
-    in_line(lim, 1)
+    threads: list[threading.Thread] = []
+    start_in_line(lim, threads, run_click)
     assert announcing.is_set()
     time.sleep(0.002)
     later = Waiting()
@@ -114,10 +108,20 @@ def test_the_announcement_is_not_last_in_line_behind_commands_that_start_after_i
             lim.acquire()
         served.append("later command")
 
-    threads.append(threading.Thread(target=run_command))
-    threads[1].start()
-    in_line(lim, 2)
+    start_in_line(lim, threads, run_command)
+    open_and_join(clock, threads)
+    assert served == ["announcement", "later command"]
+
+
+def start_in_line(lim: RateLimiter, threads: list[threading.Thread], work: Any) -> None:
+    """Start `work` on its own thread and wait until it queues in the limiter's line."""
+    threads.append(threading.Thread(target=work))
+    threads[-1].start()
+    in_line(lim, len(threads))
+
+
+def open_and_join(clock: Any, threads: list[threading.Thread]) -> None:
+    """Let the window turn (the budget frees one slot at a time) and wait for every thread."""
     clock.gate.set()
     for t in threads:
         t.join(10)
-    assert served == ["announcement", "later command"]
