@@ -189,7 +189,7 @@ def failed_outcome(exc: GreenhouseError) -> str:
     Greenhouse before writing and counts a change it finds as this request's. "error: …" when
     Greenhouse answered no or the write never went out: nothing was written, so a change found
     later is someone else's, not ours to report as done (nor to offer to undo)."""
-    if isinstance(exc, Unconfirmed) or isinstance(exc, ServerError) or (exc.status or 0) >= 500:
+    if isinstance(exc, Unconfirmed | ServerError) or (exc.status or 0) >= 500:
         return f"unconfirmed: {greenhouse_words(exc)}"
     return f"error: {greenhouse_words(exc)}"
 
